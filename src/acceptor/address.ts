@@ -1,0 +1,23 @@
+/**
+ * Listen addresses as nsqd writes them: `host:port`, `[v6]:port`, `:port`, or a path (no colon)
+ * for a unix socket. Pure parsing; errors name the flag.
+ */
+
+export type ListenAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
+
+export function parseListenAddress(flag: string, value: string): ListenAddress {
+  if (!value.includes(':')) return { kind: 'unix', path: value };
+  const i = value.lastIndexOf(':');
+  let host = value.slice(0, i);
+  const portText = value.slice(i + 1);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new Error(`--${flag}: invalid port in address "${value}"`);
+  }
+  return { kind: 'tcp', host: host === '' ? '0.0.0.0' : host, port };
+}
+
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -1,0 +1,125 @@
+/**
+ * A connection's output buffer (nsqd's per-client bufio.Writer): frames are appended to a chunk and
+ * written in one socket.write when `output_buffer_size` fills, when the consumer stops being ready,
+ * on `output_buffer_timeout`, or — for responses and errors — at the end of the current event.
+ * Owns the chunk and its timer; never decides delivery.
+ */
+
+import type { Socket } from 'node:net';
+import { encodeError, FRAME_MESSAGE, writeMessageFrameHeader } from '../frame/encode.js';
+import type { ProtocolError } from '../errors.js';
+import type { Message } from '../queue/message.js';
+import { type Flushable, scheduleFlush } from './flush-queue.js';
+
+const CHUNK = 64 * 1024;
+
+export class OutputWriter implements Flushable {
+  flushScheduled = false;
+  /** bytes buffered before a message frame forces a write (IDENTIFY output_buffer_size) */
+  bufferSize = 16384;
+  /** ms a message frame may wait in the buffer (IDENTIFY output_buffer_timeout); 0 = end of event */
+  bufferTimeout = 250;
+  private chunk: Buffer = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly socket: Socket;
+
+  constructor(socket: Socket) {
+    this.socket = socket;
+  }
+
+  /** a response or error frame: flushed at the end of the current event */
+  writeFrame(frame: Buffer): void {
+    if (this.closed) return;
+    this.append(frame, 0, frame.length);
+    scheduleFlush(this);
+  }
+
+  writeError(err: ProtocolError): void {
+    this.writeFrame(encodeError(err));
+  }
+
+  /** a message frame from the inline shard: header plus the body straight from the body store */
+  writeMessage(msg: Message, flushNow: boolean): void {
+    if (this.closed) return;
+    const total = 34 + msg.length;
+    this.reserve(total);
+    const c = this.chunk;
+    const hi = Math.floor(msg.timestampNs / 4294967296);
+    const off = writeMessageFrameHeader(
+      c,
+      this.used,
+      msg.length,
+      hi,
+      msg.timestampNs - hi * 4294967296,
+      msg.attempts,
+      msg.id,
+    );
+    msg.slab.copy(c, off, msg.offset, msg.offset + msg.length);
+    this.used = off + msg.length;
+    this.afterMessage(flushNow);
+  }
+
+  /** a message frame from a worker shard: `src[start, end)` is the frame data (ts, attempts, id, body) */
+  writeEncodedMessage(src: Buffer, start: number, end: number, flushNow: boolean): void {
+    if (this.closed) return;
+    const n = end - start;
+    this.reserve(8 + n);
+    const c = this.chunk;
+    c.writeUInt32BE(4 + n, this.used);
+    c.writeUInt32BE(FRAME_MESSAGE, this.used + 4);
+    src.copy(c, this.used + 8, start, end);
+    this.used += 8 + n;
+    this.afterMessage(flushNow);
+  }
+
+  private afterMessage(flushNow: boolean): void {
+    if (flushNow || this.used >= this.bufferSize || this.bufferTimeout === 0) {
+      scheduleFlush(this);
+    } else if (this.timer === null) {
+      this.timer = setTimeout(onBufferTimeout, this.bufferTimeout, this);
+    }
+  }
+
+  private append(src: Buffer, start: number, end: number): void {
+    const n = end - start;
+    this.reserve(n);
+    src.copy(this.chunk, this.used, start, end);
+    this.used += n;
+  }
+
+  /** make room for n contiguous bytes, writing out what is buffered if needed */
+  private reserve(n: number): void {
+    if (this.used + n <= this.chunk.length) return;
+    this.flush();
+    if (n > this.chunk.length) this.chunk = Buffer.allocUnsafe(n);
+  }
+
+  flush(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.used === 0 || this.closed) return;
+    const out = this.chunk.subarray(0, this.used);
+    // the socket keeps a reference to what it has not sent yet, so the next frames go to a new chunk
+    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK, this.chunk.length === CHUNK ? CHUNK : 0));
+    this.used = 0;
+    this.socket.write(out);
+  }
+
+  get buffered(): number {
+    return this.used;
+  }
+
+  close(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.closed = true;
+  }
+}
+
+function onBufferTimeout(w: OutputWriter): void {
+  w.flush();
+}

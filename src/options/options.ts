@@ -1,0 +1,77 @@
+/**
+ * The resolved nsqd options: one plain-data object, validated once at start-up (see ./cli.ts) and
+ * handed to shards via workerData. Durations are milliseconds, sizes bytes. Never mutated after
+ * start-up except through the explicit runtime config endpoints (later issues).
+ */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+export type TlsRequired = 'false' | 'true' | 'tcp-https';
+
+export interface Options {
+  // listeners / identity
+  tcpAddress: string;
+  httpAddress: string;
+  httpsAddress: string;
+  broadcastAddress: string;
+  broadcastTcpPort: number;
+  broadcastHttpPort: number;
+  nodeId: number;
+  lookupdTcpAddresses: string[];
+  logLevel: LogLevel;
+  logPrefix: string;
+  httpClientConnectTimeout: number;
+  httpClientRequestTimeout: number;
+  // auth
+  authHttpAddresses: string[];
+  authHttpRequestMethod: 'get' | 'post';
+  // disk queue
+  dataPath: string;
+  memQueueSize: number;
+  maxBytesPerFile: number;
+  syncEvery: number;
+  syncTimeout: number;
+  queueScanWorkerPoolMax: number;
+  queueScanSelectionCount: number;
+  // messages / commands
+  msgTimeout: number;
+  maxMsgTimeout: number;
+  maxMsgSize: number;
+  maxBodySize: number;
+  maxReqTimeout: number;
+  // client-overridable limits
+  maxHeartbeatInterval: number;
+  maxRdyCount: number;
+  maxOutputBufferSize: number;
+  maxOutputBufferTimeout: number;
+  minOutputBufferTimeout: number;
+  outputBufferTimeout: number;
+  maxChannelConsumers: number;
+  // statsd
+  statsdAddress: string;
+  statsdPrefix: string;
+  statsdInterval: number;
+  statsdMemStats: boolean;
+  statsdUdpPacketSize: number;
+  statsdExcludeEphemeral: boolean;
+  // e2e latency
+  e2eProcessingLatencyPercentiles: number[];
+  e2eProcessingLatencyWindowTime: number;
+  // tls
+  tlsCert: string;
+  tlsKey: string;
+  tlsClientAuthPolicy: string;
+  tlsRootCaFile: string;
+  tlsRequired: TlsRequired;
+  tlsMinVersion: number;
+  // compression
+  deflate: boolean;
+  maxDeflateLevel: number;
+  snappy: boolean;
+  // topology
+  topologyRegion: string;
+  topologyZone: string;
+  enableExperiments: string[];
+  // nsq-ts only
+  /** shard worker threads; 0 = one shard inline on the io thread */
+  workers: number;
+}

@@ -1,0 +1,220 @@
+/**
+ * A channel: its memory queue, the in-flight map and deadline heap, the deferred heap, and the
+ * consumers competing for its messages (whoever is ready gets the next one, round robin). Owned by
+ * one shard; never touches sockets — deliveries leave through the shard's Outbox.
+ */
+
+import { Consumer } from '../delivery/consumer.js';
+import type { ShardContext } from './context.js';
+import { Deque } from './deque.js';
+import { IndexedHeap } from './heap.js';
+import type { Message } from './message.js';
+import type { Topic } from './topic.js';
+
+export class Channel {
+  readonly topic: Topic;
+  readonly name: string;
+  readonly ephemeral: boolean;
+  readonly queue = new Deque();
+  readonly inFlight = new Map<string, Message>();
+  readonly inFlightHeap = new IndexedHeap();
+  readonly deferred = new IndexedHeap();
+  readonly consumers: Consumer[] = [];
+  paused = false;
+  deleted = false;
+  messageCount = 0;
+  requeueCount = 0;
+  timeoutCount = 0;
+  private readyCount = 0;
+  private rr = 0;
+  private readonly ctx: ShardContext;
+
+  constructor(topic: Topic, name: string, ctx: ShardContext) {
+    this.topic = topic;
+    this.name = name;
+    this.ephemeral = name.endsWith('#ephemeral');
+    this.ctx = ctx;
+  }
+
+  /** a new message from the topic (fan-out): deferred if it carries a due time */
+  putNew(m: Message): void {
+    this.messageCount++;
+    if (m.pri > 0 && m.pri > this.ctx.now()) {
+      this.deferred.push(m);
+      return;
+    }
+    m.pri = 0;
+    this.queue.push(m);
+    this.pump();
+  }
+
+  addConsumer(conn: number, msgTimeout: number, sampleRate: number): Consumer {
+    const c = new Consumer(conn, this, msgTimeout, sampleRate);
+    this.consumers.push(c);
+    return c;
+  }
+
+  removeConsumer(c: Consumer): void {
+    c.gone = true;
+    this.updateReady(c);
+    const i = this.consumers.indexOf(c);
+    if (i >= 0) this.consumers.splice(i, 1);
+    if (this.rr >= this.consumers.length) this.rr = 0;
+    if (this.ephemeral && this.consumers.length === 0) this.ctx.channelEmptied(this);
+  }
+
+  setReady(c: Consumer, count: number): void {
+    c.rdy = count;
+    this.updateReady(c);
+    this.pump();
+  }
+
+  startClose(c: Consumer): void {
+    c.closing = true;
+    c.rdy = 0;
+    this.updateReady(c);
+  }
+
+  updateReady(c: Consumer): void {
+    const r = c.wantsMore();
+    if (r !== c.ready) {
+      c.ready = r;
+      this.readyCount += r ? 1 : -1;
+    }
+  }
+
+  /** deliver queued messages to ready consumers until one side runs out */
+  pump(): void {
+    while (this.readyCount > 0 && !this.paused && this.queue.length > 0) {
+      const m = this.queue.shift()!;
+      const c = this.nextReady();
+      if (c.sampleRate > 0 && Math.floor(this.ctx.random() * 100) > c.sampleRate) continue;
+      this.deliver(c, m);
+    }
+  }
+
+  private nextReady(): Consumer {
+    const cs = this.consumers;
+    const n = cs.length;
+    for (let i = 0; i < n; i++) {
+      let k = this.rr + i;
+      if (k >= n) k -= n;
+      const c = cs[k]!;
+      if (c.ready) {
+        this.rr = k + 1 >= n ? 0 : k + 1;
+        return c;
+      }
+    }
+    throw new Error(`channel ${this.name}: readyCount ${this.readyCount} but no ready consumer`);
+  }
+
+  private deliver(c: Consumer, m: Message): void {
+    const now = this.ctx.now();
+    m.attempts = (m.attempts + 1) & 0xffff;
+    m.owner = c;
+    m.deliveredAt = now;
+    m.pri = now + c.msgTimeout;
+    this.inFlight.set(m.id, m);
+    this.inFlightHeap.push(m);
+    c.inFlight++;
+    c.messageCount++;
+    this.updateReady(c);
+    this.ctx.outbox.deliver(c.conn, m, !c.ready);
+  }
+
+  /** take an in-flight message back from its owner; a string is nsqd's failure reason */
+  private settle(c: Consumer, id: string): Message | string {
+    const m = this.inFlight.get(id);
+    if (m === undefined) return 'ID not in flight';
+    if (m.owner !== c) return 'client does not own message';
+    this.inFlight.delete(id);
+    this.inFlightHeap.remove(m);
+    m.owner = null;
+    c.inFlight--;
+    this.updateReady(c);
+    return m;
+  }
+
+  finish(c: Consumer, id: string): string | null {
+    const m = this.settle(c, id);
+    if (typeof m === 'string') return m;
+    c.finishCount++;
+    this.pump();
+    return null;
+  }
+
+  requeue(c: Consumer, id: string, delayMs: number): string | null {
+    const m = this.settle(c, id);
+    if (typeof m === 'string') return m;
+    this.requeueCount++;
+    c.requeueCount++;
+    if (delayMs > 0) {
+      m.pri = this.ctx.now() + delayMs;
+      this.deferred.push(m);
+    } else {
+      m.pri = 0;
+      this.queue.push(m);
+    }
+    this.pump();
+    return null;
+  }
+
+  touch(c: Consumer, id: string): string | null {
+    const m = this.inFlight.get(id);
+    if (m === undefined) return 'ID not in flight';
+    if (m.owner !== c) return 'client does not own message';
+    const cap = m.deliveredAt + this.ctx.options.maxMsgTimeout;
+    const deadline = this.ctx.now() + c.msgTimeout;
+    m.pri = deadline > cap ? cap : deadline;
+    this.inFlightHeap.update(m);
+    return null;
+  }
+
+  /** requeue timed-out in-flight messages and release due deferred ones */
+  scan(now: number): void {
+    let m = this.inFlightHeap.peek();
+    if (m !== undefined && m.pri <= now) {
+      while (m !== undefined && m.pri <= now) {
+        this.inFlightHeap.pop();
+        this.inFlight.delete(m.id);
+        this.timeoutCount++;
+        const owner = m.owner;
+        m.owner = null;
+        if (owner !== null) {
+          owner.inFlight--;
+          this.updateReady(owner);
+        }
+        m.pri = 0;
+        this.queue.push(m);
+        m = this.inFlightHeap.peek();
+      }
+    }
+    m = this.deferred.peek();
+    while (m !== undefined && m.pri <= now) {
+      this.deferred.pop();
+      m.pri = 0;
+      this.queue.push(m);
+      m = this.deferred.peek();
+    }
+    this.pump();
+  }
+
+  /** drop every queued, in-flight and deferred message (channel empty / delete) */
+  empty(): void {
+    this.queue.clear();
+    for (const m of this.inFlightHeap.drain()) {
+      const owner = m.owner;
+      m.owner = null;
+      if (owner !== null) {
+        owner.inFlight--;
+        this.updateReady(owner);
+      }
+    }
+    this.inFlight.clear();
+    this.deferred.drain();
+  }
+
+  get depth(): number {
+    return this.queue.length;
+  }
+}

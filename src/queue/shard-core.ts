@@ -1,0 +1,215 @@
+/**
+ * Everything one shard owns: its topics (and through them channels, queues, in-flight and deferred
+ * heaps) and the consumer state of every connection subscribed to one of them. It is driven by
+ * plain method calls — from the ring decoder in a worker, or directly on the io thread with
+ * --workers=0 — and answers only through its Outbox. Transport-agnostic: no rings, no sockets.
+ */
+
+import type { Consumer } from '../delivery/consumer.js';
+import { protocolError } from '../errors.js';
+import type { Options } from '../options/options.js';
+import type { Channel } from './channel.js';
+import type { ShardContext } from './context.js';
+import { BodyStore } from './body-store.js';
+import { Message } from './message.js';
+import type { Outbox } from './outbox.js';
+import { Topic } from './topic.js';
+
+export const PUB = 0;
+export const MPUB = 1;
+export const DPUB = 2;
+export type PubKind = typeof PUB | typeof MPUB | typeof DPUB;
+const PUB_NAMES = ['PUB', 'MPUB', 'DPUB'] as const;
+const PUB_CODES = ['E_PUB_FAILED', 'E_MPUB_FAILED', 'E_DPUB_FAILED'] as const;
+
+/** performance.now() plus the origin: ms since the epoch with sub-ms precision */
+function wallClockMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export class ShardCore {
+  readonly topics = new Map<string, Topic>();
+  readonly consumers = new Map<number, Consumer>();
+  private readonly store = new BodyStore();
+  private readonly ctx: ShardContext;
+  private exiting = false;
+
+  constructor(options: Options, outbox: Outbox, now: () => number = wallClockMs, random = Math.random) {
+    this.ctx = {
+      outbox,
+      options,
+      now,
+      random,
+      channelEmptied: (ch) => this.deleteChannel(ch),
+    };
+  }
+
+  /**
+   * MPUB (or a PUB/DPUB from a ring record): `src[start, end)` holds `count` messages as
+   * `[u32 size][body]...`, the MPUB wire layout after its count. The bytes are copied once into the
+   * body store for all of them.
+   */
+  publish(
+    conn: number,
+    kind: PubKind,
+    topicName: string,
+    deferMs: number,
+    src: Buffer,
+    start: number,
+    end: number,
+    count: number,
+  ): void {
+    const topic = this.topicFor(conn, kind, topicName);
+    if (topic === null) return;
+    const nowMs = this.ctx.now();
+    const nowNs = Math.round(nowMs * 1e6);
+    const due = deferMs > 0 ? nowMs + deferMs : 0;
+    const slab = this.store.copyIn(src, start, end);
+    const base = this.store.lastOffset - start;
+    let p = start;
+    for (let i = 0; i < count; i++) {
+      const len = src.readUInt32BE(p);
+      p += 4;
+      const m = new Message(topic.guid.next(nowNs), nowNs, slab, base + p, len);
+      m.pri = due;
+      topic.put(m);
+      p += len;
+    }
+    this.ctx.outbox.ok(conn);
+  }
+
+  /** PUB or DPUB straight from the io thread (inline shard): `src[start, end)` is the body */
+  publishOne(
+    conn: number,
+    kind: PubKind,
+    topicName: string,
+    deferMs: number,
+    src: Buffer,
+    start: number,
+    end: number,
+  ): void {
+    const topic = this.topicFor(conn, kind, topicName);
+    if (topic === null) return;
+    const nowMs = this.ctx.now();
+    const nowNs = Math.round(nowMs * 1e6);
+    const slab = this.store.copyIn(src, start, end);
+    const m = new Message(topic.guid.next(nowNs), nowNs, slab, this.store.lastOffset, end - start);
+    m.pri = deferMs > 0 ? nowMs + deferMs : 0;
+    topic.put(m);
+    this.ctx.outbox.ok(conn);
+  }
+
+  private topicFor(conn: number, kind: PubKind, topicName: string): Topic | null {
+    if (this.exiting) {
+      this.ctx.outbox.error(conn, protocolError(PUB_CODES[kind], `${PUB_NAMES[kind]} failed exiting`));
+      return null;
+    }
+    return this.getOrCreateTopic(topicName);
+  }
+
+  subscribe(
+    conn: number,
+    topicName: string,
+    channelName: string,
+    msgTimeout: number,
+    sampleRate: number,
+  ): void {
+    if (this.exiting) {
+      this.ctx.outbox.error(conn, protocolError('E_SUB_FAILED', 'SUB failed exiting'));
+      return;
+    }
+    const topic = this.getOrCreateTopic(topicName);
+    const channel = topic.getOrCreateChannel(channelName);
+    const max = this.ctx.options.maxChannelConsumers;
+    if (max !== 0 && channel.consumers.length >= max) {
+      this.ctx.outbox.error(
+        conn,
+        protocolError(
+          'E_SUB_FAILED',
+          `SUB failed consumers for ${topicName}:${channelName} exceeds limit of ${max}`,
+        ),
+      );
+      return;
+    }
+    this.consumers.set(conn, channel.addConsumer(conn, msgTimeout, sampleRate));
+    this.ctx.outbox.ok(conn);
+  }
+
+  ready(conn: number, count: number): void {
+    const c = this.consumers.get(conn);
+    if (c !== undefined && !c.closing) c.channel.setReady(c, count);
+  }
+
+  finish(conn: number, id: string): void {
+    const c = this.consumers.get(conn);
+    const reason = c === undefined ? 'ID not in flight' : c.channel.finish(c, id);
+    if (reason !== null)
+      this.ctx.outbox.error(conn, protocolError('E_FIN_FAILED', `FIN ${id} failed ${reason}`));
+  }
+
+  requeue(conn: number, id: string, delayMs: number): void {
+    const c = this.consumers.get(conn);
+    let reason: string | null;
+    if (this.exiting) reason = 'exiting';
+    else reason = c === undefined ? 'ID not in flight' : c.channel.requeue(c, id, delayMs);
+    if (reason !== null)
+      this.ctx.outbox.error(conn, protocolError('E_REQ_FAILED', `REQ ${id} failed ${reason}`));
+  }
+
+  touch(conn: number, id: string): void {
+    const c = this.consumers.get(conn);
+    const reason = c === undefined ? 'ID not in flight' : c.channel.touch(c, id);
+    if (reason !== null)
+      this.ctx.outbox.error(conn, protocolError('E_TOUCH_FAILED', `TOUCH ${id} failed ${reason}`));
+  }
+
+  /** CLS: RDY 0 and no more deliveries; FIN/REQ/TOUCH keep working */
+  startClose(conn: number): void {
+    const c = this.consumers.get(conn);
+    if (c !== undefined) c.channel.startClose(c);
+  }
+
+  /** the connection is gone: its consumer leaves; its in-flight messages wait out their timeouts */
+  disconnect(conn: number): void {
+    const c = this.consumers.get(conn);
+    if (c === undefined) return;
+    this.consumers.delete(conn);
+    c.channel.removeConsumer(c);
+  }
+
+  /** the queue scan: timeouts and due deferred messages, for every channel */
+  tick(): void {
+    const now = this.ctx.now();
+    for (const topic of this.topics.values()) {
+      for (const ch of topic.channels.values()) {
+        if (ch.inFlightHeap.length > 0 || ch.deferred.length > 0) ch.scan(now);
+      }
+    }
+  }
+
+  /** refuse new work from now on (shutdown) */
+  stop(): void {
+    this.exiting = true;
+  }
+
+  getOrCreateTopic(name: string): Topic {
+    let t = this.topics.get(name);
+    if (t === undefined) {
+      t = new Topic(name, this.ctx);
+      this.topics.set(name, t);
+    }
+    return t;
+  }
+
+  /** delete a channel: its subscribers are closed, its messages dropped (ephemeral cleanup too) */
+  deleteChannel(ch: Channel): void {
+    const topic = ch.topic;
+    for (const c of [...ch.consumers]) {
+      this.consumers.delete(c.conn);
+      this.ctx.outbox.close(c.conn);
+      c.gone = true;
+    }
+    topic.deleteChannel(ch);
+    if (topic.ephemeral && topic.channels.size === 0) this.topics.delete(topic.name);
+  }
+}

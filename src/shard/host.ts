@@ -1,0 +1,97 @@
+/**
+ * The shard host on the io thread: spawns the shard workers, hands each its two rings, pumps their
+ * outbound rings into connections, and on a shard crash logs it, closes the connections that
+ * depended on it and starts a fresh worker in its place. Owns the Worker objects and the links.
+ */
+
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../log.js';
+import type { Options } from '../options/options.js';
+import { createRingBuffer, ringCapacityFor } from './ring.js';
+import type { ShardWorkerData } from './worker.js';
+import { type ConnectionLookup, WorkerLink } from './worker-link.js';
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+/** what the host tells the io thread when a shard dies */
+export interface ShardHostEvents extends ConnectionLookup {
+  /** close every connection that has commands on (or a subscription in) this shard */
+  onShardLost(index: number): void;
+}
+
+interface Slot {
+  worker: Worker;
+  link: WorkerLink;
+}
+
+export class ShardHost {
+  private readonly slots: Slot[] = [];
+  private readonly options: Options;
+  private readonly events: ShardHostEvents;
+  private readonly log: Logger;
+  private closing = false;
+  /** links in shard order; a restarted shard gets a new link object at the same index */
+  readonly links: WorkerLink[] = [];
+
+  constructor(options: Options, count: number, events: ShardHostEvents, log: Logger) {
+    this.options = options;
+    this.events = events;
+    this.log = log;
+    for (let i = 0; i < count; i++) this.spawn(i);
+  }
+
+  private spawn(index: number): void {
+    const o = this.options;
+    const inbound = createRingBuffer(ringCapacityFor(o.maxBodySize + 256));
+    const outbound = createRingBuffer(ringCapacityFor(o.maxMsgSize + 256));
+    const data: ShardWorkerData = { index, inbound, outbound, options: o };
+    const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
+    const link = new WorkerLink(index, inbound, outbound, this.events);
+    const slot: Slot = { worker, link };
+    this.slots[index] = slot;
+    this.links[index] = link;
+    worker.on('error', (err) => this.lost(slot, index, err));
+    worker.on('exit', (code) => {
+      if (!this.closing && this.slots[index] === slot)
+        this.lost(slot, index, new Error(`exited with code ${code}`));
+    });
+    void this.pump(link);
+  }
+
+  /** move what the shard says into connections until the link stops */
+  private async pump(link: WorkerLink): Promise<void> {
+    while (!link.isStopped) {
+      if (link.drain() > 0) {
+        this.events.onRingSpace();
+        // let sockets and timers run between batches
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
+      const wait = link.waitOutbound();
+      if (wait !== null) await wait;
+    }
+  }
+
+  private lost(slot: Slot, index: number, err: Error): void {
+    if (this.closing || this.slots[index] !== slot) return;
+    this.log.error(`shard ${index} failed: ${err.stack ?? err.message}; restarting it`);
+    slot.link.stop();
+    void slot.worker.terminate();
+    this.spawn(index);
+    this.events.onShardLost(index);
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        slot.link.stop();
+        slot.worker.postMessage({ type: 'stop' });
+        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+        const timeout = setTimeout(() => void slot.worker.terminate(), 2000);
+        await exited;
+        clearTimeout(timeout);
+      }),
+    );
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Start a real broker for a test: TCP on 127.0.0.1 port 0, a fresh temp data dir, quiet logs.
+ * Every test that opens sockets goes through here, so the suite runs with any shard count.
+ */
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Broker } from '../../src/broker.js';
+import { Logger } from '../../src/log.js';
+import { defaultOptions } from '../../src/options/cli.js';
+import type { Options } from '../../src/options/options.js';
+
+export interface TestBroker {
+  broker: Broker;
+  port: number;
+  dataPath: string;
+  options: Options;
+  close(): Promise<void>;
+}
+
+export async function startBroker(overrides: Partial<Options> = {}): Promise<TestBroker> {
+  const dataPath = mkdtempSync(join(tmpdir(), 'nsq-ts-test-'));
+  const options: Options = {
+    ...defaultOptions(),
+    tcpAddress: '127.0.0.1:0',
+    httpAddress: '127.0.0.1:0',
+    dataPath,
+    logLevel: 'error',
+    ...overrides,
+  };
+  const lines: string[] = [];
+  const log = new Logger(options.logLevel, options.logPrefix, (l) => {
+    lines.push(l);
+    if (process.env.NSQ_TEST_LOG) process.stderr.write(l);
+  });
+  const broker = await Broker.start(options, log);
+  return {
+    broker,
+    port: broker.tcpPort,
+    dataPath,
+    options,
+    async close() {
+      await broker.close();
+      rmSync(dataPath, { recursive: true, force: true });
+    },
+  };
+}
+
+/** the shard settings every protocol suite runs under (the issue asks for 0, 1 and 3) */
+export const SHARD_MATRIX: readonly number[] = [0, 1, 3];
