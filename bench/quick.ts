@@ -12,43 +12,33 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { encodeCommand, encodeMpubBody, FRAME_MESSAGE, FRAME_RESPONSE } from '../src/frame/encode.js';
 
 let child: ChildProcess | null = null; // the server we spawned, if running
 let stopping = false;
 let dataDir: string | null = null;
 
-const { values: flags } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '5' },
-    size: { type: 'string', default: '200' },
-    batch: { type: 'string', default: '200' },
-    conns: { type: 'string', default: '2' },
-    rdy: { type: 'string', default: '2500' },
-    'workers-list': { type: 'string', default: '0,1' },
-    'mem-queue-size': { type: 'string', default: '10000000' },
-    'max-msgs': { type: 'string', default: '10000000' },
-    json: { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-  },
-});
-function intFlag(name: keyof typeof flags, min: number): number {
-  const n = Number(flags[name]);
+const KNOWN = ['seconds', 'size', 'batch', 'conns', 'rdy', 'workers-list', 'mem-queue-size', 'max-msgs'];
+const ARGS = new Map(process.argv.slice(2).map((a) => [a.replace(/=.*$/s, ''), a.replace(/^[^=]*=?/, '')]));
+for (const k of ARGS.keys()) {
+  if (!['--json', '--profile', ...KNOWN.map((n) => `--${n}`)].includes(k)) fatal(`unknown flag ${k}`);
+}
+function num(name: string, def: number, min = 1): number {
+  const n = Number(ARGS.get(`--${name}`) ?? def);
   if (!Number.isInteger(n) || n < min) fatal(`--${name} must be an integer >= ${min}`);
   return n;
 }
-const SECONDS = intFlag('seconds', 1);
-const SIZE = intFlag('size', 1);
-const BATCH = intFlag('batch', 1);
-const CONNS = intFlag('conns', 1);
-const RDY = intFlag('rdy', 1);
-const MEM_QUEUE = intFlag('mem-queue-size', 0);
-const MAX_MSGS = intFlag('max-msgs', 1);
-const WORKERS = String(flags['workers-list'])
-  .split(',')
-  .map((s) => Number(s.trim()));
+const SECONDS = num('seconds', 5);
+const SIZE = num('size', 200);
+const BATCH = num('batch', 200);
+const CONNS = num('conns', 2);
+const RDY = num('rdy', 2500);
+const MEM_QUEUE = num('mem-queue-size', 10_000_000, 0);
+const MAX_MSGS = num('max-msgs', 10_000_000);
+const WORKERS = (ARGS.get('--workers-list') ?? '0,1').split(',').map(Number);
 if (WORKERS.some((w) => !Number.isInteger(w) || w < 0)) fatal('--workers-list must be like 0,1,3');
+const JSON_OUT = ARGS.has('--json');
+const PROFILE = ARGS.has('--profile');
 const MAIN_JS = fileURLToPath(new URL('../src/main.js', import.meta.url));
 const PROF_ROOT = '/tmp/nsqprof';
 
@@ -118,13 +108,13 @@ async function stopServer(): Promise<void> {
 // ---- one client connection: frame parsing without per-message allocation, FINs in batches ----
 class Client {
   readonly sock: net.Socket;
-  readonly ready: Promise<void>;
-  /** producer: one call per OK after the handshake (an MPUB's response) */
-  onAck: () => void = () => {};
-  /** consumer: messages completed by one 'data' chunk */
-  onMessages: (n: number) => void = () => {};
+  readonly ready: Promise<void>; // after `expectOks` OK responses
+  readonly closed: Promise<void>; // after close()
+  onAck = (): void => {}; // producer: an OK after the handshake (an MPUB's response)
+  onMessages = (_n: number): void => {}; // consumer: messages completed by one 'data' chunk
   redelivered = 0;
   private resolveReady!: () => void;
+  private resolveClosed!: () => void;
   private oks = 0;
   private pending: Buffer | null = null;
   private out: Buffer;
@@ -132,7 +122,7 @@ class Client {
   private fins = 0;
   private done = false;
 
-  /** `hello` is written at once; `ready` resolves after `expectOks` OK responses. */
+  /** `hello` (magic, IDENTIFY, ...) is written at once */
   constructor(
     port: number,
     hello: Buffer,
@@ -141,6 +131,7 @@ class Client {
   ) {
     this.out = Buffer.allocUnsafe((finFlushAt + 2) * FIN_LINE);
     this.ready = new Promise((r) => (this.resolveReady = r));
+    this.closed = new Promise((r) => (this.resolveClosed = r));
     this.sock = net.connect(port, '127.0.0.1');
     this.sock.setNoDelay(true);
     this.sock.write(hello);
@@ -152,6 +143,7 @@ class Client {
   close(): void {
     this.done = true;
     this.sock.destroy();
+    this.resolveClosed();
   }
 
   private onData(chunk: Buffer): void {
@@ -176,10 +168,7 @@ class Client {
         if (buf.readUInt16BE(data + 8) > 1) this.redelivered++;
         const o = this.outLen;
         const out = this.out;
-        out[o] = 0x46; // F
-        out[o + 1] = 0x49; // I
-        out[o + 2] = 0x4e; // N
-        out[o + 3] = 0x20;
+        out.writeUInt32BE(0x46494e20, o); // "FIN "
         buf.copy(out, o + 4, data + 10, data + 26); // the 16-byte id, as is
         out[o + 20] = 0x0a;
         this.outLen = o + FIN_LINE;
@@ -222,91 +211,66 @@ function producers(port: number): Client[] {
   return Array.from({ length: CONNS }, () => new Client(port, Buffer.concat([MAGIC, IDENTIFY]), 1, 1));
 }
 function consumers(port: number, topic: string, rdy: number, n = CONNS): Client[] {
-  const hello = Buffer.concat([
-    MAGIC,
-    IDENTIFY,
-    encodeCommand(`SUB ${topic} ch`),
-    encodeCommand(`RDY ${rdy}`),
-  ]);
+  const sub = encodeCommand(`SUB ${topic} ch`);
+  const hello = Buffer.concat([MAGIC, IDENTIFY, sub, encodeCommand(`RDY ${rdy}`)]);
   return Array.from({ length: n }, () => new Client(port, hello, 2, Math.max(1, Math.floor(RDY * 0.75))));
 }
 
-interface Rate {
-  msgs: number;
-  secs: number;
-  msgsPerSec: number;
-  redelivered?: number;
-}
-function rate(msgs: number, t0: number, t1: number, redelivered?: number): Rate {
+type Rate = ReturnType<typeof rate>;
+function rate(msgs: number, t0: number, t1: number, redelivered = 0) {
   const secs = Math.max(t1 - t0, 1) / 1000;
-  const r: Rate = { msgs, secs: Number(secs.toFixed(3)), msgsPerSec: Math.round(msgs / secs) };
-  if (redelivered !== undefined) r.redelivered = redelivered;
-  return r;
+  return { msgs, secs: Number(secs.toFixed(3)), msgsPerSec: Math.round(msgs / secs), redelivered };
 }
 
 /** MPUB loop on every producer (already handshaken) until `end` or MAX_MSGS; resolves at the last ack. */
-function publish(clients: Client[], topic: string, end: number): Promise<Rate> {
+async function publish(clients: Client[], topic: string, end: number): Promise<Rate> {
   const body = Buffer.alloc(SIZE, 0x61);
   const mpub = encodeCommand(`MPUB ${topic}`, encodeMpubBody(Array.from({ length: BATCH }, () => body)));
   const t0 = performance.now();
   let sent = 0;
   let acked = 0;
-  return Promise.all(
-    clients.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          const next = (): void => {
-            if (performance.now() >= end || sent >= MAX_MSGS) return void resolve(c.close());
-            sent += BATCH;
-            c.sock.write(mpub); // the same Buffer every time; never mutated
-          };
-          c.onAck = () => {
-            acked += BATCH;
-            next();
-          };
-          next();
-        }),
-    ),
-  ).then(() => rate(acked, t0, performance.now()));
+  const next = (c: Client): void => {
+    if (performance.now() >= end || sent >= MAX_MSGS) {
+      c.close();
+    } else {
+      sent += BATCH;
+      c.sock.write(mpub); // the same Buffer every time; never mutated
+    }
+  };
+  for (const c of clients) {
+    c.onAck = () => {
+      acked += BATCH;
+      next(c);
+    };
+    next(c);
+  }
+  await Promise.all(clients.map((c) => c.closed));
+  return rate(acked, t0, performance.now());
 }
 
 /** Counts messages on `clients` until `target` (if any) arrived or `end`; closes them. */
 function consume(clients: Client[], t0: number, end: number, target: () => number): Promise<Rate> {
   let got = 0;
-  let last = t0;
   return new Promise((resolve) => {
     const finish = (t1: number): void => {
       clearTimeout(timer);
       for (const c of clients) c.close();
-      resolve(
-        rate(
-          got,
-          t0,
-          t1,
-          clients.reduce((n, c) => n + c.redelivered, 0),
-        ),
-      );
+      const redelivered = clients.reduce((n, c) => n + c.redelivered, 0);
+      resolve(rate(got, t0, t1, redelivered));
     };
     const timer = setTimeout(() => finish(performance.now()), Math.max(0, end - performance.now()));
     for (const c of clients) {
       c.onMessages = (n) => {
         got += n;
-        last = performance.now();
-        if (got >= target()) finish(last);
+        if (got >= target()) finish(performance.now());
       };
     }
   });
 }
 
-interface Run {
-  workers: number;
-  pub: Rate & { mbPerSec: number };
-  sub: Rate & { target: number };
-  pubsubPub: Rate;
-  pubsubSub: Rate;
-}
-
-async function runOne(workers: number, profDir: string | null): Promise<Run> {
+async function runOne(workers: number, profDir: string | null) {
+  const cpu0 = process.cpuUsage();
+  const w0 = performance.now();
   const port = await startServer(workers, profDir);
   const ms = SECONDS * 1000;
   // 1. PUB into a topic whose channel exists (a RDY 0 subscriber creates it and stays until 2 ends)
@@ -328,24 +292,21 @@ async function runOne(workers: number, profDir: string | null): Promise<Run> {
     publish(prod3, 'quick_pubsub', t3 + ms),
     consume(cons, t3, t3 + ms, () => Number.POSITIVE_INFINITY),
   ]);
+  const cpu = process.cpuUsage(cpu0);
+  const benchCpu = Math.round((cpu.user + cpu.system) / 10 / (performance.now() - w0)); // % of one core
   await stopServer();
   const mbPerSec = Number(((pub.msgsPerSec * SIZE) / 1e6).toFixed(1));
-  return { workers, pub: { ...pub, mbPerSec }, sub: { ...sub, target: pub.msgs }, pubsubPub, pubsubSub };
+  const res = { pub: { ...pub, mbPerSec }, sub: { ...sub, target: pub.msgs }, pubsubPub, pubsubSub };
+  return { workers, ...res, benchCpuPercent: benchCpu };
 }
 
 /** Top 15 self-time functions of each .cpuprofile in `dir` (one per thread of the server). */
 function summarizeProfiles(dir: string): string[] {
-  interface Node {
-    id: number;
-    callFrame: { functionName: string; url: string; lineNumber: number };
-  }
+  type Node = { id: number; callFrame: { functionName: string; url: string; lineNumber: number } };
   const lines: string[] = [];
   for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.cpuprofile'))) {
-    const p = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as {
-      nodes: Node[];
-      samples: number[];
-      timeDeltas: number[];
-    };
+    type Profile = { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+    const p = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Profile;
     const byId = new Map(p.nodes.map((n) => [n.id, n.callFrame]));
     const self = new Map<string, number>();
     let total = 0;
@@ -359,9 +320,8 @@ function summarizeProfiles(dir: string): string[] {
     }
     lines.push(`${path.join(dir, f)}: ${(total / 1e6).toFixed(2)} s sampled`);
     for (const [k, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
-      lines.push(
-        `  ${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`,
-      );
+      const pct = ((100 * us) / total).toFixed(1);
+      lines.push(`  ${pct.padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}`);
     }
   }
   return lines;
@@ -370,11 +330,11 @@ function summarizeProfiles(dir: string): string[] {
 async function main(): Promise<void> {
   const hardMs = (SECONDS * 6 + 30) * 1000 * Math.max(1, Math.ceil(WORKERS.length / 2));
   const hard = setTimeout(() => fatal(`hard deadline of ${hardMs / 1000} s reached`), hardMs);
-  const runs: Run[] = [];
+  const runs: Awaited<ReturnType<typeof runOne>>[] = [];
   const profiles: string[] = [];
   for (const w of WORKERS) {
     let profDir: string | null = null;
-    if (flags.profile) {
+    if (PROFILE) {
       profDir = path.join(PROF_ROOT, `workers${w}-${Date.now()}`);
       fs.mkdirSync(profDir, { recursive: true });
     }
@@ -383,7 +343,7 @@ async function main(): Promise<void> {
   }
   clearTimeout(hard);
   const head = { node: process.version, cpus: os.cpus().length, size: SIZE, batch: BATCH, conns: CONNS };
-  if (flags.json) {
+  if (JSON_OUT) {
     const out = { ...head, rdy: RDY, seconds: SECONDS, memQueueSize: MEM_QUEUE, maxMsgs: MAX_MSGS, runs };
     process.stdout.write(`${JSON.stringify(profiles.length > 0 ? { ...out, profiles } : out, null, 2)}\n`);
     return;
@@ -397,14 +357,8 @@ async function main(): Promise<void> {
   const cols = ['workers', 'pub msgs/s', 'sub msgs/s', 'pubsub pub msgs/s', 'pubsub sub msgs/s', 'pub MB/s'];
   lines.push(cols.join(' | '));
   for (const r of runs) {
-    const cells = [
-      r.workers,
-      r.pub.msgsPerSec,
-      r.sub.msgsPerSec,
-      r.pubsubPub.msgsPerSec,
-      r.pubsubSub.msgsPerSec,
-    ];
-    cells.push(r.pub.mbPerSec);
+    const cells = [r.workers, r.pub.msgsPerSec, r.sub.msgsPerSec, r.pubsubPub.msgsPerSec];
+    cells.push(r.pubsubSub.msgsPerSec, r.pub.mbPerSec);
     lines.push(cells.map((v, i) => String(v).padStart(cols[i]!.length)).join(' | '));
   }
   lines.push('');
@@ -414,7 +368,8 @@ async function main(): Promise<void> {
       `sub ${r.sub.msgs}/${r.sub.target} in ${r.sub.secs} s`,
     ];
     notes.push(`pubsub pub ${r.pubsubPub.msgs} / sub ${r.pubsubSub.msgs} in ${r.pubsubSub.secs} s`);
-    const redelivered = (r.sub.redelivered ?? 0) + (r.pubsubSub.redelivered ?? 0);
+    notes.push(`this process used ${r.benchCpuPercent}% of a core`);
+    const redelivered = r.sub.redelivered + r.pubsubSub.redelivered;
     if (redelivered > 0) notes.push(`${redelivered} redelivered (attempts > 1)`);
     lines.push(`workers=${r.workers}: ${notes.join('; ')}`);
   }
