@@ -107,23 +107,21 @@ export class Connection implements FrameSink, ConnectionPort {
   fail(err: ProtocolError): void {
     if (this.closed) return;
     this.writer.writeFrame(encodeError(err));
+    this.shutdown();
+  }
+
+  close(): void {
+    if (!this.closed) this.shutdown();
+  }
+
+  /** flush what is buffered, stop reading and timing, then end the socket (destroyed if it lingers) */
+  private shutdown(): void {
     this.writer.flush();
     this.closed = true;
     this.parser.close();
     this.stopTimer();
     this.writer.close();
     this.socket.end();
-    setTimeout(destroySocket, LINGER_MS, this.socket).unref();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.writer.flush();
-    this.closed = true;
-    this.parser.close();
-    this.stopTimer();
-    this.writer.close();
-    this.socket.destroySoon();
     setTimeout(destroySocket, LINGER_MS, this.socket).unref();
   }
 

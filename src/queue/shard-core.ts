@@ -46,8 +46,7 @@ export class ShardCore {
 
   /**
    * MPUB (or a PUB/DPUB from a ring record): `src[start, end)` holds `count` messages as
-   * `[u32 size][body]...`, the MPUB wire layout after its count. The bytes are copied once into the
-   * body store for all of them.
+   * `[u32 size][body]...`, the MPUB wire layout after its count.
    */
   publish(
     conn: number,
@@ -59,23 +58,7 @@ export class ShardCore {
     end: number,
     count: number,
   ): void {
-    const topic = this.topicFor(conn, kind, topicName);
-    if (topic === null) return;
-    const nowMs = this.ctx.now();
-    const nowNs = Math.round(nowMs * 1e6);
-    const due = deferMs > 0 ? nowMs + deferMs : 0;
-    const slab = this.store.copyIn(src, start, end);
-    const base = this.store.lastOffset - start;
-    let p = start;
-    for (let i = 0; i < count; i++) {
-      const len = src.readUInt32BE(p);
-      p += 4;
-      const m = new Message(topic.guid.next(nowNs), nowNs, slab, base + p, len);
-      m.pri = due;
-      topic.put(m);
-      p += len;
-    }
-    this.ctx.outbox.ok(conn);
+    this.accept(conn, kind, topicName, deferMs, src, start, end, count, true);
   }
 
   /** PUB or DPUB straight from the io thread (inline shard): `src[start, end)` is the body */
@@ -88,14 +71,40 @@ export class ShardCore {
     start: number,
     end: number,
   ): void {
+    this.accept(conn, kind, topicName, deferMs, src, start, end, 1, false);
+  }
+
+  /** the bytes are copied once into the body store for all the messages they hold */
+  private accept(
+    conn: number,
+    kind: PubKind,
+    topicName: string,
+    deferMs: number,
+    src: Buffer,
+    start: number,
+    end: number,
+    count: number,
+    framed: boolean,
+  ): void {
     const topic = this.topicFor(conn, kind, topicName);
     if (topic === null) return;
     const nowMs = this.ctx.now();
     const nowNs = Math.round(nowMs * 1e6);
+    const due = deferMs > 0 ? nowMs + deferMs : 0;
     const slab = this.store.copyIn(src, start, end);
-    const m = new Message(topic.guid.next(nowNs), nowNs, slab, this.store.lastOffset, end - start);
-    m.pri = deferMs > 0 ? nowMs + deferMs : 0;
-    topic.put(m);
+    const base = this.store.lastOffset - start;
+    let p = start;
+    for (let i = 0; i < count; i++) {
+      let len = end - start;
+      if (framed) {
+        len = src.readUInt32BE(p);
+        p += 4;
+      }
+      const m = new Message(topic.guid.next(nowNs), nowNs, slab, base + p, len);
+      m.pri = due;
+      topic.put(m);
+      p += len;
+    }
     this.ctx.outbox.ok(conn);
   }
 
