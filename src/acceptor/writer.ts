@@ -6,7 +6,7 @@
  */
 
 import type { Socket } from 'node:net';
-import { encodeError, FRAME_MESSAGE, writeMessageFrameHeader } from '../frame/encode.js';
+import { encodeError, FRAME_MESSAGE, writeMessageHeader } from '../frame/encode.js';
 import type { ProtocolError } from '../errors.js';
 import type { Message } from '../queue/message.js';
 import { type Flushable, scheduleFlush } from './flush-queue.js';
@@ -45,18 +45,18 @@ export class OutputWriter implements Flushable {
     if (this.closed) return;
     const total = 34 + msg.length;
     this.reserve(total);
-    const c = this.chunk;
-    const hi = Math.floor(msg.timestampNs / 4294967296);
-    const off = writeMessageFrameHeader(
-      c,
+    const b = msg.batch;
+    const off = writeMessageHeader(
+      this.chunk,
       this.used,
       msg.length,
-      hi,
-      msg.timestampNs - hi * 4294967296,
+      b.tsHi,
+      b.tsLo,
       msg.attempts,
-      msg.id,
+      msg.idHi,
+      msg.idLo,
     );
-    msg.slab.copy(c, off, msg.offset, msg.offset + msg.length);
+    b.slab.copy(this.chunk, off, msg.offset, msg.offset + msg.length);
     this.used = off + msg.length;
     this.afterMessage(flushNow);
   }

@@ -9,6 +9,7 @@
  */
 
 import { errorFrameData, type ProtocolError } from '../errors.js';
+import { writeIdHex } from './msgid.js';
 
 export const FRAME_RESPONSE = 0;
 export const FRAME_ERROR = 1;
@@ -74,6 +75,26 @@ export function writeMessageFrameHeader(
   dst.writeUInt16BE(attempts & 0xffff, off + 16);
   const idOff = off + 18;
   for (let i = 0; i < MESSAGE_ID_LENGTH; i++) dst[idOff + i] = id.charCodeAt(i) & 0xff;
+  return off + MESSAGE_HEADER_SIZE;
+}
+
+/** writeMessageFrameHeader with the ID as its two int32 halves (the broker's form, frame/msgid.ts) */
+export function writeMessageHeader(
+  dst: Buffer,
+  off: number,
+  bodyLen: number,
+  tsHi: number,
+  tsLo: number,
+  attempts: number,
+  idHi: number,
+  idLo: number,
+): number {
+  dst.writeUInt32BE(4 + MESSAGE_META_SIZE + bodyLen, off);
+  dst.writeUInt32BE(FRAME_MESSAGE, off + 4);
+  dst.writeUInt32BE(tsHi >>> 0, off + 8);
+  dst.writeUInt32BE(tsLo >>> 0, off + 12);
+  dst.writeUInt16BE(attempts & 0xffff, off + 16);
+  writeIdHex(dst, off + 18, idHi, idLo);
   return off + MESSAGE_HEADER_SIZE;
 }
 

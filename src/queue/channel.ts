@@ -16,7 +16,9 @@ export class Channel {
   readonly name: string;
   readonly ephemeral: boolean;
   readonly queue = new Deque();
-  readonly inFlight = new Map<string, Message>();
+  /** in-flight messages by idLo; the rare same-idLo messages hang off `Message.chain` */
+  private readonly inFlight = new Map<number, Message>();
+  inFlightCount = 0;
   readonly inFlightHeap = new IndexedHeap();
   readonly deferred = new IndexedHeap();
   readonly consumers: Consumer[] = [];
@@ -114,7 +116,7 @@ export class Channel {
     m.owner = c;
     m.deliveredAt = now;
     m.pri = now + c.msgTimeout;
-    this.inFlight.set(m.id, m);
+    this.addInFlight(m);
     this.inFlightHeap.push(m);
     c.inFlight++;
     c.messageCount++;
@@ -122,12 +124,39 @@ export class Channel {
     this.ctx.outbox.deliver(c.conn, m, !c.ready);
   }
 
+  private addInFlight(m: Message): void {
+    const head = this.inFlight.get(m.idLo);
+    m.chain = head ?? null;
+    this.inFlight.set(m.idLo, m);
+    this.inFlightCount++;
+  }
+
+  private findInFlight(hi: number, lo: number): Message | undefined {
+    let m = this.inFlight.get(lo);
+    while (m !== undefined && m.idHi !== hi) m = m.chain ?? undefined;
+    return m;
+  }
+
+  private removeInFlight(m: Message): void {
+    const head = this.inFlight.get(m.idLo);
+    if (head === m) {
+      if (m.chain === null) this.inFlight.delete(m.idLo);
+      else this.inFlight.set(m.idLo, m.chain);
+    } else {
+      let p: Message | null = head ?? null;
+      while (p !== null && p.chain !== m) p = p.chain;
+      if (p !== null) p.chain = m.chain;
+    }
+    m.chain = null;
+    this.inFlightCount--;
+  }
+
   /** take an in-flight message back from its owner; a string is nsqd's failure reason */
-  private settle(c: Consumer, id: string): Message | string {
-    const m = this.inFlight.get(id);
+  private settle(c: Consumer, hi: number, lo: number): Message | string {
+    const m = this.findInFlight(hi, lo);
     if (m === undefined) return 'ID not in flight';
     if (m.owner !== c) return 'client does not own message';
-    this.inFlight.delete(id);
+    this.removeInFlight(m);
     this.inFlightHeap.remove(m);
     m.owner = null;
     c.inFlight--;
@@ -135,16 +164,16 @@ export class Channel {
     return m;
   }
 
-  finish(c: Consumer, id: string): string | null {
-    const m = this.settle(c, id);
+  finish(c: Consumer, hi: number, lo: number): string | null {
+    const m = this.settle(c, hi, lo);
     if (typeof m === 'string') return m;
     c.finishCount++;
     this.pump();
     return null;
   }
 
-  requeue(c: Consumer, id: string, delayMs: number): string | null {
-    const m = this.settle(c, id);
+  requeue(c: Consumer, hi: number, lo: number, delayMs: number): string | null {
+    const m = this.settle(c, hi, lo);
     if (typeof m === 'string') return m;
     this.requeueCount++;
     c.requeueCount++;
@@ -159,8 +188,8 @@ export class Channel {
     return null;
   }
 
-  touch(c: Consumer, id: string): string | null {
-    const m = this.inFlight.get(id);
+  touch(c: Consumer, hi: number, lo: number): string | null {
+    const m = this.findInFlight(hi, lo);
     if (m === undefined) return 'ID not in flight';
     if (m.owner !== c) return 'client does not own message';
     const cap = m.deliveredAt + this.ctx.options.maxMsgTimeout;
@@ -176,7 +205,7 @@ export class Channel {
     if (m !== undefined && m.pri <= now) {
       while (m !== undefined && m.pri <= now) {
         this.inFlightHeap.pop();
-        this.inFlight.delete(m.id);
+        this.removeInFlight(m);
         this.timeoutCount++;
         const owner = m.owner;
         m.owner = null;
@@ -203,6 +232,7 @@ export class Channel {
   empty(): void {
     this.queue.clear();
     for (const m of this.inFlightHeap.drain()) {
+      m.chain = null;
       const owner = m.owner;
       m.owner = null;
       if (owner !== null) {
@@ -211,6 +241,7 @@ export class Channel {
       }
     }
     this.inFlight.clear();
+    this.inFlightCount = 0;
     this.deferred.drain();
   }
 

@@ -7,11 +7,12 @@
 
 import type { Consumer } from '../delivery/consumer.js';
 import { protocolError } from '../errors.js';
+import { MSG_ID_LENGTH, parsedId, parseIdHex } from '../frame/msgid.js';
 import type { Options } from '../options/options.js';
 import type { Channel } from './channel.js';
 import type { ShardContext } from './context.js';
 import { BodyStore } from './body-store.js';
-import { Message } from './message.js';
+import { Message, PubBatch } from './message.js';
 import type { Outbox } from './outbox.js';
 import { Topic } from './topic.js';
 
@@ -22,9 +23,14 @@ export type PubKind = typeof PUB | typeof MPUB | typeof DPUB;
 const PUB_NAMES = ['PUB', 'MPUB', 'DPUB'] as const;
 const PUB_CODES = ['E_PUB_FAILED', 'E_MPUB_FAILED', 'E_DPUB_FAILED'] as const;
 
-/** performance.now() plus the origin: ms since the epoch with sub-ms precision */
-function wallClockMs(): number {
-  return performance.timeOrigin + performance.now();
+/** the shard clock: whole ms since this thread started (small integers: deadlines stay unboxed) */
+function shardClockMs(): number {
+  return Math.floor(performance.now());
+}
+
+/** the wall clock for publish timestamps: ns since the epoch (a double) */
+function wallClockNs(): number {
+  return (performance.timeOrigin + performance.now()) * 1e6;
 }
 
 export class ShardCore {
@@ -34,7 +40,7 @@ export class ShardCore {
   private readonly ctx: ShardContext;
   private exiting = false;
 
-  constructor(options: Options, outbox: Outbox, now: () => number = wallClockMs, random = Math.random) {
+  constructor(options: Options, outbox: Outbox, now: () => number = shardClockMs, random = Math.random) {
     this.ctx = {
       outbox,
       options,
@@ -88,11 +94,11 @@ export class ShardCore {
   ): void {
     const topic = this.topicFor(conn, kind, topicName);
     if (topic === null) return;
-    const nowMs = this.ctx.now();
-    const nowNs = Math.round(nowMs * 1e6);
-    const due = deferMs > 0 ? nowMs + deferMs : 0;
-    const slab = this.store.copyIn(src, start, end);
+    const due = deferMs > 0 ? this.ctx.now() + deferMs : 0;
+    const nowNs = wallClockNs();
+    const batch = new PubBatch(this.store.copyIn(src, start, end), nowNs);
     const base = this.store.lastOffset - start;
+    const guid = topic.guid;
     let p = start;
     for (let i = 0; i < count; i++) {
       let len = end - start;
@@ -100,7 +106,8 @@ export class ShardCore {
         len = src.readUInt32BE(p);
         p += 4;
       }
-      const m = new Message(topic.guid.next(nowNs), nowNs, slab, base + p, len);
+      guid.next(nowNs);
+      const m = new Message(guid.hi, guid.lo, batch, base + p, len);
       m.pri = due;
       topic.put(m);
       p += len;
@@ -149,27 +156,51 @@ export class ShardCore {
     if (c !== undefined && !c.closing) c.channel.setReady(c, count);
   }
 
-  finish(conn: number, id: string): void {
+  /** FIN, REQ and TOUCH name the message by its 16 wire bytes at buf[idStart] */
+  finish(conn: number, buf: Buffer, idStart: number): void {
     const c = this.consumers.get(conn);
-    const reason = c === undefined ? 'ID not in flight' : c.channel.finish(c, id);
-    if (reason !== null)
-      this.ctx.outbox.error(conn, protocolError('E_FIN_FAILED', `FIN ${id} failed ${reason}`));
+    let reason = 'ID not in flight';
+    if (c !== undefined && parseIdHex(buf, idStart)) {
+      const r = c.channel.finish(c, parsedId.hi, parsedId.lo);
+      if (r === null) return;
+      reason = r;
+    }
+    this.fail(conn, 'E_FIN_FAILED', 'FIN', buf, idStart, reason);
   }
 
-  requeue(conn: number, id: string, delayMs: number): void {
+  requeue(conn: number, buf: Buffer, idStart: number, delayMs: number): void {
     const c = this.consumers.get(conn);
-    let reason: string | null;
-    if (this.exiting) reason = 'exiting';
-    else reason = c === undefined ? 'ID not in flight' : c.channel.requeue(c, id, delayMs);
-    if (reason !== null)
-      this.ctx.outbox.error(conn, protocolError('E_REQ_FAILED', `REQ ${id} failed ${reason}`));
+    let reason = this.exiting ? 'exiting' : 'ID not in flight';
+    if (!this.exiting && c !== undefined && parseIdHex(buf, idStart)) {
+      const r = c.channel.requeue(c, parsedId.hi, parsedId.lo, delayMs);
+      if (r === null) return;
+      reason = r;
+    }
+    this.fail(conn, 'E_REQ_FAILED', 'REQ', buf, idStart, reason);
   }
 
-  touch(conn: number, id: string): void {
+  touch(conn: number, buf: Buffer, idStart: number): void {
     const c = this.consumers.get(conn);
-    const reason = c === undefined ? 'ID not in flight' : c.channel.touch(c, id);
-    if (reason !== null)
-      this.ctx.outbox.error(conn, protocolError('E_TOUCH_FAILED', `TOUCH ${id} failed ${reason}`));
+    let reason = 'ID not in flight';
+    if (c !== undefined && parseIdHex(buf, idStart)) {
+      const r = c.channel.touch(c, parsedId.hi, parsedId.lo);
+      if (r === null) return;
+      reason = r;
+    }
+    this.fail(conn, 'E_TOUCH_FAILED', 'TOUCH', buf, idStart, reason);
+  }
+
+  /** nsqd's non-fatal `<CMD> <id> failed <reason>`, with the ID exactly as the client sent it */
+  private fail(
+    conn: number,
+    code: 'E_FIN_FAILED' | 'E_REQ_FAILED' | 'E_TOUCH_FAILED',
+    cmd: string,
+    buf: Buffer,
+    idStart: number,
+    reason: string,
+  ): void {
+    const id = buf.toString('latin1', idStart, idStart + MSG_ID_LENGTH);
+    this.ctx.outbox.error(conn, protocolError(code, `${cmd} ${id} failed ${reason}`));
   }
 
   /** CLS: RDY 0 and no more deliveries; FIN/REQ/TOUCH keep working */

@@ -19,7 +19,6 @@ export interface InlineConnections {
   onShardClose(conn: number): void;
 }
 
-const ID_LENGTH = 16;
 const SCAN_INTERVAL_MS = 100;
 
 export class InlineShard implements ShardLink, Outbox {
@@ -60,15 +59,15 @@ export class InlineShard implements ShardLink, Outbox {
     return true;
   }
   finish(conn: number, buf: Buffer, idStart: number): boolean {
-    this.core.finish(conn, buf.toString('latin1', idStart, idStart + ID_LENGTH));
+    this.core.finish(conn, buf, idStart);
     return true;
   }
   requeue(conn: number, buf: Buffer, idStart: number, delayMs: number): boolean {
-    this.core.requeue(conn, buf.toString('latin1', idStart, idStart + ID_LENGTH), delayMs);
+    this.core.requeue(conn, buf, idStart, delayMs);
     return true;
   }
   touch(conn: number, buf: Buffer, idStart: number): boolean {
-    this.core.touch(conn, buf.toString('latin1', idStart, idStart + ID_LENGTH));
+    this.core.touch(conn, buf, idStart);
     return true;
   }
   startClose(conn: number): boolean {

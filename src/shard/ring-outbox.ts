@@ -6,6 +6,7 @@
  */
 
 import { errorFrameData, type ProtocolError } from '../errors.js';
+import { writeIdHex } from '../frame/msgid.js';
 import type { Message } from '../queue/message.js';
 import type { Outbox } from '../queue/outbox.js';
 import * as R from './records.js';
@@ -15,6 +16,8 @@ export class RingOutbox implements Outbox {
   private readonly w: RingWriter;
   private readonly overflow: Buffer[] = [];
   private dirty = false;
+  /** scratch for one message ID's 16 hex bytes */
+  private readonly id = Buffer.alloc(R.ID_LENGTH);
 
   constructor(outbound: SharedArrayBuffer) {
     this.w = new RingWriter(outbound);
@@ -70,26 +73,27 @@ export class RingOutbox implements Outbox {
 
   deliver(conn: number, msg: Message, flush: boolean): void {
     const payload = R.MSG_FIXED + msg.length;
-    const hi = Math.floor(msg.timestampNs / 4294967296);
-    const lo = msg.timestampNs - hi * 4294967296;
+    const b = msg.batch;
     const f = flush ? 1 : 0;
+    const id = this.id;
+    writeIdHex(id, 0, msg.idHi, msg.idLo);
     if (this.head(R.OUT_MSG, conn, payload, f)) {
       const w = this.w;
-      w.u32(hi);
-      w.u32(lo);
+      w.u32(b.tsHi >>> 0);
+      w.u32(b.tsLo >>> 0);
       w.u16(msg.attempts);
-      w.latin1(msg.id);
-      w.bytes(msg.slab, msg.offset, msg.offset + msg.length);
+      w.bytes(id, 0, R.ID_LENGTH);
+      w.bytes(b.slab, msg.offset, msg.offset + msg.length);
       this.done();
       return;
     }
-    const b = this.spill(R.OUT_MSG, conn, payload, f);
+    const out = this.spill(R.OUT_MSG, conn, payload, f);
     let p = R.HEAD;
-    p = b.writeUInt32BE(hi, p);
-    p = b.writeUInt32BE(lo, p);
-    p = b.writeUInt16BE(msg.attempts, p);
-    p += b.write(msg.id, p, 'latin1');
-    msg.slab.copy(b, p, msg.offset, msg.offset + msg.length);
+    p = out.writeUInt32BE(b.tsHi >>> 0, p);
+    p = out.writeUInt32BE(b.tsLo >>> 0, p);
+    p = out.writeUInt16BE(msg.attempts, p);
+    p += id.copy(out, p);
+    b.slab.copy(out, p, msg.offset, msg.offset + msg.length);
   }
 
   private done(): void {

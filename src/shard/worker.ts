@@ -58,15 +58,15 @@ function dispatch(): void {
       core.ready(conn, r.u32());
       break;
     case R.IN_FIN:
-      core.finish(conn, r.latin1(R.ID_LENGTH));
+      core.finish(conn, r.buf, r.pos);
       break;
     case R.IN_REQ: {
       const delay = r.u32();
-      core.requeue(conn, r.latin1(R.ID_LENGTH), delay);
+      core.requeue(conn, r.buf, r.pos, delay);
       break;
     }
     case R.IN_TOUCH:
-      core.touch(conn, r.latin1(R.ID_LENGTH));
+      core.touch(conn, r.buf, r.pos);
       break;
     case R.IN_CLS:
       core.startClose(conn);

@@ -10,7 +10,8 @@ import { defaultOptions } from '../../src/options/cli.js';
 import { Deque } from '../../src/queue/deque.js';
 import { GuidFactory } from '../../src/queue/guid.js';
 import { IndexedHeap } from '../../src/queue/heap.js';
-import { Message } from '../../src/queue/message.js';
+import { Message, PubBatch } from '../../src/queue/message.js';
+import { idHexString } from '../../src/frame/msgid.js';
 import type { Outbox } from '../../src/queue/outbox.js';
 import { DPUB, MPUB, PUB, type PubKind, ShardCore } from '../../src/queue/shard-core.js';
 import { prng } from '../helpers/prng.js';
@@ -30,8 +31,15 @@ class Recorder implements Outbox {
     this.events.push({ kind: 'error', conn, err });
   }
   deliver(conn: number, msg: Message, flush: boolean): void {
-    const body = msg.slab.toString('latin1', msg.offset, msg.offset + msg.length);
-    this.events.push({ kind: 'msg', conn, id: msg.id, body, attempts: msg.attempts, flush });
+    const body = msg.batch.slab.toString('latin1', msg.offset, msg.offset + msg.length);
+    this.events.push({
+      kind: 'msg',
+      conn,
+      id: idHexString(msg.idHi, msg.idLo),
+      body,
+      attempts: msg.attempts,
+      flush,
+    });
   }
   close(conn: number): void {
     this.events.push({ kind: 'close', conn });
@@ -61,6 +69,11 @@ function setup() {
   return { out, core, advance, pub };
 }
 
+/** FIN/REQ/TOUCH take the ID as the client's 16 bytes */
+function idArg(id: string): [Buffer, number] {
+  return [Buffer.from(id, 'latin1'), 0];
+}
+
 function mpubBody(bodies: string[]): Buffer {
   const parts = bodies.map((s) => {
     const b = Buffer.alloc(4 + s.length);
@@ -88,12 +101,12 @@ describe('shard core', () => {
         ['b', 1, true],
       ],
     );
-    core.finish(2, first[0]!.id);
+    core.finish(2, ...idArg(first[0]!.id));
     assert.deepEqual(
       out.messages().map((m) => m.body),
       ['c'],
     );
-    core.finish(2, first[0]!.id);
+    core.finish(2, ...idArg(first[0]!.id));
     assert.deepEqual(out.take(), [
       {
         kind: 'error',
@@ -135,7 +148,7 @@ describe('shard core', () => {
     core.disconnect(2);
     core.subscribe(3, 't', 'c', 1000, 0);
     core.ready(3, 1);
-    core.finish(3, m2!.id);
+    core.finish(3, ...idArg(m2!.id));
     const e = out.take().find((x) => x.kind === 'error');
     assert.ok(e && e.kind === 'error' && e.err.text.endsWith('client does not own message'));
     advance(1001);
@@ -157,7 +170,7 @@ describe('shard core', () => {
     advance(200);
     const [m] = out.messages();
     assert.equal(m!.body, 'later');
-    core.requeue(2, m!.id, 300);
+    core.requeue(2, ...idArg(m!.id), 300);
     advance(200);
     assert.deepEqual(out.messages(), []);
     advance(200);
@@ -165,7 +178,7 @@ describe('shard core', () => {
     assert.equal(again!.attempts, 2);
     // TOUCH for 20 minutes: the deadline never passes 15 minutes after delivery
     for (let i = 0; i < 20 * 60; i++) {
-      core.touch(2, again!.id);
+      core.touch(2, ...idArg(again!.id));
       advance(1000);
       if (out.events.length > 0) break;
     }
@@ -206,13 +219,15 @@ describe('shard core', () => {
   });
 });
 
+const EMPTY = new PubBatch(Buffer.alloc(0), 0);
+
 describe('queue parts', () => {
   it('IndexedHeap pops in order and removes from the middle', () => {
     const rand = prng(1);
     const h = new IndexedHeap();
     const all: Message[] = [];
     for (let i = 0; i < 500; i++) {
-      const m = new Message(String(i), 0, Buffer.alloc(0), 0, 0);
+      const m = new Message(0, i, EMPTY, 0, 0);
       m.pri = Math.floor(rand() * 1000);
       h.push(m);
       all.push(m);
@@ -232,7 +247,7 @@ describe('queue parts', () => {
 
   it('Deque is FIFO across growth', () => {
     const d = new Deque();
-    const ms = Array.from({ length: 100 }, (_, i) => new Message(String(i), 0, Buffer.alloc(0), 0, 0));
+    const ms = Array.from({ length: 100 }, (_, i) => new Message(0, i, EMPTY, 0, 0));
     for (let i = 0; i < 10; i++) d.push(ms[i]!);
     for (let i = 0; i < 5; i++) assert.equal(d.shift(), ms[i]);
     for (let i = 10; i < 100; i++) d.push(ms[i]!);
@@ -245,7 +260,8 @@ describe('queue parts', () => {
     const now = 1_700_000_000_000 * 1e6;
     let prev = 0n;
     for (let i = 0; i < 10000; i++) {
-      const id = g.next(now); // the same instant: 10000 > 4096 per pseudo-ms
+      g.next(now); // the same instant: 10000 > 4096 per pseudo-ms
+      const id = idHexString(g.hi, g.lo);
       assert.match(id, /^[0-9a-f]{16}$/);
       const v = BigInt(`0x${id}`);
       assert.ok(v > prev, `increasing at ${i}`);
