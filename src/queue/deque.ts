@@ -1,60 +1,70 @@
 /**
- * A growable FIFO ring of messages (a channel's or topic's memory queue). Owns only its array;
- * O(1) push, shift and unshift, no per-item allocation.
+ * A FIFO of messages (a channel's or topic's memory queue) in fixed-size chunks linked head to
+ * tail: O(1) push, shift and clear, no copying when it grows to millions, and emptied chunks are
+ * reused instead of left to the GC. Owns only its chunks.
  */
 
 import type { Message } from './message.js';
 
-export class Deque {
-  private items: (Message | undefined)[];
-  private head = 0;
-  private size = 0;
-  private mask: number;
+const CHUNK = 1024;
 
-  constructor(initialCapacity = 16) {
-    let cap = 16;
-    while (cap < initialCapacity) cap <<= 1;
-    this.items = new Array(cap);
-    this.mask = cap - 1;
-  }
+class Chunk {
+  readonly items: (Message | undefined)[] = new Array(CHUNK);
+  next: Chunk | null = null;
+}
+
+export class Deque {
+  private head: Chunk = new Chunk();
+  private tail: Chunk = this.head;
+  /** next slot to read in head, next slot to write in tail */
+  private readAt = 0;
+  private writeAt = 0;
+  private size = 0;
+  /** one emptied chunk kept for reuse, so a queue hovering at a chunk boundary does not churn */
+  private spare: Chunk | null = null;
 
   get length(): number {
     return this.size;
   }
 
   push(m: Message): void {
-    if (this.size === this.items.length) this.grow();
-    this.items[(this.head + this.size) & this.mask] = m;
+    if (this.writeAt === CHUNK) {
+      const c = this.spare ?? new Chunk();
+      this.spare = null;
+      this.tail.next = c;
+      this.tail = c;
+      this.writeAt = 0;
+    }
+    this.tail.items[this.writeAt++] = m;
     this.size++;
   }
 
   shift(): Message | undefined {
     if (this.size === 0) return undefined;
-    const m = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head = (this.head + 1) & this.mask;
+    const h = this.head;
+    const m = h.items[this.readAt];
+    h.items[this.readAt++] = undefined;
     this.size--;
-    if (this.size === 0) this.head = 0;
+    if (this.size === 0) {
+      this.readAt = 0;
+      this.writeAt = 0;
+      this.tail = this.head = h;
+      h.next = null;
+    } else if (this.readAt === CHUNK) {
+      this.head = h.next!;
+      this.readAt = 0;
+      h.next = null;
+      this.spare = h;
+    }
     return m;
   }
 
   /** drop everything; returns how many were dropped */
   clear(): number {
     const n = this.size;
-    this.items = new Array(16);
-    this.mask = 15;
-    this.head = 0;
+    this.head = this.tail = new Chunk();
+    this.readAt = this.writeAt = 0;
     this.size = 0;
     return n;
-  }
-
-  private grow(): void {
-    const old = this.items;
-    const cap = old.length * 2;
-    const next: (Message | undefined)[] = new Array(cap);
-    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & this.mask];
-    this.items = next;
-    this.head = 0;
-    this.mask = cap - 1;
   }
 }

@@ -245,13 +245,25 @@ describe('queue parts', () => {
     assert.equal(n, 400);
   });
 
-  it('Deque is FIFO across growth', () => {
+  it('Deque is FIFO across chunks, reuses them, and clears', () => {
     const d = new Deque();
-    const ms = Array.from({ length: 100 }, (_, i) => new Message(0, i, EMPTY, 0, 0));
-    for (let i = 0; i < 10; i++) d.push(ms[i]!);
-    for (let i = 0; i < 5; i++) assert.equal(d.shift(), ms[i]);
-    for (let i = 10; i < 100; i++) d.push(ms[i]!);
-    for (let i = 5; i < 100; i++) assert.equal(d.shift(), ms[i]);
+    const ms = Array.from({ length: 9000 }, (_, i) => new Message(0, i, EMPTY, 0, 0));
+    let next = 0;
+    let pushed = 0;
+    const rand = prng(3);
+    while (next < ms.length) {
+      // random bursts of pushes and shifts, crossing chunk boundaries both ways
+      const n = Math.floor(rand() * 3000);
+      for (let i = 0; i < n && pushed < ms.length; i++) d.push(ms[pushed++]!);
+      const k = Math.floor(rand() * 3000);
+      for (let i = 0; i < k && next < pushed; i++) assert.equal(d.shift(), ms[next++]);
+      assert.equal(d.length, pushed - next);
+    }
+    assert.equal(d.shift(), undefined);
+    d.push(ms[0]!);
+    d.push(ms[1]!);
+    assert.equal(d.clear(), 2);
+    assert.equal(d.length, 0);
     assert.equal(d.shift(), undefined);
   });
 
