@@ -97,16 +97,33 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** how long a shard keeps polling its inbound ring after it last had something, before sleeping */
+const SPIN_MS = 0.5;
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 async function run(): Promise<void> {
+  let lastActive = performance.now();
   while (!stopping) {
     if (outbox.blocked && !outbox.retryOverflow()) {
       await sleep(1);
       continue;
     }
-    drain();
-    if (outbox.blocked) continue;
+    if (!reader.isEmpty()) {
+      drain();
+      lastActive = performance.now();
+      await nextTurn();
+      continue;
+    }
+    if (outbox.blocked || performance.now() - lastActive <= SPIN_MS) {
+      await nextTurn();
+      continue;
+    }
     const wait = reader.waitAsync(DOORBELL_TIMEOUT_MS);
     if (wait !== null) await wait;
+    lastActive = performance.now();
   }
 }
 
