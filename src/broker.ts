@@ -66,6 +66,11 @@ export class Broker {
     return this.listener.port;
   }
 
+  /** fault injection for tests: crash shard `index` (worker mode only); it is restarted */
+  crashShard(index: number): void {
+    this.host?.crash(index);
+  }
+
   close(): Promise<void> {
     this.closing ??= this.doClose();
     return this.closing;

@@ -91,6 +91,11 @@ export class ShardHost {
     this.events.onShardLost(index);
   }
 
+  /** fault injection for tests: make shard `index` throw as a bug would */
+  crash(index: number): void {
+    this.slots[index]?.worker.postMessage({ type: 'crash' });
+  }
+
   async close(): Promise<void> {
     this.closing = true;
     await Promise.all(

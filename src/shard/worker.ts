@@ -134,6 +134,13 @@ const scan = setInterval(() => {
 }, SCAN_INTERVAL_MS);
 
 parentPort!.on('message', (msg: { type: string }) => {
+  if (msg.type === 'crash') {
+    // fault injection (Broker.crashShard): fail the way a bug would, from the event loop
+    setImmediate(() => {
+      throw new Error(`shard ${data.index}: crash requested`);
+    });
+    return;
+  }
   if (msg.type === 'stop') {
     stopping = true;
     core.stop();
