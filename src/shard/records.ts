@@ -9,7 +9,9 @@
  *   +------+------+------+------+----------------------+
  *
  * Inbound (io thread → shard):
- *   PUB     a=kind b=topicLen  | deferMs u32 | count u32 | topic | [u32 size][body] * count
+ *   PUB     a=kind b=topicLen c=pad | deferMs u32 | count u32 | topic | pad | [u32 size][body] * count
+ *           (pad: 0-7 zero bytes so the bodies sit at the same address mod 8 as in the socket
+ *           chunk they are copied from; V8 copies into shared memory 6x faster when they agree)
  *   SUB     b=topicLen c=chanLen | msgTimeout u32 | sampleRate u32 | topic | channel
  *   RDY     | count u32
  *   FIN     | id (16 bytes)

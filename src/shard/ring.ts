@@ -159,6 +159,14 @@ export class RingWriter {
   }
 
   /**
+   * Where the next record's payload will start in the data region (whose base is 8-byte aligned):
+   * lets a producer pad so a bulk copy's source and target agree mod 8 (see bytes()).
+   */
+  nextPayloadOffset(): number {
+    return (this.cursor + RECORD_HEADER_BYTES) & this.mask;
+  }
+
+  /**
    * Open a record of exactly `payloadLength` bytes. False when the ring lacks space now (retry after
    * the consumer releases); throws when the record could never fit or a record is already open.
    */

@@ -92,11 +92,14 @@ export class WorkerLink implements ShardLink {
     framed: boolean,
   ): boolean {
     const size = framed ? end - start : 4 + (end - start);
-    if (!this.begin(R.IN_PUB, conn, R.PUB_FIXED + topic.length + size, kind, topic.length)) return false;
+    const fixed = R.HEAD + R.PUB_FIXED + topic.length + (framed ? 0 : 4);
+    const pad = (buf.byteOffset + start - (this.in.nextPayloadOffset() + fixed)) & 7;
+    if (!this.begin(R.IN_PUB, conn, R.PUB_FIXED + topic.length + pad + size, kind, topic.length, pad)) return false;
     const w = this.in;
     w.u32(deferMs);
     w.u32(count);
     w.latin1(topic);
+    for (let i = 0; i < pad; i++) w.u8(0);
     if (!framed) w.u32(end - start);
     w.bytes(buf, start, end);
     return this.done();

@@ -43,6 +43,7 @@ function dispatch(): void {
       const deferMs = r.u32();
       const count = r.u32();
       const topic = r.latin1(b);
+      r.skip(c);
       core.publish(conn, a as PubKind, topic, deferMs, r.buf, r.pos, r.start + r.length, count);
       break;
     }

@@ -1,0 +1,217 @@
+/**
+ * `npm run bench`: the standard matrix (MPUB, single PUB at 1 and 100 in flight, SUB drain, pubsub
+ * latency at two rates, RSS per queued message) against a fresh nsqd per scenario and server — ours
+ * for each --workers value, and another one with --compare, in alternation — through the same
+ * library the nsq-bench CLI uses. Prints the table and writes it as JSON and Markdown to bench/results/.
+ */
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  formatMatrixMarkdown,
+  formatMatrixText,
+  formatValue,
+  type MatrixCell,
+  type MatrixReport,
+  type MatrixRow,
+} from './matrix-report.js';
+import { environment, fetchInfoVersion } from './nsq-bench/run.js';
+import { SCENARIOS, type ScenarioConfig, SIZE } from './scenarios.js';
+import { killNow, type Server, startCommand, startOurs, stopServer } from './server.js';
+
+const MEM_QUEUE_SIZE = 10_000_000;
+const USAGE = `usage: npm run bench -- [flags]
+
+  --seconds=10         duration of each scenario
+  --workers-list=0,N   our --workers values to measure (default: 0 and the default shard count)
+  --compare="CMD"      also measure the nsqd that CMD starts (run with sh -c; {port}, {http_port} and
+                       {data} are replaced), e.g. --compare="nsqd --tcp-address=127.0.0.1:{port}
+                       --http-address=127.0.0.1:{http_port} --data-path={data} --mem-queue-size=10000000"
+  --threads=N          load generator threads (default: CPU count)
+  --max-msgs=5000000   cap on the messages one PUB scenario publishes (they stay queued in memory)
+  --results-dir=DIR    where the .json and .md results go (default: bench/results)
+  --quiet              no progress line
+`;
+
+interface MatrixArgs {
+  seconds: number;
+  workersList: number[];
+  compare: string | null;
+  threads: number;
+  maxMsgs: number;
+  resultsDir: string;
+  quiet: boolean;
+}
+
+function usageError(msg: string): never {
+  process.stderr.write(`bench: ${msg}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parseMatrixArgs(argv: string[]): MatrixArgs {
+  const defaultWorkers = Math.max(1, os.availableParallelism() - 1);
+  let v: Record<string, string | boolean | undefined>;
+  try {
+    v = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        seconds: { type: 'string', default: '10' },
+        'workers-list': { type: 'string', default: `0,${defaultWorkers}` },
+        compare: { type: 'string' },
+        threads: { type: 'string', default: String(os.availableParallelism()) },
+        'max-msgs': { type: 'string', default: '5000000' },
+        'results-dir': {
+          type: 'string',
+          default: fileURLToPath(new URL('../../bench/results', import.meta.url)),
+        },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (err) {
+    return usageError((err as Error).message);
+  }
+  if (v.help === true) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const num = (flag: string, min: number): number => {
+    const n = Number(v[flag]);
+    if (!Number.isFinite(n) || n < min)
+      usageError(`--${flag}: expected a number >= ${min}, got ${JSON.stringify(v[flag])}`);
+    return n;
+  };
+  const workersList = String(v['workers-list']).split(',').map(Number);
+  if (workersList.some((w) => !Number.isInteger(w) || w < 0 || w > 64)) {
+    usageError(`--workers-list: expected shard counts like 0,1,3, got ${JSON.stringify(v['workers-list'])}`);
+  }
+  return {
+    seconds: num('seconds', 0.2),
+    workersList: [...new Set(workersList)],
+    compare: typeof v.compare === 'string' && v.compare !== '' ? v.compare : null,
+    threads: Math.floor(num('threads', 1)),
+    maxMsgs: Math.floor(num('max-msgs', 1000)),
+    resultsDir: String(v['results-dir']),
+    quiet: v.quiet === true,
+  };
+}
+
+const A = parseMatrixArgs(process.argv.slice(2));
+const DEFAULT_WORKERS = Math.max(1, os.availableParallelism() - 1);
+const SUB_PREFILL = Math.min(A.maxMsgs, Math.max(100_000, Math.round(A.seconds * 400_000)));
+const CFG: ScenarioConfig = {
+  seconds: A.seconds,
+  threads: A.threads,
+  maxMsgs: A.maxMsgs,
+  subPrefill: SUB_PREFILL,
+  progress: process.stderr.isTTY === true && !A.quiet,
+};
+let current: Server | null = null;
+
+interface Column {
+  name: string;
+  start: () => Promise<Server>;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const columns: Column[] = A.workersList.map((w) => ({
+    name: `ours w=${w}`,
+    start: () => startOurs(w, MEM_QUEUE_SIZE),
+  }));
+  if (A.compare !== null) columns.push({ name: 'theirs', start: () => startCommand('theirs', A.compare!) });
+  const ours = A.workersList.includes(DEFAULT_WORKERS)
+    ? `ours w=${DEFAULT_WORKERS}`
+    : columns[A.workersList.length - 1]!.name;
+  const versions = new Map<string, string>();
+  const rows: MatrixRow[] = SCENARIOS.map((s) => ({
+    id: s.id,
+    label: s.label,
+    unit: s.unit,
+    target: s.target,
+    cells: {},
+  }));
+
+  const budgetMs = (A.seconds * 1000 + 20_000) * SCENARIOS.length * columns.length + 60_000;
+  const hard = setTimeout(() => {
+    process.stderr.write(`bench: hard deadline of ${Math.round(budgetMs / 1000)} s reached\n`);
+    if (current !== null) killNow(current);
+    process.exit(1);
+  }, budgetMs);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      if (current !== null) killNow(current);
+      process.exit(130);
+    });
+  }
+
+  for (let i = 0; i < SCENARIOS.length; i++) {
+    const sc = SCENARIOS[i]!;
+    for (const col of columns) {
+      let cell: MatrixCell;
+      try {
+        current = await col.start();
+        if (!versions.has(col.name))
+          versions.set(col.name, await fetchInfoVersion(`127.0.0.1:${current.httpPort}`));
+        cell = await sc.run(current, CFG);
+      } catch (err) {
+        const tail = current?.tail.length ? ` (server log: ${current.tail.slice(-3).join(' / ')})` : '';
+        cell = {
+          value: null,
+          detail: '',
+          error: `${(err as Error).message}${tail}`,
+          benchCpu: 0,
+          serverCpu: 0,
+        };
+      }
+      if (current !== null) await stopServer(current);
+      current = null;
+      rows[i]!.cells[col.name] = cell;
+      if (!A.quiet) {
+        const shown =
+          cell.value === null
+            ? `failed: ${cell.error}`
+            : `${formatValue(sc.unit, cell.value)}${sc.unit === 'msgs/s' ? ' msgs/s' : ''}`;
+        process.stderr.write(`${sc.id} [${col.name}]: ${shown}\n`);
+      }
+    }
+  }
+  clearTimeout(hard);
+
+  const env = environment();
+  const header = [
+    `node ${env.node}, ${env.cpus} CPUs (${env.platform} ${env.arch}); load generator nsq-bench with ${A.threads} threads on the same machine`,
+    `ours: node dist/src/main.js --mem-queue-size=${MEM_QUEUE_SIZE} --workers=N, a fresh server and data dir per scenario`,
+    ...(A.compare === null ? [] : [`theirs: ${A.compare}`]),
+    `servers' /info version: ${columns.map((c) => `${c.name} ${versions.get(c.name) ?? 'n/a'}`).join(', ')}`,
+    `messages of ${SIZE} B; ${A.seconds} s per scenario; PUB runs capped at ${A.maxMsgs.toLocaleString('en-US')} msgs; SUB drains a ${SUB_PREFILL.toLocaleString('en-US')}-message backlog`,
+  ];
+  const report: MatrixReport = {
+    startedAt,
+    header,
+    columns: columns.map((c) => c.name),
+    defaultColumn: ours,
+    compareColumn: A.compare === null ? null : 'theirs',
+    rows,
+  };
+  process.stdout.write(formatMatrixText(report));
+  fs.mkdirSync(A.resultsDir, { recursive: true });
+  const base = path.join(A.resultsDir, startedAt.replace(/[:.]/g, '-'));
+  const json = { startedAt, env, args: A, header, report };
+  fs.writeFileSync(`${base}.json`, `${JSON.stringify(json, null, 2)}\n`);
+  fs.writeFileSync(`${base}.md`, formatMatrixMarkdown(report));
+  process.stdout.write(`\nwritten: ${base}.json, ${base}.md\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+    if (current !== null) killNow(current);
+    process.exit(1);
+  },
+);
