@@ -6,16 +6,16 @@
 
 import { Consumer } from '../delivery/consumer.js';
 import type { ShardContext } from './context.js';
-import { Deque } from './deque.js';
+import { MessageQueue } from './deque.js';
 import { IndexedHeap } from './heap.js';
-import type { Message } from './message.js';
+import { Message, type PubBatch } from './message.js';
 import type { Topic } from './topic.js';
 
 export class Channel {
   readonly topic: Topic;
   readonly name: string;
   readonly ephemeral: boolean;
-  readonly queue = new Deque();
+  readonly queue = new MessageQueue();
   /** in-flight messages by idLo; the rare same-idLo messages hang off `Message.chain` */
   private readonly inFlight = new Map<number, Message>();
   inFlightCount = 0;
@@ -38,15 +38,27 @@ export class Channel {
     this.ctx = ctx;
   }
 
-  /** a new message from the topic (fan-out): deferred if it carries a due time */
-  putNew(m: Message): void {
+  /** a new message from the topic's fan-out, as its fields */
+  putNew(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number): void {
     this.messageCount++;
-    if (m.pri > 0 && m.pri > this.ctx.now()) {
+    if (this.queue.length === 0 && this.readyCount > 0 && !this.paused) {
+      // someone is waiting and nothing is ahead of it: straight to delivery
+      this.offer(new Message(idHi, idLo, batch, offset, length));
+      return;
+    }
+    this.queue.push(idHi, idLo, batch, offset, length, 0);
+    this.pump();
+  }
+
+  /** a DPUB message from the topic (`m.pri` = due time); already due goes straight to the queue */
+  putDeferred(m: Message): void {
+    this.messageCount++;
+    if (m.pri > this.ctx.now()) {
       this.deferred.push(m);
       return;
     }
     m.pri = 0;
-    this.queue.push(m);
+    this.queue.pushMessage(m);
     this.pump();
   }
 
@@ -87,12 +99,14 @@ export class Channel {
 
   /** deliver queued messages to ready consumers until one side runs out */
   pump(): void {
-    while (this.readyCount > 0 && !this.paused && this.queue.length > 0) {
-      const m = this.queue.shift()!;
-      const c = this.nextReady();
-      if (c.sampleRate > 0 && Math.floor(this.ctx.random() * 100) > c.sampleRate) continue;
-      this.deliver(c, m);
-    }
+    while (this.readyCount > 0 && !this.paused && this.queue.length > 0) this.offer(this.queue.shift()!);
+  }
+
+  /** give one message to the next ready consumer (there is one), unless sampling drops it */
+  private offer(m: Message): void {
+    const c = this.nextReady();
+    if (c.sampleRate > 0 && Math.floor(this.ctx.random() * 100) > c.sampleRate) return;
+    this.deliver(c, m);
   }
 
   private nextReady(): Consumer {
@@ -182,7 +196,7 @@ export class Channel {
       this.deferred.push(m);
     } else {
       m.pri = 0;
-      this.queue.push(m);
+      this.queue.pushMessage(m);
     }
     this.pump();
     return null;
@@ -214,7 +228,7 @@ export class Channel {
           this.updateReady(owner);
         }
         m.pri = 0;
-        this.queue.push(m);
+        this.queue.pushMessage(m);
         m = this.inFlightHeap.peek();
       }
     }
@@ -222,7 +236,7 @@ export class Channel {
     while (m !== undefined && m.pri <= now) {
       this.deferred.pop();
       m.pri = 0;
-      this.queue.push(m);
+      this.queue.pushMessage(m);
       m = this.deferred.peek();
     }
     this.pump();

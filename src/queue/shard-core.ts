@@ -107,9 +107,13 @@ export class ShardCore {
         p += 4;
       }
       guid.next(nowNs);
-      const m = new Message(guid.hi, guid.lo, batch, base + p, len);
-      m.pri = due;
-      topic.put(m);
+      if (due === 0) {
+        topic.put(guid.hi, guid.lo, batch, base + p, len);
+      } else {
+        const m = new Message(guid.hi, guid.lo, batch, base + p, len);
+        m.pri = due;
+        topic.putDeferred(m);
+      }
       p += len;
     }
     this.ctx.outbox.ok(conn);

@@ -6,9 +6,9 @@
 
 import { Channel } from './channel.js';
 import type { ShardContext } from './context.js';
-import { Deque } from './deque.js';
+import { MessageQueue } from './deque.js';
 import { GuidFactory } from './guid.js';
-import type { Message } from './message.js';
+import type { Message, PubBatch } from './message.js';
 
 export class Topic {
   readonly name: string;
@@ -17,7 +17,10 @@ export class Topic {
   readonly channels = new Map<string, Channel>();
   /** channels in creation order, for allocation-free fan-out */
   private channelList: Channel[] = [];
-  readonly queue = new Deque();
+  /** what waits while there is no channel (or the topic is paused) */
+  readonly queue = new MessageQueue();
+  /** DPUB messages that arrived while there was no channel: their deferral starts at fan-out */
+  private held: Message[] = [];
   paused = false;
   messageCount = 0;
   messageBytes = 0;
@@ -30,32 +33,45 @@ export class Topic {
     this.guid = new GuidFactory(ctx.options.nodeId);
   }
 
-  put(m: Message): void {
+  /** a new message, as its fields: every channel gets its own queue entry sharing the body */
+  put(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number): void {
+    this.messageCount++;
+    this.messageBytes += length;
+    const list = this.channelList;
+    if (list.length === 0 || this.paused) {
+      if (this.dropsOverflow()) return;
+      this.queue.push(idHi, idLo, batch, offset, length, 0);
+      return;
+    }
+    for (let i = 0; i < list.length; i++) list[i]!.putNew(idHi, idLo, batch, offset, length);
+  }
+
+  /** a DPUB message (`m.pri` = due time on the shard clock) */
+  putDeferred(m: Message): void {
     this.messageCount++;
     this.messageBytes += m.length;
     if (this.channelList.length === 0 || this.paused) {
-      // an ephemeral topic has no disk to overflow to: past mem-queue-size it drops, as nsqd does
-      if (this.ephemeral && this.queue.length >= this.ctx.options.memQueueSize) return;
-      this.queue.push(m);
+      if (!this.dropsOverflow()) this.held.push(m);
       return;
     }
-    this.fanOut(m);
+    this.fanOutDeferred(m);
   }
 
-  private fanOut(m: Message): void {
+  /** an ephemeral topic has no disk to overflow to: past mem-queue-size it drops, as nsqd does */
+  private dropsOverflow(): boolean {
+    return this.ephemeral && this.queue.length + this.held.length >= this.ctx.options.memQueueSize;
+  }
+
+  private fanOutDeferred(m: Message): void {
     const list = this.channelList;
-    if (list.length === 1) {
-      list[0]!.putNew(m);
-      return;
-    }
-    // the first channel may deliver (and so change) the original: copies keep the publish-time deferral
     const due = m.pri;
-    list[0]!.putNew(m);
+    // copies first: the first channel may deliver (and so change) the original
     for (let i = 1; i < list.length; i++) {
       const c = m.copy();
       c.pri = due;
-      list[i]!.putNew(c);
+      list[i]!.putDeferred(c);
     }
+    list[0]!.putDeferred(m);
   }
 
   getOrCreateChannel(name: string): Channel {
@@ -79,11 +95,24 @@ export class Topic {
 
   /** hand buffered messages to the channels, if there are any and the topic is not paused */
   drain(): void {
-    if (this.paused || this.channelList.length === 0) return;
-    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) this.fanOut(m);
+    const list = this.channelList;
+    if (this.paused || list.length === 0) return;
+    const q = this.queue;
+    while (q.length > 0) {
+      const hi = q.headIdHi;
+      const lo = q.headIdLo;
+      const batch = q.headBatch;
+      const offset = q.headOffset;
+      const length = q.headLength;
+      q.drop();
+      for (let i = 0; i < list.length; i++) list[i]!.putNew(hi, lo, batch, offset, length);
+    }
+    const held = this.held;
+    this.held = [];
+    for (const m of held) this.fanOutDeferred(m);
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + this.held.length;
   }
 }

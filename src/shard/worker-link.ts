@@ -94,7 +94,8 @@ export class WorkerLink implements ShardLink {
     const size = framed ? end - start : 4 + (end - start);
     const fixed = R.HEAD + R.PUB_FIXED + topic.length + (framed ? 0 : 4);
     const pad = (buf.byteOffset + start - (this.in.nextPayloadOffset() + fixed)) & 7;
-    if (!this.begin(R.IN_PUB, conn, R.PUB_FIXED + topic.length + pad + size, kind, topic.length, pad)) return false;
+    if (!this.begin(R.IN_PUB, conn, R.PUB_FIXED + topic.length + pad + size, kind, topic.length, pad))
+      return false;
     const w = this.in;
     w.u32(deferMs);
     w.u32(count);

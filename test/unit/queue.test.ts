@@ -1,13 +1,13 @@
 /**
  * The shard core without threads or sockets: a recording Outbox and a fake clock drive topics,
- * channels, the RDY window, timeouts, deferral and IDs; plus the heap, deque and ID factory alone.
+ * channels, the RDY window, timeouts, deferral and IDs; plus the heap, message queue and ID factory alone.
  */
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ProtocolError } from '../../src/errors.js';
 import { defaultOptions } from '../../src/options/cli.js';
-import { Deque } from '../../src/queue/deque.js';
+import { MessageQueue } from '../../src/queue/deque.js';
 import { GuidFactory } from '../../src/queue/guid.js';
 import { IndexedHeap } from '../../src/queue/heap.js';
 import { Message, PubBatch } from '../../src/queue/message.js';
@@ -245,24 +245,36 @@ describe('queue parts', () => {
     assert.equal(n, 400);
   });
 
-  it('Deque is FIFO across chunks, reuses them, and clears', () => {
-    const d = new Deque();
-    const ms = Array.from({ length: 9000 }, (_, i) => new Message(0, i, EMPTY, 0, 0));
+  it('MessageQueue is FIFO across chunks, keeps every field, and clears', () => {
+    const d = new MessageQueue();
+    const total = 9000;
     let next = 0;
     let pushed = 0;
     const rand = prng(3);
-    while (next < ms.length) {
+    while (next < total) {
       // random bursts of pushes and shifts, crossing chunk boundaries both ways
       const n = Math.floor(rand() * 3000);
-      for (let i = 0; i < n && pushed < ms.length; i++) d.push(ms[pushed++]!);
+      for (let i = 0; i < n && pushed < total; i++, pushed++)
+        d.push(-pushed | 0, pushed, EMPTY, pushed * 2, pushed % 7, pushed % 3);
       const k = Math.floor(rand() * 3000);
-      for (let i = 0; i < k && next < pushed; i++) assert.equal(d.shift(), ms[next++]);
+      for (let i = 0; i < k && next < pushed; i++, next++) {
+        const m = d.shift()!;
+        assert.deepEqual(
+          [m.idHi, m.idLo, m.offset, m.length, m.attempts],
+          [-next | 0, next, next * 2, next % 7, next % 3],
+        );
+        assert.equal(m.batch, EMPTY);
+      }
       assert.equal(d.length, pushed - next);
     }
     assert.equal(d.shift(), undefined);
-    d.push(ms[0]!);
-    d.push(ms[1]!);
-    assert.equal(d.clear(), 2);
+    const back = new Message(1, 2, EMPTY, 3, 4);
+    back.attempts = 5;
+    d.pushMessage(back);
+    d.push(6, 7, EMPTY, 8, 9, 0);
+    assert.equal(d.headIdLo, 2);
+    assert.equal(d.shift()!.attempts, 5);
+    assert.equal(d.clear(), 1);
     assert.equal(d.length, 0);
     assert.equal(d.shift(), undefined);
   });
