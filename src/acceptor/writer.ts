@@ -12,6 +12,8 @@ import type { Message } from '../queue/message.js';
 import { type Flushable, scheduleFlush } from './flush-queue.js';
 
 const CHUNK = 64 * 1024;
+/** flushes up to this size are copied out instead of giving the chunk away (no 64 KiB allocation per ack) */
+const SMALL_WRITE = 2048;
 
 export class OutputWriter implements Flushable {
   flushScheduled = false;
@@ -101,11 +103,19 @@ export class OutputWriter implements Flushable {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.used === 0 || this.closed) return;
-    const out = this.chunk.subarray(0, this.used);
-    // the socket keeps a reference to what it has not sent yet, so the next frames go to a new chunk
-    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK, this.chunk.length === CHUNK ? CHUNK : 0));
+    const n = this.used;
+    if (n === 0 || this.closed) return;
     this.used = 0;
+    if (n <= SMALL_WRITE) {
+      // a few responses: copy them out (from Node's buffer pool) and keep the chunk
+      const out = Buffer.allocUnsafe(n);
+      this.chunk.copy(out, 0, 0, n);
+      this.socket.write(out);
+      return;
+    }
+    // the socket keeps a reference to what it has not sent yet, so the next frames go to a new chunk
+    const out = this.chunk.subarray(0, n);
+    this.chunk = Buffer.allocUnsafe(CHUNK);
     this.socket.write(out);
   }
 
