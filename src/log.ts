@@ -33,6 +33,18 @@ export class Logger {
     this.write = write;
   }
 
+  get levelName(): LogLevel {
+    return (Object.keys(LEVELS) as LogLevel[]).find((k) => LEVELS[k] === this.level) ?? 'info';
+  }
+
+  /** false when `name` is not a level */
+  setLevel(name: string): boolean {
+    const n = name.toLowerCase();
+    if (!(n in LEVELS)) return false;
+    this.level = LEVELS[n as LogLevel];
+    return true;
+  }
+
   private log(level: LogLevel, msg: string): void {
     if (LEVELS[level] < this.level) return;
     this.write(`${this.prefix}${stamp(new Date())} ${level.toUpperCase()}: ${msg}\n`);

@@ -11,7 +11,8 @@ import { encodeError, HEARTBEAT_FRAME } from '../frame/encode.js';
 import { type BodyRule, FrameParser, type FrameSink, readFailureError } from '../frame/parser.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
-import type { ConnectionTable } from './table.js';
+import type { Message } from '../queue/message.js';
+import type { ConnectionTable, ShardPeer } from './table.js';
 import { OutputWriter } from './writer.js';
 
 /** nsqd's fixed ClientTimeout: the read deadline before IDENTIFY can change the heartbeat */
@@ -26,12 +27,16 @@ const LINGER_MS = 2000;
 const kConn = Symbol('nsq.connection');
 type TaggedSocket = Socket & { [kConn]?: Connection };
 
-export class Connection implements FrameSink, ConnectionPort {
+export class Connection implements FrameSink, ConnectionPort, ShardPeer {
   readonly id: number;
   readonly socket: Socket;
   readonly writer: OutputWriter;
   readonly session: Session;
   readonly remoteAddress: string;
+  /** `ip:port` of the client, for /stats */
+  readonly remoteHostPort: string;
+  /** unix seconds when it connected */
+  readonly connectTs = Math.floor(Date.now() / 1000);
   private readonly parser: FrameParser;
   private readonly table: ConnectionTable;
   private lastCommandAt: number;
@@ -48,6 +53,7 @@ export class Connection implements FrameSink, ConnectionPort {
     this.socket = socket;
     this.table = table;
     this.remoteAddress = socket.remoteAddress ?? '';
+    this.remoteHostPort = `${this.remoteAddress.includes(':') ? `[${this.remoteAddress}]` : this.remoteAddress}:${socket.remotePort ?? 0}`;
     this.writer = new OutputWriter(socket);
     this.writer.bufferTimeout = ctx.options.outputBufferTimeout;
     this.session = new Session(this, ctx);
@@ -123,6 +129,28 @@ export class Connection implements FrameSink, ConnectionPort {
     this.writer.close();
     this.socket.end();
     setTimeout(destroySocket, LINGER_MS, this.socket).unref();
+  }
+
+  // ---- ShardPeer ----
+  onShardOk(): void {
+    this.session.onShardOk();
+  }
+
+  onShardError(err: ProtocolError): void {
+    this.session.onShardError(err);
+  }
+
+  onShardDeliver(msg: Message, flush: boolean): void {
+    this.writer.writeMessage(msg, flush);
+  }
+
+  onShardMessage(buf: Buffer, start: number, end: number, flush: boolean): void {
+    this.writer.writeEncodedMessage(buf, start, end, flush);
+  }
+
+  onShardLost(index: number): void {
+    const s = this.session;
+    if (s.subShard === index || (s.pending > 0 && s.pendingShard === index)) this.close();
   }
 
   heartbeatChanged(): void {

@@ -39,6 +39,23 @@ export interface ClientStats {
   topologyRegion: string;
   /** per topic publish counts (producers) */
   pubCounts: { topic: string; count: number }[];
+  /** deliveries by locality (topology-aware-consumption experiment); omitted from JSON when 0 (default 0) */
+  zoneLocalMsgCount?: number;
+  regionLocalMsgCount?: number;
+  globalMsgCount?: number;
+  /** negotiated compression (default false) */
+  deflate?: boolean;
+  snappy?: boolean;
+  /** AUTH state: has authorizations, and the auth server's identity/url (omitted from JSON when empty) */
+  authed?: boolean;
+  authIdentity?: string;
+  authIdentityUrl?: string;
+  /** TLS upgrade facts (default false / ''): `tls_version` like `TLS1.2`, cipher as Go's constant name */
+  tls?: boolean;
+  tlsCipherSuite?: string;
+  tlsVersion?: string;
+  tlsNegotiatedProtocol?: string;
+  tlsNegotiatedProtocolIsMutual?: boolean;
 }
 
 export interface LatencyStats {
@@ -56,6 +73,10 @@ export interface ChannelStats {
   messageCount: number;
   requeueCount: number;
   timeoutCount: number;
+  /** deliveries by locality (topology-aware-consumption experiment); omitted from JSON when 0 (default 0) */
+  zoneLocalMsgCount?: number;
+  regionLocalMsgCount?: number;
+  globalMsgCount?: number;
   clientCount: number;
   /** null when includeClients is false */
   clients: ClientStats[] | null;

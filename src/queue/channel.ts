@@ -8,6 +8,7 @@ import { Consumer } from '../delivery/consumer.js';
 import type { ShardContext } from './context.js';
 import { MessageQueue } from './deque.js';
 import { IndexedHeap } from './heap.js';
+import { E2eLatency } from './latency.js';
 import { Message, type PubBatch } from './message.js';
 import type { Topic } from './topic.js';
 
@@ -27,6 +28,8 @@ export class Channel {
   messageCount = 0;
   requeueCount = 0;
   timeoutCount = 0;
+  /** publish → FIN latency window; null unless --e2e-processing-latency-percentile is set */
+  readonly latency: E2eLatency | null;
   private readyCount = 0;
   private rr = 0;
   private readonly ctx: ShardContext;
@@ -36,6 +39,9 @@ export class Channel {
     this.name = name;
     this.ephemeral = name.endsWith('#ephemeral');
     this.ctx = ctx;
+    const o = ctx.options;
+    this.latency =
+      o.e2eProcessingLatencyPercentiles.length > 0 ? new E2eLatency(o.e2eProcessingLatencyWindowTime, ctx.now()) : null;
   }
 
   /** a new message from the topic's fan-out, as its fields */
@@ -182,6 +188,7 @@ export class Channel {
     const m = this.settle(c, hi, lo);
     if (typeof m === 'string') return m;
     c.finishCount++;
+    if (this.latency !== null) this.latency.record(this.ctx.wallNs() - m.batch.timestampNs, this.ctx.now());
     this.pump();
     return null;
   }
@@ -261,5 +268,10 @@ export class Channel {
 
   get depth(): number {
     return this.queue.length;
+  }
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) this.pump();
   }
 }

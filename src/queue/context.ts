@@ -11,6 +11,8 @@ export interface ShardContext {
   readonly options: Options;
   /** ms since the epoch, with sub-ms precision */
   now(): number;
+  /** ns since the epoch (a double), for publish timestamps and e2e latency */
+  wallNs(): number;
   /** uniform in [0, 1), replaceable in tests */
   random(): number;
   /** a channel asks to be forgotten (ephemeral, last consumer gone) */

@@ -35,16 +35,22 @@ function wallClockNs(): number {
 
 export class ShardCore {
   readonly topics = new Map<string, Topic>();
+  /** the shard clock (ms), for admin and stats code outside the core */
+  readonly now: () => number;
   readonly consumers = new Map<number, Consumer>();
+  readonly options: Options;
   private readonly store = new BodyStore();
   private readonly ctx: ShardContext;
   private exiting = false;
 
   constructor(options: Options, outbox: Outbox, now: () => number = shardClockMs, random = Math.random) {
+    this.now = now;
+    this.options = options;
     this.ctx = {
       outbox,
       options,
       now,
+      wallNs: wallClockNs,
       random,
       channelEmptied: (ch) => this.deleteChannel(ch),
     };
@@ -95,7 +101,7 @@ export class ShardCore {
     const topic = this.topicFor(conn, kind, topicName);
     if (topic === null) return;
     const due = deferMs > 0 ? this.ctx.now() + deferMs : 0;
-    const nowNs = wallClockNs();
+    const nowNs = this.ctx.wallNs();
     const batch = new PubBatch(this.store.copyIn(src, start, end), nowNs);
     const base = this.store.lastOffset - start;
     const guid = topic.guid;

@@ -112,6 +112,17 @@ export class Topic {
     for (const m of held) this.fanOutDeferred(m);
   }
 
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) this.drain();
+  }
+
+  /** drop what waits at the topic (its channels keep theirs) */
+  empty(): void {
+    this.queue.clear();
+    this.held = [];
+  }
+
   get depth(): number {
     return this.queue.length + this.held.length;
   }

@@ -48,6 +48,10 @@ export class Session {
   msgTimeout: number;
   sampleRate = 0;
   identified = false;
+  topologyZone = '';
+  topologyRegion = '';
+  /** messages published per topic (nsqd's pub_counts; a producer is a session with any) */
+  readonly pubCounts = new Map<string, number>();
   /** the shard owning the subscribed topic, -1 before SUB */
   subShard = -1;
   /** shard-answered commands not yet answered, all to `pendingShard` */

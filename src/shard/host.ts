@@ -6,6 +6,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log.js';
+import type { ControlRequest, ControlResponse } from '../queue/admin.js';
 import type { Options } from '../options/options.js';
 import { createRingBuffer, ringCapacityFor } from './ring.js';
 import type { ShardWorkerData } from './worker.js';
@@ -24,6 +25,8 @@ export interface ShardHostEvents extends ConnectionLookup {
 interface Slot {
   worker: Worker;
   link: WorkerLink;
+  /** control requests awaiting the shard's answer, by id */
+  pending: Map<number, { resolve: (r: ControlResponse) => void; reject: (e: Error) => void }>;
 }
 
 export class ShardHost {
@@ -32,6 +35,7 @@ export class ShardHost {
   private readonly events: ShardHostEvents;
   private readonly log: Logger;
   private closing = false;
+  private nextRequestId = 1;
   /** links in shard order; a restarted shard gets a new link object at the same index */
   readonly links: WorkerLink[] = [];
 
@@ -49,7 +53,13 @@ export class ShardHost {
     const data: ShardWorkerData = { index, inbound, outbound, options: o };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
     const link = new WorkerLink(index, inbound, outbound, this.events);
-    const slot: Slot = { worker, link };
+    const slot: Slot = { worker, link, pending: new Map() };
+    worker.on('message', (msg: { type: string; id: number; res: ControlResponse }) => {
+      if (msg.type !== 'control') return;
+      const p = slot.pending.get(msg.id);
+      slot.pending.delete(msg.id);
+      p?.resolve(msg.res);
+    });
     this.slots[index] = slot;
     this.links[index] = link;
     worker.on('error', (err) => this.lost(slot, index, err));
@@ -87,8 +97,20 @@ export class ShardHost {
     this.log.error(`shard ${index} failed: ${err.stack ?? err.message}; restarting it`);
     slot.link.stop();
     void slot.worker.terminate();
+    for (const p of slot.pending.values()) p.reject(new Error(`shard ${index} failed`));
+    slot.pending.clear();
     this.spawn(index);
     this.events.onShardLost(index);
+  }
+
+  /** a control-plane request (admin action, stats) to shard `index` */
+  control(index: number, req: ControlRequest): Promise<ControlResponse> {
+    const slot = this.slots[index]!;
+    const id = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ type: 'control', id, req });
+    });
   }
 
   /** fault injection for tests: make shard `index` throw as a bug would */

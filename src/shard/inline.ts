@@ -6,6 +6,7 @@
 
 import type { ProtocolError } from '../errors.js';
 import type { Options } from '../options/options.js';
+import { type ControlRequest, type ControlResponse, control } from '../queue/admin.js';
 import type { Message } from '../queue/message.js';
 import type { Outbox } from '../queue/outbox.js';
 import { type PubKind, ShardCore } from '../queue/shard-core.js';
@@ -90,6 +91,11 @@ export class InlineShard implements ShardLink, Outbox {
   }
   close(conn: number): void {
     this.conns.onShardClose(conn);
+  }
+
+  /** a control-plane request (admin action, stats), answered at once */
+  control(req: ControlRequest): Promise<ControlResponse> {
+    return Promise.resolve(control(this.core, req));
   }
 
   stop(): void {

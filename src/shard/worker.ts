@@ -6,6 +6,7 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Options } from '../options/options.js';
+import { type ControlRequest, control } from '../queue/admin.js';
 import { type PubKind, ShardCore } from '../queue/shard-core.js';
 import * as R from './records.js';
 import { RingOutbox } from './ring-outbox.js';
@@ -134,7 +135,13 @@ const scan = setInterval(() => {
   outbox.flush();
 }, SCAN_INTERVAL_MS);
 
-parentPort!.on('message', (msg: { type: string }) => {
+parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlRequest }) => {
+  if (msg.type === 'control') {
+    const res = control(core, msg.req!);
+    outbox.flush();
+    parentPort!.postMessage({ type: 'control', id: msg.id, res });
+    return;
+  }
   if (msg.type === 'crash') {
     // fault injection (Broker.crashShard): fail the way a bug would, from the event loop
     setImmediate(() => {

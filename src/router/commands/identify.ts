@@ -58,6 +58,8 @@ function apply(s: Session, d: IdentifyData): string | null {
   s.clientId = d.clientId;
   s.hostname = d.hostname;
   s.userAgent = d.userAgent;
+  s.topologyZone = d.topologyZone;
+  s.topologyRegion = d.topologyRegion;
 
   const hb = d.heartbeatInterval;
   if (hb === -1) s.heartbeatInterval = 0;

@@ -64,6 +64,7 @@ function send(
   framed: boolean,
 ): void {
   const k = s.shardOf(topic);
+  s.pubCounts.set(topic, (s.pubCounts.get(topic) ?? 0) + count);
   if (s.claim(k)) {
     if (s.ctx.links[k]!.publish(s.port.id, kind, topic, deferMs, buf, start, end, count, framed)) return;
     s.unclaim();

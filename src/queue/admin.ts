@@ -1,0 +1,157 @@
+/**
+ * The shard's control plane: nsqd's topic and channel admin actions (create, delete, empty, pause)
+ * and the stats snapshot of what this shard owns. Requests and answers are plain data, so they
+ * cross threads by postMessage unchanged; the work itself runs on the shard's own thread.
+ */
+
+import type { LatencyStats } from '../http/api.js';
+import { percentilesOf } from './latency.js';
+import type { ShardCore } from './shard-core.js';
+import type { Topic } from './topic.js';
+
+export type ControlRequest =
+  | { op: 'createTopic' | 'deleteTopic' | 'emptyTopic'; topic: string }
+  | { op: 'pauseTopic'; topic: string; paused: boolean }
+  | { op: 'createChannel' | 'deleteChannel' | 'emptyChannel'; topic: string; channel: string }
+  | { op: 'pauseChannel'; topic: string; channel: string; paused: boolean }
+  | { op: 'stats'; topic: string; channel: string };
+
+export interface ConsumerStats {
+  conn: number;
+  readyCount: number;
+  inFlightCount: number;
+  messageCount: number;
+  finishCount: number;
+  requeueCount: number;
+}
+
+export interface ShardChannelStats {
+  channelName: string;
+  depth: number;
+  backendDepth: number;
+  inFlightCount: number;
+  deferredCount: number;
+  messageCount: number;
+  requeueCount: number;
+  timeoutCount: number;
+  paused: boolean;
+  latency: LatencyStats;
+  consumers: ConsumerStats[];
+}
+
+export interface ShardTopicStats {
+  topicName: string;
+  depth: number;
+  backendDepth: number;
+  messageCount: number;
+  messageBytes: number;
+  paused: boolean;
+  latency: LatencyStats;
+  /** sorted by name */
+  channels: ShardChannelStats[];
+}
+
+/** `error` is nsqd's HTTP error message (TOPIC_NOT_FOUND, CHANNEL_NOT_FOUND), null on success */
+export interface ControlResponse {
+  error: string | null;
+  /** for `stats`: this shard's topics matching the filter */
+  topics?: ShardTopicStats[];
+}
+
+const OK: ControlResponse = { error: null };
+const NO_TOPIC: ControlResponse = { error: 'TOPIC_NOT_FOUND' };
+const NO_CHANNEL: ControlResponse = { error: 'CHANNEL_NOT_FOUND' };
+
+export function control(core: ShardCore, req: ControlRequest): ControlResponse {
+  if (req.op === 'createTopic') {
+    core.getOrCreateTopic(req.topic);
+    return OK;
+  }
+  if (req.op === 'stats') return { error: null, topics: stats(core, req.topic, req.channel) };
+  const topic = core.topics.get(req.topic);
+  if (topic === undefined) return NO_TOPIC;
+  switch (req.op) {
+    case 'deleteTopic':
+      for (const ch of [...topic.channels.values()]) core.deleteChannel(ch);
+      core.topics.delete(topic.name);
+      return OK;
+    case 'emptyTopic':
+      topic.empty();
+      return OK;
+    case 'pauseTopic':
+      topic.setPaused(req.paused);
+      return OK;
+    case 'createChannel':
+      topic.getOrCreateChannel(req.channel);
+      return OK;
+    default:
+      break;
+  }
+  if (req.op !== 'deleteChannel' && req.op !== 'emptyChannel' && req.op !== 'pauseChannel') return OK;
+  const ch = topic.channels.get(req.channel);
+  if (ch === undefined) return NO_CHANNEL;
+  switch (req.op) {
+    case 'deleteChannel':
+      core.deleteChannel(ch);
+      return OK;
+    case 'emptyChannel':
+      ch.empty();
+      return OK;
+    case 'pauseChannel':
+      ch.setPaused(req.paused);
+      return OK;
+  }
+}
+
+function stats(core: ShardCore, topicName: string, channelName: string): ShardTopicStats[] {
+  const now = core.now();
+  const quantiles = core.options.e2eProcessingLatencyPercentiles;
+  const out: ShardTopicStats[] = [];
+  const topics: Topic[] = [];
+  if (topicName === '') topics.push(...core.topics.values());
+  else {
+    const t = core.topics.get(topicName);
+    if (t !== undefined) topics.push(t);
+  }
+  for (const t of topics) {
+    const channels = [...t.channels.values()]
+      .filter((ch) => channelName === '' || ch.name === channelName)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // a channel filter naming a missing channel skips the topic, as nsqd does
+    if (channelName !== '' && channels.length === 0) continue;
+    out.push({
+      topicName: t.name,
+      depth: t.depth,
+      backendDepth: 0,
+      messageCount: t.messageCount,
+      messageBytes: t.messageBytes,
+      paused: t.paused,
+      latency: percentilesOf(
+        [...t.channels.values()].flatMap((ch) => (ch.latency === null ? [] : [ch.latency])),
+        quantiles,
+        now,
+      ),
+      channels: channels.map((ch) => ({
+        channelName: ch.name,
+        depth: ch.depth,
+        backendDepth: 0,
+        inFlightCount: ch.inFlightCount,
+        deferredCount: ch.deferred.length,
+        messageCount: ch.messageCount,
+        requeueCount: ch.requeueCount,
+        timeoutCount: ch.timeoutCount,
+        paused: ch.paused,
+        latency: ch.latency === null ? { count: 0, percentiles: null } : ch.latency.stats(quantiles, now),
+        consumers: ch.consumers.map((c) => ({
+          conn: c.conn,
+          readyCount: c.rdy,
+          inFlightCount: c.inFlight,
+          messageCount: c.messageCount,
+          finishCount: c.finishCount,
+          requeueCount: c.requeueCount,
+        })),
+      })),
+    });
+  }
+  return out;
+}
