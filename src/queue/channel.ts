@@ -41,7 +41,9 @@ export class Channel {
     this.ctx = ctx;
     const o = ctx.options;
     this.latency =
-      o.e2eProcessingLatencyPercentiles.length > 0 ? new E2eLatency(o.e2eProcessingLatencyWindowTime, ctx.now()) : null;
+      o.e2eProcessingLatencyPercentiles.length > 0
+        ? new E2eLatency(o.e2eProcessingLatencyWindowTime, ctx.now())
+        : null;
   }
 
   /** a new message from the topic's fan-out, as its fields */

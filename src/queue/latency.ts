@@ -11,7 +11,11 @@ import type { LatencyStats } from '../http/api.js';
 type Histogram = ReturnType<typeof hdr.build>;
 
 function newHistogram(): Histogram {
-  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 });
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000,
+    numberOfSignificantValueDigits: 2,
+  });
 }
 
 export class E2eLatency {
@@ -54,13 +58,20 @@ export class E2eLatency {
 }
 
 /** merged percentiles of several windows (a topic's are its channels'), values in ns; none → null */
-export function percentilesOf(windows: readonly E2eLatency[], quantiles: readonly number[], nowMs: number): LatencyStats {
+export function percentilesOf(
+  windows: readonly E2eLatency[],
+  quantiles: readonly number[],
+  nowMs: number,
+): LatencyStats {
   if (quantiles.length === 0 || windows.length === 0) return { count: 0, percentiles: null };
   const h = newHistogram();
   for (const w of windows) w.addTo(h, nowMs);
   const count = h.totalCount;
   // no samples yet: nsqd still lists every configured quantile, with value 0
-  const percentiles = quantiles.map((q) => ({ quantile: q, value: count === 0 ? 0 : h.getValueAtPercentile(q * 100) * 1000 }));
+  const percentiles = quantiles.map((q) => ({
+    quantile: q,
+    value: count === 0 ? 0 : h.getValueAtPercentile(q * 100) * 1000,
+  }));
   h.destroy();
   return { count, percentiles };
 }
