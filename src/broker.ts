@@ -1,7 +1,8 @@
 /**
- * The composition root: builds the io thread (listener, connection table, sessions' context) and
- * the shards (inline with --workers=0, else worker threads), and owns their lifecycle: start,
- * and one idempotent close that stops accepting, closes clients, then stops the shards.
+ * The composition root: builds the io thread (TCP listener, connection table, sessions' context,
+ * the HTTP API) and the shards (inline with --workers=0, else worker threads), and owns their
+ * lifecycle: start, and one idempotent close that stops accepting, closes clients, then stops the
+ * shards.
  */
 
 import { mkdirSync } from 'node:fs';
@@ -15,6 +16,11 @@ import type { ServerContext } from './router/context.js';
 import type { ShardLink } from './router/link.js';
 import { ShardHost } from './shard/host.js';
 import { InlineShard } from './shard/inline.js';
+import { LocalBrokerApi } from './api.js';
+import type { HttpServerAdapter } from './http/server.js';
+import { startHttpServer } from './http/server.js';
+import { makeRoutes } from './http/routes.js';
+import type { ControlRequest, ControlResponse } from './queue/admin.js';
 
 export class Broker {
   readonly options: Options;
@@ -23,6 +29,10 @@ export class Broker {
   private readonly listener: TcpListener;
   private readonly host: ShardHost | null;
   private readonly inline: InlineShard | null;
+  /** unix seconds */
+  readonly startTime = Math.floor(Date.now() / 1000);
+  readonly api: LocalBrokerApi;
+  private http: HttpServerAdapter | null = null;
   private closing: Promise<void> | null = null;
 
   private constructor(options: Options, log: Logger) {
@@ -40,6 +50,26 @@ export class Broker {
     }
     const ctx: ServerContext = { options, links, rules: makeBodyRules(options) };
     this.listener = new TcpListener(ctx, this.table, log);
+    const broker = this;
+    this.api = new LocalBrokerApi({
+      options,
+      log,
+      table: this.table,
+      links,
+      control: (index, req) => broker.control(index, req),
+      get tcpPort() {
+        return broker.tcpPort;
+      },
+      get httpPort() {
+        return broker.httpPort;
+      },
+      startTime: this.startTime,
+    });
+  }
+
+  /** a control-plane request to shard `index` */
+  control(index: number, req: ControlRequest): Promise<ControlResponse> {
+    return this.inline !== null ? this.inline.control(req) : this.host!.control(index, req);
   }
 
   static async start(
@@ -58,12 +88,28 @@ export class Broker {
       await b.close();
       throw new Error(`listen (${options.tcpAddress}) failed - ${(err as Error).message}`);
     }
+    try {
+      b.http = await startHttpServer(makeRoutes(b.api, options, log), options, options.httpServer, log);
+    } catch (err) {
+      await b.close();
+      throw new Error(`listen (${options.httpAddress}) failed - ${(err as Error).message}`);
+    }
     return b;
   }
 
   /** the TCP port actually bound (useful with --tcp-address=127.0.0.1:0) */
   get tcpPort(): number {
     return this.listener.port;
+  }
+
+  /** the HTTP port actually bound; -1 on a unix socket, 0 when HTTP is disabled */
+  get httpPort(): number {
+    return this.http?.port ?? 0;
+  }
+
+  /** which HTTP server implementation serves the API ('' when disabled) */
+  get httpServerKind(): string {
+    return this.http?.kind ?? '';
   }
 
   /** fault injection for tests: crash shard `index` (worker mode only); it is restarted */
@@ -79,9 +125,11 @@ export class Broker {
   private async doClose(): Promise<void> {
     this.log.info('TCP: closing');
     const listening = this.listener.close();
+    const http = this.http?.close();
     for (const c of [...this.table.all()]) c.close();
     this.inline?.stop();
     await this.host?.close();
     await listening;
+    await http;
   }
 }
