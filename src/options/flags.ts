@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { formatGoDuration, parseGoDuration } from './duration.js';
 import { ERR_PARSE, type GoFlag, goQuote, parseGoBool, parseGoFloat, parseGoInt } from './goflag.js';
-import type { LogLevel, Options, TlsRequired } from './options.js';
+import type { HttpServerChoice, LogLevel, Options, TlsRequired } from './options.js';
 
 export type NsqdFlagKind =
   | 'string'
@@ -29,9 +29,21 @@ export interface NsqdFlag {
   readonly cfg?: string;
   /** accepted but the feature is not active yet in nsq-ts (reported as a warning when set explicitly) */
   readonly inactive?: boolean;
+  /** for 'string' flags: the only accepted values (anything else is a flag error naming them) */
+  readonly choices?: readonly string[];
 }
 
-/** Every nsqd flag (Go nsqd 1.3.0 + post-1.3.0 master) plus nsq-ts's own `--workers`. */
+/** `--http-server` values */
+export const HTTP_SERVER_CHOICES: readonly HttpServerChoice[] = ['auto', 'uws', 'node'];
+
+/** A 'string' flag value checked against the flag's `choices` (the error text names them). */
+export function checkChoice(f: NsqdFlag, raw: string): string {
+  if (f.choices === undefined || f.choices.includes(raw)) return raw;
+  const list = f.choices.map(goQuote);
+  throw new Error(`must be ${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`);
+}
+
+/** Every nsqd flag (Go nsqd 1.3.0 + post-1.3.0 master) plus nsq-ts's own `--workers` and `--http-server`. */
 // biome-ignore format: one flag per line reads best as a table
 export const NSQD_FLAGS: readonly NsqdFlag[] = [
   // basic options
@@ -43,7 +55,7 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'node-id', kind: 'int', key: 'nodeId', cfg: 'id', usage: 'unique part for message IDs, (int) in range [0,1024) (default is hash of hostname)' },
   { name: 'worker-id', kind: 'bool', usage: '[deprecated] use --node-id' },
   { name: 'https-address', kind: 'string', key: 'httpsAddress', inactive: true, usage: '<addr>:<port> to listen on for HTTPS clients' },
-  { name: 'http-address', kind: 'string', key: 'httpAddress', inactive: true, usage: '<addr>:<port> or a unix socket path to listen on for HTTP clients (empty to disable)' },
+  { name: 'http-address', kind: 'string', key: 'httpAddress', usage: '<addr>:<port> or a unix socket path to listen on for HTTP clients (empty to disable)' },
   { name: 'tcp-address', kind: 'string', key: 'tcpAddress', usage: '<addr>:<port> or a unix socket path to listen on for TCP clients' },
   { name: 'auth-http-address', kind: 'string-array', key: 'authHttpAddresses', cfg: 'auth_http_addresses', inactive: true, usage: '<addr>:<port> or a full url to query auth server (may be given multiple times)' },
   { name: 'auth-http-request-method', kind: 'string', key: 'authHttpRequestMethod', inactive: true, usage: 'HTTP method to use for auth server requests (get or post)' },
@@ -102,6 +114,7 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'enable-experiment', kind: 'string-array', key: 'enableExperiments', cfg: 'enable_experiment', inactive: true, usage: 'enable experimental feature (may be given multiple times) (valid options: topology-aware-consumption)' },
   // nsq-ts only
   { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread (default is available CPUs - 1, at least 1)' },
+  { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: "[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node" },
 ];
 
 /** The config-file key of a flag. */
@@ -153,7 +166,7 @@ export function parseLogLevel(raw: string): LogLevel {
 export function setFlagValue(f: NsqdFlag, raw: string, prev: unknown): unknown {
   switch (f.kind) {
     case 'string':
-      return raw;
+      return checkChoice(f, raw);
     case 'string-array':
       // Go resolves the flag through StringArray.String() (comma-joined) and splits it again,
       // so `--lookupd-tcp-address=a,b` means two addresses.
@@ -276,6 +289,7 @@ export function defaultOptions(): Options {
     topologyZone: '',
     enableExperiments: [],
     workers: defaultWorkers(),
+    httpServer: 'auto',
   };
 }
 

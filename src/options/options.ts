@@ -6,6 +6,8 @@
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type TlsRequired = 'false' | 'true' | 'tcp-https';
+/** `--http-server`: uWebSockets.js when its native build loads ('auto'), or forced */
+export type HttpServerChoice = 'auto' | 'uws' | 'node';
 
 export interface Options {
   // listeners / identity
@@ -74,4 +76,6 @@ export interface Options {
   // nsq-ts only
   /** shard worker threads; 0 = one shard inline on the io thread */
   workers: number;
+  /** which HTTP server serves the HTTP API ('auto' = uWebSockets.js when it loads, else node:http) */
+  httpServer: HttpServerChoice;
 }

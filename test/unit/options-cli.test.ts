@@ -113,6 +113,7 @@ describe('defaults', () => {
       topologyZone: '',
       enableExperiments: [],
       workers: Math.max(1, os.availableParallelism() - 1),
+      httpServer: 'auto',
     });
     assert.equal(defaultWorkers(), Math.max(1, os.availableParallelism() - 1));
   });
@@ -163,6 +164,7 @@ describe('resolveOptions: flag syntax', () => {
       '--workers=0',
       '--max-deflate-level=07',
       '--broadcast-tcp-port=1_000',
+      '--http-server=node',
     ]);
     assert.equal(options.tcpAddress, '127.0.0.1:0');
     assert.equal(options.nodeId, 1023);
@@ -174,6 +176,7 @@ describe('resolveOptions: flag syntax', () => {
     assert.equal(options.workers, 0);
     assert.equal(options.maxDeflateLevel, 7);
     assert.equal(options.broadcastTcpPort, 1000);
+    assert.equal(options.httpServer, 'node');
   });
   test('last occurrence wins for single-valued flags', () => {
     assert.equal(run(['-mem-queue-size=1', '-mem-queue-size=2']).options.memQueueSize, 2);
@@ -269,6 +272,7 @@ describe('resolveOptions: flag errors exit 2 naming the flag', () => {
       'invalid value "0.9,x" for flag -e2e-processing-latency-percentile: parse error',
     ],
     [['--workers=many'], 'invalid value "many" for flag -workers: parse error'],
+    [['--http-server=fast'], 'invalid value "fast" for flag -http-server: must be "auto", "uws" or "node"'],
   ];
   for (const [argv, message] of bad) test(argv.join(' '), () => assertFlagError(argv, message));
   test('flag errors win over --version', () =>
@@ -392,11 +396,12 @@ describe('resolveOptions: warnings', () => {
       'flags accepted but not active yet in nsq-ts: --statsd-address, --lookupd-tcp-address',
     ]);
   });
-  test('http-address only when explicitly set', () => {
-    assert.deepEqual(run(['--http-address=']).warnings, [
-      'flags accepted but not active yet in nsq-ts: --http-address',
-    ]);
+  test('http-address is active (no warning); https-address is not yet', () => {
+    assert.deepEqual(run(['--http-address=']).warnings, []);
     assert.equal(run(['--http-address=']).options.httpAddress, '');
+    assert.deepEqual(run(['--https-address=:1']).warnings, [
+      'flags accepted but not active yet in nsq-ts: --https-address',
+    ]);
   });
   test('active flags produce no warning', () => {
     const argv = [

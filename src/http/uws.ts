@@ -1,0 +1,155 @@
+/**
+ * The HTTP API server on uWebSockets.js (native): one catch-all route feeding the route table, the
+ * body read with onData up to the route's bound, responses written corked. Owns its App and listen
+ * socket; loaded only when src/http/server.ts found the native build.
+ */
+
+import { formatAddress } from '../acceptor/address.js';
+import { type HttpResponse, newRequest, type RouteTable } from './routes.js';
+import {
+  BodyBuffer,
+  type HttpServerAdapter,
+  parseContentLength,
+  type ServerLog,
+  statusText,
+  type UwsModule,
+} from './server.js';
+
+/** the slice of uWS's HttpRequest used here (valid only during the route callback) */
+interface UwsRequest {
+  getCaseSensitiveMethod(): string;
+  getUrl(): string;
+  getQuery(): string | undefined;
+  forEach(cb: (key: string, value: string) => void): void;
+}
+
+/** the slice of uWS's HttpResponse used here */
+interface UwsResponse {
+  onAborted(handler: () => void): UwsResponse;
+  onData(handler: (chunk: ArrayBuffer, isLast: boolean) => void): UwsResponse;
+  cork(cb: () => void): UwsResponse;
+  writeStatus(status: string): UwsResponse;
+  writeHeader(key: string, value: string): UwsResponse;
+  end(body?: string | Uint8Array, closeConnection?: boolean): UwsResponse;
+  endWithoutBody(reportedContentLength?: number, closeConnection?: boolean): UwsResponse;
+  close(): UwsResponse;
+}
+
+interface UwsApp {
+  any(pattern: string, handler: (res: UwsResponse, req: UwsRequest) => void): UwsApp;
+  listen(host: string, port: number, cb: (listenSocket: unknown) => void): UwsApp;
+  close?(): void;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** per-request state that outlives the uWS request object */
+class Exchange {
+  aborted = false;
+  done = false;
+  readonly res: UwsResponse;
+  readonly head: boolean;
+
+  constructor(res: UwsResponse, method: string) {
+    this.res = res;
+    this.head = method === 'HEAD';
+  }
+
+  send(r: HttpResponse, close: boolean): void {
+    if (this.aborted) return;
+    const res = this.res;
+    res.cork(() => {
+      res.writeStatus(`${r.status} ${statusText(r.status)}`);
+      for (const [k, v] of r.headers) res.writeHeader(k, v);
+      if (this.head) res.endWithoutBody(Buffer.byteLength(r.body), close);
+      else res.end(r.body, close);
+    });
+  }
+}
+
+class UwsHttpServer implements HttpServerAdapter {
+  readonly kind = 'uws' as const;
+  port = 0;
+  private readonly uws: UwsModule;
+  private readonly app: UwsApp;
+  private readonly table: RouteTable;
+  private readonly log: ServerLog;
+  private listenSocket: unknown = null;
+
+  constructor(uws: UwsModule, table: RouteTable, log: ServerLog) {
+    this.uws = uws;
+    this.table = table;
+    this.log = log;
+    this.app = (uws.App() as UwsApp).any('/*', (res, req) => this.onRequest(res, req));
+  }
+
+  private onRequest(res: UwsResponse, req: UwsRequest): void {
+    const method = req.getCaseSensitiveMethod();
+    const rawPath = req.getUrl();
+    const rawQuery = req.getQuery() ?? '';
+    // the uWS request dies with this callback: copy the headers (names arrive lowercased)
+    const headers: string[] = [];
+    req.forEach((k, v) => {
+      headers.push(k, v);
+    });
+    const header = (name: string): string | undefined => {
+      const n = name.toLowerCase();
+      const found: string[] = [];
+      for (let i = 0; i < headers.length; i += 2) if (headers[i] === n) found.push(headers[i + 1]!);
+      return found.length === 0 ? undefined : found.join(', ');
+    };
+    const contentLength = parseContentLength(header('content-length'));
+    const request = newRequest(method, rawPath, rawQuery, EMPTY, contentLength, header);
+    const x = new Exchange(res, method);
+    res.onAborted(() => {
+      x.aborted = true;
+    });
+    const plan = this.table.plan(method, request.path, contentLength);
+    if (plan.early !== null) {
+      const hasBody =
+        contentLength !== 0 && (contentLength !== null || header('transfer-encoding') !== undefined);
+      x.send(plan.early, hasBody);
+      return;
+    }
+    const body = new BodyBuffer(plan.limit, contentLength);
+    res.onData((chunk, isLast) => {
+      if (x.done) return;
+      if (body.push(new Uint8Array(chunk), false) && !isLast) return;
+      x.done = true;
+      request.body = body.take();
+      this.table.dispatch(request).then(
+        (r) => x.send(r, body.overflow),
+        (err: unknown) => {
+          this.log.error(`HTTP: ${method} ${rawPath} failed - ${String(err)}`);
+          if (!x.aborted) res.close();
+        },
+      );
+    });
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(host, port, (listenSocket) => {
+        if (listenSocket === false || listenSocket === null || listenSocket === undefined) {
+          reject(new Error(`listen tcp ${formatAddress(host, port)}: uWebSockets.js could not bind it`));
+          return;
+        }
+        this.listenSocket = listenSocket;
+        this.port = this.uws.us_socket_local_port(listenSocket);
+        resolve(this.port);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.listenSocket !== null) {
+      this.uws.us_listen_socket_close(this.listenSocket);
+      this.listenSocket = null;
+    }
+    this.app.close?.();
+  }
+}
+
+export function createUwsServer(uws: UwsModule, table: RouteTable, log: ServerLog): HttpServerAdapter {
+  return new UwsHttpServer(uws, table, log);
+}
