@@ -114,14 +114,14 @@ let current: Server | null = null;
 
 interface Column {
   name: string;
-  start: () => Promise<Server>;
+  start: (extraArgs: readonly string[]) => Promise<Server>;
 }
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const columns: Column[] = A.workersList.map((w) => ({
     name: `ours w=${w}`,
-    start: () => startOurs(w, MEM_QUEUE_SIZE),
+    start: (extra) => startOurs(w, MEM_QUEUE_SIZE, extra),
   }));
   if (A.compare !== null) columns.push({ name: 'theirs', start: () => startCommand('theirs', A.compare!) });
   const ours = A.workersList.includes(DEFAULT_WORKERS)
@@ -154,7 +154,7 @@ async function main(): Promise<void> {
     for (const col of columns) {
       let cell: MatrixCell;
       try {
-        current = await col.start();
+        current = await col.start(sc.serverArgs ?? []);
         if (!versions.has(col.name))
           versions.set(col.name, await fetchInfoVersion(`127.0.0.1:${current.httpPort}`));
         cell = await sc.run(current, CFG);

@@ -4,6 +4,7 @@
  * drive the server through nsq-bench's runBench, exactly as the CLI would.
  */
 
+import { httpPubLoad } from './http-load.js';
 import type { MatrixCell, Target, Unit } from './matrix-report.js';
 import type { BenchOptions } from './nsq-bench/args.js';
 import { progressLine } from './nsq-bench/report.js';
@@ -33,6 +34,8 @@ export interface Scenario {
   unit: Unit;
   target: Target | null;
   run: (s: Server, cfg: ScenarioConfig) => Promise<Outcome>;
+  /** extra flags for our nsqd in this scenario (another nsqd under --compare ignores them) */
+  serverArgs?: string[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -148,6 +151,25 @@ function pubsub(rate: number): Scenario['run'] {
   };
 }
 
+/**
+ * HTTP `/pub` of 200 B bodies: 32 keep-alive connections with one request in flight each, as real
+ * HTTP clients (and wrk) do. No pipelining: uWebSockets.js closes a connection that sends a request
+ * while an asynchronous response to the previous one is still pending.
+ */
+async function httpPub(s: Server, cfg: ScenarioConfig): Promise<Outcome> {
+  const cpu0 = treeCpuMs(s.pid);
+  const r = await httpPubLoad(s.httpPort, 'http_bench', SIZE, 32, 1, cfg.seconds * 1000);
+  const serverCpu = Math.round(((treeCpuMs(s.pid) - cpu0) / r.elapsedMs) * 100);
+  if (r.errors > 0) throw new Error(`${r.errors} HTTP errors`);
+  const rate = (r.acked / r.elapsedMs) * 1000;
+  return {
+    value: rate,
+    detail: `${n(r.acked)} requests in ${(r.elapsedMs / 1000).toFixed(2)} s`,
+    benchCpu: 0,
+    serverCpu,
+  };
+}
+
 /** RSS growth of the server's process tree for 1M queued 200 B messages, per message. */
 async function memory(s: Server, cfg: ScenarioConfig): Promise<Outcome> {
   await sleep(200);
@@ -205,6 +227,22 @@ export const SCENARIOS: readonly Scenario[] = [
     unit: 'ms',
     target: { op: '<=', value: 5 },
     run: pubsub(200_000),
+  },
+  {
+    id: 'http-pub-uws',
+    label: 'HTTP /pub, uWebSockets.js, 32 conns',
+    unit: 'msgs/s',
+    target: null,
+    run: httpPub,
+    serverArgs: ['--http-server=uws'],
+  },
+  {
+    id: 'http-pub-node',
+    label: 'HTTP /pub, node:http, 32 conns',
+    unit: 'msgs/s',
+    target: null,
+    run: httpPub,
+    serverArgs: ['--http-server=node'],
   },
   {
     id: 'memory',

@@ -78,7 +78,11 @@ async function waitForPort(s: Server): Promise<Server> {
 }
 
 /** Our nsqd with `--workers=<workers>`, everything in memory up to `memQueueSize` messages per queue. */
-export async function startOurs(workers: number, memQueueSize: number): Promise<Server> {
+export async function startOurs(
+  workers: number,
+  memQueueSize: number,
+  extraArgs: readonly string[] = [],
+): Promise<Server> {
   const [port, httpPort] = [await freePort(), await freePort()];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-bench-ours-'));
   const args = [OUR_MAIN, `--tcp-address=127.0.0.1:${port}`, `--http-address=127.0.0.1:${httpPort}`];
@@ -87,6 +91,7 @@ export async function startOurs(workers: number, memQueueSize: number): Promise<
     `--mem-queue-size=${memQueueSize}`,
     `--workers=${workers}`,
     '--log-level=warn',
+    ...extraArgs,
   );
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const name = `ours --workers=${workers}`;
