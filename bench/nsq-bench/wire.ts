@@ -6,6 +6,7 @@
 
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { encodeCommand } from '../../src/frame/encode.js';
 import { type Histogram, recordUs } from './histogram.js';
 
 export const MAGIC_V2: Buffer = Buffer.from('  V2', 'latin1');
@@ -23,19 +24,6 @@ export const STAMP_BYTES = 8;
 /** Milliseconds on a clock shared by every thread of this process. */
 export function nowAbsMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-/** `line + "\n"`, then `[int32 size][body]` when a body is given. */
-export function encodeCommand(line: string, body?: Uint8Array): Buffer {
-  const lineLen = Buffer.byteLength(line, 'utf8');
-  const out = Buffer.allocUnsafe(lineLen + 1 + (body === undefined ? 0 : 4 + body.length));
-  out.write(line, 0, 'utf8');
-  out[lineLen] = 0x0a;
-  if (body !== undefined) {
-    out.writeInt32BE(body.length, lineLen + 1);
-    out.set(body, lineLen + 5);
-  }
-  return out;
 }
 
 /** IDENTIFY without feature negotiation (the server answers a plain OK), as bench_writer sends it. */

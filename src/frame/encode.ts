@@ -55,30 +55,10 @@ export const CLOSE_WAIT_FRAME: Buffer = encodeResponse('CLOSE_WAIT');
  * off+4   uint32 frame type = 2
  * off+8   uint32 timestamp ns, high half     off+12  uint32 timestamp ns, low half
  * off+16  uint16 attempts (wraps at 65536)
- * off+18  16 bytes id (16 ASCII hex chars)
+ * off+18  16 bytes id (16 ASCII hex chars of the two int32 halves, see frame/msgid.ts)
  * ```
  * The caller copies the body to the returned offset. No allocation.
  */
-export function writeMessageFrameHeader(
-  dst: Buffer,
-  off: number,
-  bodyLen: number,
-  tsNanosHi: number,
-  tsNanosLo: number,
-  attempts: number,
-  id: string,
-): number {
-  dst.writeUInt32BE(4 + MESSAGE_META_SIZE + bodyLen, off);
-  dst.writeUInt32BE(FRAME_MESSAGE, off + 4);
-  dst.writeUInt32BE(tsNanosHi >>> 0, off + 8);
-  dst.writeUInt32BE(tsNanosLo >>> 0, off + 12);
-  dst.writeUInt16BE(attempts & 0xffff, off + 16);
-  const idOff = off + 18;
-  for (let i = 0; i < MESSAGE_ID_LENGTH; i++) dst[idOff + i] = id.charCodeAt(i) & 0xff;
-  return off + MESSAGE_HEADER_SIZE;
-}
-
-/** writeMessageFrameHeader with the ID as its two int32 halves (the broker's form, frame/msgid.ts) */
 export function writeMessageHeader(
   dst: Buffer,
   off: number,

@@ -18,7 +18,7 @@ import {
   HEARTBEAT_FRAME,
   MESSAGE_HEADER_SIZE,
   OK_FRAME,
-  writeMessageFrameHeader,
+  writeMessageHeader,
 } from '../../src/frame/encode.js';
 import { decodeIdentify, type IdentifyData } from '../../src/frame/identify.js';
 import { mpubMessageLength, scanMpubBody } from '../../src/frame/mpub.js';
@@ -29,6 +29,7 @@ import {
   isValidNameBytes,
   isValidTopicName,
 } from '../../src/frame/names.js';
+import { parsedId, parseIdHex } from '../../src/frame/msgid.js';
 import { goQuote, parseBase10 } from '../../src/frame/numbers.js';
 import { prng } from '../helpers/prng.js';
 
@@ -36,7 +37,8 @@ function messageFrame(ts: bigint, attempts: number, id: string, body: Buffer): B
   const out = Buffer.alloc(MESSAGE_HEADER_SIZE + body.length);
   const hi = Number(ts >> 32n);
   const lo = Number(ts & 0xffffffffn);
-  const off = writeMessageFrameHeader(out, 0, body.length, hi, lo, attempts, id);
+  assert.ok(parseIdHex(Buffer.from(id, 'latin1'), 0), `hex id ${id}`);
+  const off = writeMessageHeader(out, 0, body.length, hi, lo, attempts, parsedId.hi, parsedId.lo);
   assert.equal(off, MESSAGE_HEADER_SIZE);
   body.copy(out, off);
   return out;
@@ -69,9 +71,9 @@ describe('frame encoding', () => {
     assert.throws(() => decodeMessage(Buffer.alloc(25)));
   });
 
-  test('writeMessageFrameHeader writes at an offset and touches nothing else', () => {
+  test('writeMessageHeader writes at an offset and touches nothing else', () => {
     const out = Buffer.alloc(100, 0xee);
-    const off = writeMessageFrameHeader(out, 10, 3, 1, 2, 3, 'ffffffffffffffff');
+    const off = writeMessageHeader(out, 10, 3, 1, 2, 3, -1, -1);
     assert.equal(off, 10 + MESSAGE_HEADER_SIZE);
     assert.equal(out[9], 0xee);
     assert.equal(out[off], 0xee);
