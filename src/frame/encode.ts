@@ -19,7 +19,7 @@ export const FRAME_MESSAGE = 2;
 export const FRAME_HEADER_SIZE = 8;
 /** bytes of a message's data before its body: timestamp, attempts, id */
 export const MESSAGE_META_SIZE = 8 + 2 + 16;
-/** frame header + message header: everything writeMessageFrameHeader writes */
+/** frame header + message header: everything writeMessageHeader writes */
 export const MESSAGE_HEADER_SIZE = FRAME_HEADER_SIZE + MESSAGE_META_SIZE;
 export const MESSAGE_ID_LENGTH = 16;
 
