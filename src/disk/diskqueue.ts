@@ -1,0 +1,458 @@
+/** A go-diskqueue v1.1.0 compatible FIFO of byte records, driven synchronously by the shard that owns it; it alone touches its `<name>.diskqueue.*` files and never interprets a record. */
+
+import * as fs from 'node:fs';
+import {
+  dataFileName,
+  formatMeta,
+  loadQueueState,
+  metaFileName,
+  type QueueMeta,
+  removeFile,
+  writeAll,
+  writeFileAtomic,
+} from './files.js';
+import { type DiskLog, type DiskQueueOptions, validateOptions } from './options.js';
+import { packRecord, packRecords, RecordReader, trimStaging } from './records.js';
+
+export type { DiskLog, DiskQueueOptions, QueueMeta };
+
+/** Open/read errors that say nothing about the file's data: retried on the next peek, never quarantined. */
+const TRANSIENT = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EINTR', 'ENOMEM']);
+
+function noLog(): void {}
+
+export class DiskQueue {
+  private readonly dataPath: string;
+  private readonly name: string;
+  private readonly maxBytesPerFile: number;
+  private readonly minMsgSize: number;
+  private readonly maxMsgSize: number;
+  private readonly syncEvery: number;
+  private readonly syncTimeoutMs: number;
+  private readonly log: DiskLog;
+  private readonly metaFile: string;
+  // the persisted state
+  private readFileNum = 0;
+  private readPos = 0;
+  private writeFileNum = 0;
+  private writePos = 0;
+  private depthN = 0;
+  /** the record at readPos once read ahead: peek() hands it out, advance() takes it */
+  private peeked: Buffer | null = null;
+  private readonly reader: RecordReader;
+  private writeFd = -1;
+  // the sync policy: reads+writes since the last sync, writes alone, a pending sync, the tick deadline
+  private count = 0;
+  private writes = 0;
+  private needSync = false;
+  private nextTickAt = Number.NaN;
+  private closed = false;
+
+  private constructor(o: DiskQueueOptions) {
+    this.dataPath = o.dataPath;
+    this.name = o.name;
+    this.maxBytesPerFile = o.maxBytesPerFile;
+    this.minMsgSize = o.minMsgSize;
+    this.maxMsgSize = o.maxMsgSize;
+    this.syncEvery = o.syncEvery;
+    this.syncTimeoutMs = o.syncTimeoutMs;
+    this.log = o.log ?? noLog;
+    this.metaFile = metaFileName(o.dataPath, o.name);
+    this.reader = new RecordReader(o.minMsgSize, o.maxMsgSize);
+  }
+
+  /** Opens a queue (files are created on the first write): metadata, go-diskqueue's start-up checks, tail check. */
+  static open(o: DiskQueueOptions): DiskQueue {
+    validateOptions(o);
+    const q = new DiskQueue(o);
+    const { meta, dirty } = loadQueueState(o.dataPath, o.name, o.minMsgSize, o.maxMsgSize, q.log);
+    q.depthN = meta.depth;
+    q.readFileNum = meta.readFileNum;
+    q.readPos = meta.readPos;
+    q.writeFileNum = meta.writeFileNum;
+    q.writePos = meta.writePos;
+    q.needSync = dirty;
+    q.checkTail();
+    return q;
+  }
+
+  /** Records written and not yet taken (go-diskqueue's Depth()). */
+  get depth(): number {
+    return this.depthN;
+  }
+
+  /** Reads + writes since the last sync (go-diskqueue's `count`). */
+  get opsSinceSync(): number {
+    return this.count;
+  }
+
+  /** Records put since the last sync: while non-zero, some records are only in the page cache. */
+  get writesSinceSync(): number {
+    return this.writes;
+  }
+
+  /** The policy wants a sync that has not happened yet (normally only after a failed one). */
+  get needsSync(): boolean {
+    return this.needSync || this.count >= this.syncEvery;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The positions as the metadata file would record them now. */
+  get state(): QueueMeta {
+    const { depthN: depth, readFileNum, readPos, writeFileNum, writePos } = this;
+    return { depth, readFileNum, readPos, writeFileNum, writePos };
+  }
+
+  /** Appends one record as `[int32 BE length][payload]` in one write; throws on a bad size or an fs error. */
+  put(record: Uint8Array): void {
+    this.ensureOpen();
+    this.checkSize(record.length);
+    const total = 4 + record.length;
+    if (this.writePos > 0 && this.writePos + total > this.maxBytesPerFile) this.rollover();
+    this.writeAt(this.openWriteFile(), packRecord(record), total);
+    this.wrote(total, 1);
+    this.maybeSync();
+  }
+
+  /**
+   * Appends records in order with one write per data file touched, applying the rollover rule per
+   * record. All sizes are checked before anything is written; on an fs error the records of earlier
+   * files stay written (and counted) and the error is thrown.
+   */
+  putMany(records: readonly Uint8Array[]): void {
+    this.ensureOpen();
+    const n = records.length;
+    for (let i = 0; i < n; i++) this.checkSize(records[i]!.length);
+    for (let i = 0; i < n; ) {
+      const first = 4 + records[i]!.length;
+      if (this.writePos > 0 && this.writePos + first > this.maxBytesPerFile) this.rollover();
+      const fd = this.openWriteFile();
+      let len = first;
+      let j = i + 1;
+      while (j < n && this.writePos + len + 4 + records[j]!.length <= this.maxBytesPerFile)
+        len += 4 + records[j++]!.length;
+      this.writeAt(fd, packRecords(records, i, j, len), len);
+      this.wrote(len, j - i);
+      i = j;
+    }
+    this.maybeSync();
+  }
+
+  /**
+   * The next record's payload (a buffer the caller owns), or null when the queue is empty. It stays
+   * the same record until advance(). Corrupt data is logged, quarantined and skipped, never thrown.
+   */
+  peek(): Buffer | null {
+    if (this.peeked !== null || this.closed) return this.peeked;
+    for (;;) {
+      if (!this.hasData()) {
+        this.checkTail();
+        this.maybeSync();
+        return null;
+      }
+      try {
+        if (!this.reader.isOpen) this.openReadFile();
+        const end = this.readLimit();
+        // rotation is decided before a header is read: the end of a complete file is not corruption
+        if (this.readFileNum < this.writeFileNum && this.readPos >= end) this.finishReadFile();
+        else return (this.peeked = this.reader.read(this.readPos, end));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== undefined && TRANSIENT.has(code)) {
+          this.log('error', `DISKQUEUE(${this.name}) reading ${this.fileName(this.readFileNum)} - ${err}`);
+          return null;
+        }
+        this.handleReadError(err instanceof Error ? err.message : String(err));
+      }
+      this.maybeSync();
+    }
+  }
+
+  /**
+   * The consumer took the record peek() returned: positions and depth advance and a finished complete
+   * file is deleted. A no-op when nothing is peeked (so a record is never taken unseen).
+   */
+  advance(): void {
+    if (this.peeked === null) return;
+    this.peeked = null;
+    this.readPos = this.reader.next;
+    this.depthN--;
+    this.count++;
+    if (this.readFileNum < this.writeFileNum && this.reader.isOpen) {
+      try {
+        if (this.readPos >= this.reader.completeSize()) this.finishReadFile();
+      } catch {
+        // fstat failed: the next peek decides, with its error handling
+      }
+    }
+    this.checkTail();
+    this.maybeSync();
+  }
+
+  /** fsync the current write file, then persist the metadata (tmp + fsync + rename); throws on failure. */
+  sync(): void {
+    this.ensureOpen();
+    if (this.writeFd >= 0) {
+      try {
+        fs.fsyncSync(this.writeFd);
+      } catch (err) {
+        this.closeWrite();
+        throw err;
+      }
+    }
+    writeFileAtomic(this.metaFile, formatMeta(this.state));
+    this.count = 0;
+    this.writes = 0;
+    this.needSync = false;
+  }
+
+  /** Call periodically with a monotonic clock: syncs every syncTimeoutMs if there was activity meanwhile. */
+  tick(nowMs: number): void {
+    if (this.closed) return;
+    if (Number.isNaN(this.nextTickAt)) this.nextTickAt = nowMs + this.syncTimeoutMs;
+    if (nowMs < this.nextTickAt) return;
+    this.nextTickAt = nowMs + this.syncTimeoutMs;
+    if (this.count > 0 || this.needSync) this.autoSync();
+    if (this.peeked === null && !this.hasData()) this.reader.release(); // an idle queue keeps no read buffer
+  }
+
+  /** Drops everything: deletes data files read..write, moves to a fresh write file, deletes the metadata file. */
+  empty(): void {
+    this.ensureOpen();
+    this.log('info', `DISKQUEUE(${this.name}): emptying`);
+    const err = this.skipToNextRWFile();
+    const metaErr = removeFile(this.metaFile);
+    if (metaErr !== null)
+      this.log('error', `DISKQUEUE(${this.name}) failed to remove metadata file - ${metaErr.message}`);
+    this.count = 0;
+    this.writes = 0;
+    this.needSync = false;
+    if (metaErr !== null) throw metaErr;
+    if (err !== null) throw err;
+  }
+
+  /** Closes the files and writes the metadata; the data file is not fsynced (as go-diskqueue's Close). */
+  close(): void {
+    if (this.closed) return;
+    this.log('info', `DISKQUEUE(${this.name}): closing`);
+    this.closeAll();
+    writeFileAtomic(this.metaFile, formatMeta(this.state));
+  }
+
+  /** close(), after an fsync of the current write file. */
+  closeAndSync(): void {
+    if (this.closed) return;
+    let err: unknown = null;
+    try {
+      if (this.writeFd >= 0) fs.fsyncSync(this.writeFd);
+    } catch (e) {
+      err = e;
+    }
+    this.close();
+    if (err !== null) throw err;
+  }
+
+  /** Topic/channel deletion: empty(), then close without persisting anything. */
+  deleteQueue(): void {
+    if (this.closed) return;
+    this.log('info', `DISKQUEUE(${this.name}): deleting`);
+    try {
+      this.empty();
+    } finally {
+      this.closeAll();
+    }
+  }
+
+  // --- write side ---
+
+  private ensureOpen(): void {
+    if (this.closed) throw new Error('exiting');
+  }
+
+  private checkSize(n: number): void {
+    if (n < this.minMsgSize || n > this.maxMsgSize)
+      throw new Error(
+        `invalid message write size (${n}) minMsgSize=${this.minMsgSize} maxMsgSize=${this.maxMsgSize}`,
+      );
+  }
+
+  /** Starts a new write file: sync (fsyncs the old one, persists the new positions), then close the old. */
+  private rollover(): void {
+    this.writeFileNum++;
+    this.writePos = 0;
+    this.autoSync();
+    this.closeWrite();
+  }
+
+  private openWriteFile(): number {
+    if (this.writeFd >= 0) return this.writeFd;
+    const file = this.fileName(this.writeFileNum);
+    this.writeFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    this.log('info', `DISKQUEUE(${this.name}): writeOne() opened ${file}`);
+    return this.writeFd;
+  }
+
+  /** One positional write at writePos; on failure the partial tail is cut off and the file closed. */
+  private writeAt(fd: number, buf: Buffer, len: number): void {
+    try {
+      writeAll(fd, buf, 0, len, this.writePos);
+    } catch (err) {
+      try {
+        fs.ftruncateSync(fd, this.writePos);
+      } catch {
+        // the next write overwrites from writePos anyway
+      }
+      this.closeWrite();
+      throw err;
+    } finally {
+      trimStaging();
+    }
+  }
+
+  private wrote(bytes: number, records: number): void {
+    this.writePos += bytes;
+    this.depthN += records;
+    this.count += records;
+    this.writes += records;
+  }
+
+  // --- read side ---
+
+  private hasData(): boolean {
+    const { readFileNum: rf, writeFileNum: wf } = this;
+    return rf < wf || (rf === wf && this.readPos < this.writePos);
+  }
+
+  private openReadFile(): void {
+    const file = this.fileName(this.readFileNum);
+    this.reader.open(file);
+    this.log('info', `DISKQUEUE(${this.name}): readOne() opened ${file}`);
+  }
+
+  /** Where the read file's data ends: its actual size once complete, writePos while it is being written. */
+  private readLimit(): number {
+    return this.readFileNum < this.writeFileNum ? this.reader.completeSize() : this.writePos;
+  }
+
+  /** The reader is at the end of a complete file: delete it and move to the next one. */
+  private finishReadFile(): void {
+    const file = this.fileName(this.readFileNum);
+    this.reader.close();
+    this.readFileNum++;
+    this.readPos = 0;
+    this.needSync = true;
+    const err = removeFile(file);
+    if (err !== null) this.log('error', `DISKQUEUE(${this.name}) failed to Remove(${file}) - ${err.message}`);
+  }
+
+  /** Quarantines the read file as `.bad` and skips to the next one (the writer too, if it is the same file). */
+  private handleReadError(reason: string): void {
+    const file = this.fileName(this.readFileNum);
+    this.log('error', `DISKQUEUE(${this.name}) reading at ${this.readPos} of ${file} - ${reason}`);
+    if (this.readFileNum === this.writeFileNum) {
+      this.closeWrite();
+      this.writeFileNum++;
+      this.writePos = 0;
+    }
+    this.reader.close();
+    const bad = `${file}.bad`;
+    this.log('warn', `DISKQUEUE(${this.name}) jump to next file and saving bad file as ${bad}`);
+    try {
+      fs.renameSync(file, bad);
+    } catch (err) {
+      this.log(
+        'error',
+        `DISKQUEUE(${this.name}) failed to rename bad diskqueue file ${file} to ${bad} - ${err}`,
+      );
+    }
+    this.readFileNum++;
+    this.readPos = 0;
+    this.needSync = true;
+  }
+
+  /** The reader has caught up with the writer: depth must be 0 and the positions must agree. */
+  private checkTail(): void {
+    if (this.hasData()) return;
+    const { depthN: depth, readFileNum: rf, readPos: rp, writeFileNum: wf, writePos: wp } = this;
+    if (depth !== 0) {
+      const why =
+        depth < 0
+          ? 'negative depth at tail (%d), metadata corruption'
+          : 'positive depth at tail (%d), data loss';
+      this.log('error', `DISKQUEUE(${this.name}) ${why.replace('%d', String(depth))}, resetting 0...`);
+      this.depthN = 0;
+      this.needSync = true;
+    }
+    if (rf !== wf || rp !== wp) {
+      this.log(
+        'error',
+        `DISKQUEUE(${this.name}) read ${rf},${rp} > write ${wf},${wp}, corruption, skipping to next writeFileNum and resetting 0...`,
+      );
+      this.skipToNextRWFile();
+      this.needSync = true;
+    }
+  }
+
+  /** Deletes the data files read..write and restarts both sides at a fresh file with depth 0. */
+  private skipToNextRWFile(): NodeJS.ErrnoException | null {
+    this.reader.close();
+    this.closeWrite();
+    let err: NodeJS.ErrnoException | null = null;
+    for (let i = this.readFileNum; i <= this.writeFileNum; i++) {
+      const e = removeFile(this.fileName(i));
+      if (e === null) continue;
+      this.log('error', `DISKQUEUE(${this.name}) failed to remove data file - ${e.message}`);
+      err = e;
+    }
+    this.writeFileNum = Math.max(this.readFileNum, this.writeFileNum) + 1;
+    this.writePos = 0;
+    this.readFileNum = this.writeFileNum;
+    this.readPos = 0;
+    this.depthN = 0;
+    this.peeked = null;
+    return err;
+  }
+
+  // --- sync and files ---
+
+  private maybeSync(): void {
+    if (this.needSync || this.count >= this.syncEvery) this.autoSync();
+  }
+
+  /** A policy-driven sync: a failure is logged and leaves the sync pending (retried later), never thrown. */
+  private autoSync(): void {
+    try {
+      this.sync();
+    } catch (err) {
+      this.log('error', `DISKQUEUE(${this.name}) failed to sync - ${err}`);
+      this.count = 0;
+      this.needSync = true;
+    }
+  }
+
+  private fileName(fileNum: number): string {
+    return dataFileName(this.dataPath, this.name, fileNum);
+  }
+
+  private closeWrite(): void {
+    if (this.writeFd >= 0) {
+      try {
+        fs.closeSync(this.writeFd);
+      } catch {
+        // nothing left to do with a descriptor that will not close
+      }
+    }
+    this.writeFd = -1;
+  }
+
+  private closeAll(): void {
+    this.closed = true;
+    this.peeked = null;
+    this.reader.close();
+    this.reader.release();
+    this.closeWrite();
+  }
+}

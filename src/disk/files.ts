@@ -1,0 +1,198 @@
+/** The disk queue's file-level helpers: go-diskqueue file names, the 3-line metadata text, atomic replace, full positional writes and the recovery scans; no queue state lives here. */
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { DiskLog } from './options.js';
+
+/** Read/write positions and depth as go-diskqueue persists them in `<name>.diskqueue.meta.dat`. */
+export interface QueueMeta {
+  depth: number;
+  readFileNum: number;
+  readPos: number;
+  writeFileNum: number;
+  writePos: number;
+}
+
+/** `<dataPath>/<name>.diskqueue.%06d.dat` (the number is zero-padded to 6 digits and may grow past them). */
+export function dataFileName(dataPath: string, name: string, fileNum: number): string {
+  return path.join(dataPath, `${name}.diskqueue.${String(fileNum).padStart(6, '0')}.dat`);
+}
+
+/** `<dataPath>/<name>.diskqueue.meta.dat` */
+export function metaFileName(dataPath: string, name: string): string {
+  return path.join(dataPath, `${name}.diskqueue.meta.dat`);
+}
+
+/** The metadata text exactly as go-diskqueue writes it: `"<depth>\n<rf>,<rp>\n<wf>,<wp>\n"`. */
+export function formatMeta(m: QueueMeta): string {
+  return `${m.depth}\n${m.readFileNum},${m.readPos}\n${m.writeFileNum},${m.writePos}\n`;
+}
+
+const META_RE = /^\s*([-+]?\d+)\s*\n\s*([-+]?\d+),([-+]?\d+)\s*\n\s*([-+]?\d+),([-+]?\d+)\s*(\n|$)/;
+
+/** Parses the metadata text (Go's `Fscanf("%d\n%d,%d\n%d,%d\n")`); null when it does not match or a value is out of range. */
+export function parseMeta(text: string): QueueMeta | null {
+  const m = META_RE.exec(text);
+  if (m === null) return null;
+  const v = m.slice(1, 6).map(Number);
+  if (v.some((x) => !Number.isSafeInteger(x))) return null;
+  const [depth, readFileNum, readPos, writeFileNum, writePos] = v as [number, number, number, number, number];
+  if (readFileNum < 0 || readPos < 0 || writeFileNum < 0 || writePos < 0) return null;
+  return { depth, readFileNum, readPos, writeFileNum, writePos };
+}
+
+/** Writes all of `buf[off, off+len)` at file position `pos`, looping over short writes; throws on an fs error. */
+export function writeAll(fd: number, buf: Uint8Array, off: number, len: number, pos: number): void {
+  let done = 0;
+  while (done < len) done += fs.writeSync(fd, buf, off + done, len - done, pos + done);
+}
+
+/**
+ * Atomic replace as go-diskqueue's persistMetaData: write `<file>.<randint>.tmp` (0600), fsync it,
+ * rename it over `file`. The directory is not fsynced. The tmp file is removed if anything fails.
+ */
+export function writeFileAtomic(file: string, text: string): void {
+  const tmp = `${file}.${Math.floor(Math.random() * Number.MAX_SAFE_INTEGER)}.tmp`;
+  const fd = fs.openSync(tmp, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_TRUNC, 0o600);
+  try {
+    const buf = Buffer.from(text, 'latin1');
+    writeAll(fd, buf, 0, buf.length, 0);
+    fs.fsyncSync(fd);
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+  fs.closeSync(fd);
+  try {
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Removes a file; a missing file is not an error. Returns the error instead of throwing it. */
+export function removeFile(file: string): NodeJS.ErrnoException | null {
+  try {
+    fs.unlinkSync(file);
+    return null;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code === 'ENOENT' ? null : e;
+  }
+}
+
+/** The size of `file`, or -1 when it does not exist (other stat errors throw). */
+export function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return -1;
+    throw err;
+  }
+}
+
+/** The file numbers of this queue's data files in `dataPath` (not `.bad` ones), ascending. */
+export function listDataFiles(dataPath: string, name: string): number[] {
+  const prefix = `${name}.diskqueue.`;
+  const nums: number[] = [];
+  for (const entry of fs.readdirSync(dataPath)) {
+    if (!entry.startsWith(prefix)) continue;
+    const m = /^(\d{6,})\.dat$/.exec(entry.slice(prefix.length));
+    if (m !== null) nums.push(Number(m[1]));
+  }
+  return nums.sort((a, b) => a - b);
+}
+
+/** Counts the whole, in-bounds records at the start of a data file (a recovery-only walk of the length headers). */
+export function countRecords(file: string, minMsgSize: number, maxMsgSize: number): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return 0;
+  }
+  const head = Buffer.allocUnsafe(4);
+  let count = 0;
+  try {
+    const size = fs.fstatSync(fd).size;
+    for (let pos = 0; pos + 4 <= size; count++) {
+      if (fs.readSync(fd, head, 0, 4, pos) < 4) break;
+      const n = head.readInt32BE(0);
+      if (n < minMsgSize || n > maxMsgSize || pos + 4 + n > size) break;
+      pos += 4 + n;
+    }
+  } catch {
+    // an unreadable file counts what was read so far; the reader quarantines it later
+  } finally {
+    fs.closeSync(fd);
+  }
+  return count;
+}
+
+/**
+ * go-diskqueue's start-up: read the metadata, then check the write file. A write file whose size is
+ * not writePos (metadata not synced before a crash, or the file cut short or lost) is left to the
+ * reader to salvage as a complete file and writing moves to a new file. Without usable metadata, any
+ * data files are salvaged the same way. `dirty` means the state should be persisted soon.
+ */
+export function loadQueueState(
+  dataPath: string,
+  name: string,
+  minMsgSize: number,
+  maxMsgSize: number,
+  log: DiskLog,
+): { meta: QueueMeta; dirty: boolean } {
+  const file = metaFileName(dataPath, name);
+  let text: string | null = null;
+  try {
+    text = fs.readFileSync(file, 'latin1');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      log('error', `DISKQUEUE(${name}) failed to retrieveMetaData - ${err}`);
+  }
+  const meta = text === null ? null : parseMeta(text);
+  if (meta === null) {
+    if (text !== null)
+      log('error', `DISKQUEUE(${name}) failed to retrieveMetaData - malformed ${JSON.stringify(text)}`);
+    return recoverFromFiles(dataPath, name, minMsgSize, maxMsgSize, log);
+  }
+  const writeFile = dataFileName(dataPath, name, meta.writeFileNum);
+  const size = fileSize(writeFile);
+  if (size === meta.writePos || (size < 0 && meta.writePos === 0)) return { meta, dirty: false };
+  const what = size < 0 ? 'missing' : `file size of ${size}`;
+  const cmp = size > meta.writePos ? '<' : '>';
+  log(
+    'warn',
+    `DISKQUEUE(${name}) ${writeFile} metadata writePos ${meta.writePos} ${cmp} ${what}, skipping to new file`,
+  );
+  meta.writeFileNum++;
+  meta.writePos = 0;
+  return { meta, dirty: true };
+}
+
+function recoverFromFiles(
+  dataPath: string,
+  name: string,
+  minMsgSize: number,
+  maxMsgSize: number,
+  log: DiskLog,
+): { meta: QueueMeta; dirty: boolean } {
+  const meta: QueueMeta = { depth: 0, readFileNum: 0, readPos: 0, writeFileNum: 0, writePos: 0 };
+  let nums: number[] = [];
+  try {
+    nums = listDataFiles(dataPath, name);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (nums.length === 0) return { meta, dirty: false };
+  for (const n of nums) meta.depth += countRecords(dataFileName(dataPath, name, n), minMsgSize, maxMsgSize);
+  meta.readFileNum = nums[0]!;
+  meta.writeFileNum = nums[nums.length - 1]! + 1;
+  log(
+    'warn',
+    `DISKQUEUE(${name}) no metadata: recovering ${meta.depth} records from files ${nums[0]}..${meta.writeFileNum - 1}`,
+  );
+  return { meta, dirty: true };
+}

@@ -1,0 +1,129 @@
+/** The data-file record layout `[int32 BE length][payload]`, no file header, no checksum: a read-ahead reader over one file and the packing of records for one write; it keeps no queue positions. */
+
+import * as fs from 'node:fs';
+
+/** Bytes read from a data file at a time; whole records are served from this buffer. */
+const READ_CHUNK = 64 * 1024;
+/** A staging buffer larger than this is dropped after use instead of kept. */
+const STAGING_KEEP = 1 << 20;
+const EMPTY = Buffer.alloc(0);
+
+/** A record that cannot be read where the positions say it is: the caller quarantines the file. */
+export class CorruptData extends Error {}
+
+/** Reads whole records from one data file through a read-ahead buffer; positional, so no seeks. */
+export class RecordReader {
+  private readonly minSize: number;
+  private readonly maxSize: number;
+  private fd = -1;
+  private size = -1;
+  private buf: Buffer | null = null;
+  private bufPos = 0;
+  private bufLen = 0;
+  /** file position just past the last record read */
+  next = 0;
+
+  constructor(minSize: number, maxSize: number) {
+    this.minSize = minSize;
+    this.maxSize = maxSize;
+  }
+
+  get isOpen(): boolean {
+    return this.fd >= 0;
+  }
+
+  /** Opens `file` for reading; throws the fs error (ENOENT for a missing file). */
+  open(file: string): void {
+    this.close();
+    this.fd = fs.openSync(file, 'r');
+  }
+
+  close(): void {
+    if (this.fd >= 0) fs.closeSync(this.fd);
+    this.fd = -1;
+    this.size = -1;
+    this.bufLen = 0;
+  }
+
+  /** Drops the read-ahead buffer (an idle queue keeps none). */
+  release(): void {
+    this.buf = null;
+    this.bufLen = 0;
+  }
+
+  /** The file's actual size, taken once: call it only when the file is complete (no longer written). */
+  completeSize(): number {
+    if (this.size < 0) this.size = fs.fstatSync(this.fd).size;
+    return this.size;
+  }
+
+  /** The payload of the record at `pos` as a buffer the caller owns; the data ends at `end`. */
+  read(pos: number, end: number): Buffer {
+    if (pos + 4 > end) throw new CorruptData(`short read: ${end - pos} bytes left for a length header`);
+    this.fill(pos, 4, end);
+    const n = this.buf!.readInt32BE(pos - this.bufPos);
+    if (n < this.minSize || n > this.maxSize) throw new CorruptData(`invalid message read size (${n})`);
+    if (pos + 4 + n > end) throw new CorruptData(`short read: ${n} byte record at ${pos} runs past ${end}`);
+    this.fill(pos + 4, n, end);
+    const out = Buffer.allocUnsafe(n);
+    const off = pos + 4 - this.bufPos;
+    this.buf!.copy(out, 0, off, off + n);
+    this.next = pos + 4 + n;
+    return out;
+  }
+
+  /** Makes file bytes [pos, pos+need) available in buf, reading ahead up to READ_CHUNK but never past end. */
+  private fill(pos: number, need: number, end: number): void {
+    if (this.buf !== null && pos >= this.bufPos && pos + need <= this.bufPos + this.bufLen) return;
+    const want = Math.min(Math.max(need, READ_CHUNK), end - pos);
+    if (this.buf === null || this.buf.length < want)
+      this.buf = Buffer.allocUnsafeSlow(Math.max(want, READ_CHUNK));
+    const buf = this.buf;
+    this.bufLen = 0;
+    let got = 0;
+    while (got < want) {
+      const r = fs.readSync(this.fd, buf, got, want - got, pos + got);
+      if (r === 0) break;
+      got += r;
+    }
+    this.bufPos = pos;
+    this.bufLen = got;
+    if (got < need) throw new CorruptData(`short read: ${got} of ${need} bytes at ${pos}`);
+  }
+}
+
+/** Write staging shared by every queue of this thread: queues run synchronously, one call at a time. */
+let staging: Buffer = EMPTY;
+
+/**
+ * Lays `records[from, to)` out as `[int32 BE length][payload]...` (`len` bytes in all) in the
+ * thread's staging buffer and returns it; valid until the next pack.
+ */
+export function packRecords(records: readonly Uint8Array[], from: number, to: number, len: number): Buffer {
+  const buf = stagingFor(len);
+  for (let k = from, off = 0; k < to; k++) {
+    const r = records[k]!;
+    buf.writeInt32BE(r.length, off);
+    buf.set(r, off + 4);
+    off += 4 + r.length;
+  }
+  return buf;
+}
+
+/** packRecords for a single record, without an array. */
+export function packRecord(record: Uint8Array): Buffer {
+  const buf = stagingFor(4 + record.length);
+  buf.writeInt32BE(record.length, 0);
+  buf.set(record, 4);
+  return buf;
+}
+
+/** Lets a one-off large staging buffer go once its write is done. */
+export function trimStaging(): void {
+  if (staging.length > STAGING_KEEP) staging = EMPTY;
+}
+
+function stagingFor(size: number): Buffer {
+  if (staging.length < size) staging = Buffer.allocUnsafeSlow(Math.max(size, READ_CHUNK));
+  return staging;
+}
