@@ -35,6 +35,10 @@ export interface ApiHost {
   readonly httpPort: number;
   /** unix seconds */
   readonly startTime: number;
+  /** "OK" or "NOK - <error>" */
+  health(): string;
+  /** write nsqd.dat now (resolves once it is on disk) */
+  persistMetadata(): Promise<void>;
 }
 
 function asResult(r: ControlResponse): ApiResult {
@@ -54,8 +58,15 @@ export class LocalBrokerApi implements BrokerApi {
     return shardIndexOf(topic, this.host.links.length);
   }
 
-  private async act(req: ControlRequest): Promise<ApiResult> {
+  private async act(req: Extract<ControlRequest, { topic: string }>): Promise<ApiResult> {
     return asResult(await this.host.control(this.shard(req.topic), req));
+  }
+
+  /** pause flags are written to nsqd.dat before the answer, as nsqd does */
+  private async actAndPersist(req: Extract<ControlRequest, { topic: string }>): Promise<ApiResult> {
+    const r = await this.act(req);
+    if (r === null) await this.host.persistMetadata();
+    return r;
   }
 
   info(): ReturnType<BrokerApi['info']> {
@@ -71,7 +82,7 @@ export class LocalBrokerApi implements BrokerApi {
   }
 
   health(): string {
-    return 'OK';
+    return this.host.health();
   }
 
   publish(topic: string, bodies: Buffer[], deferMs: number): Promise<ApiResult> {
@@ -88,7 +99,7 @@ export class LocalBrokerApi implements BrokerApi {
     return this.act({ op: 'emptyTopic', topic });
   }
   setTopicPaused(topic: string, paused: boolean): Promise<ApiResult> {
-    return this.act({ op: 'pauseTopic', topic, paused });
+    return this.actAndPersist({ op: 'pauseTopic', topic, paused });
   }
   createChannel(topic: string, channel: string): Promise<ApiResult> {
     return this.act({ op: 'createChannel', topic, channel });
@@ -100,7 +111,7 @@ export class LocalBrokerApi implements BrokerApi {
     return this.act({ op: 'emptyChannel', topic, channel });
   }
   setChannelPaused(topic: string, channel: string, paused: boolean): Promise<ApiResult> {
-    return this.act({ op: 'pauseChannel', topic, channel, paused });
+    return this.actAndPersist({ op: 'pauseChannel', topic, channel, paused });
   }
 
   async stats(f: StatsFilter): Promise<StatsSnapshot> {

@@ -21,6 +21,9 @@ import type { HttpServerAdapter } from './http/server.js';
 import { startHttpServer } from './http/server.js';
 import { makeRoutes } from './http/routes.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
+import { acquireDataDirLock } from './disk/dirlock.js';
+import { MetadataKeeper } from './metadata-sync.js';
+import { resolve } from 'node:path';
 
 export class Broker {
   readonly options: Options;
@@ -34,18 +37,40 @@ export class Broker {
   readonly api: LocalBrokerApi;
   private http: HttpServerAdapter | null = null;
   private closing: Promise<void> | null = null;
+  private readonly metadata: MetadataKeeper;
+  /** shards whose last disk write failed, with the error */
+  private readonly unhealthy = new Map<number, string>();
+  private lock: { release(): void } | null = null;
+  /** nsqd.dat was read: only then may shutdown write it (never over a file that failed to load) */
+  private metadataLoaded = false;
 
   private constructor(options: Options, log: Logger) {
     this.options = options;
     this.log = log;
     let links: readonly ShardLink[];
+    const dataPath = resolve(options.dataPath === '' ? process.cwd() : options.dataPath);
+    this.metadata = new MetadataKeeper(dataPath, Math.max(1, options.workers), (i, req) =>
+      this.control(i, req),
+    );
+    const reports = {
+      health: (index: number, error: string | null) => {
+        if (error === null) this.unhealthy.delete(index);
+        else this.unhealthy.set(index, error);
+      },
+      log: (level: 'info' | 'warn' | 'error', msg: string) => log[level](msg),
+      metaChanged: () => this.metadata.changed(),
+    };
     if (options.workers === 0) {
-      this.inline = new InlineShard(options, this.table);
+      this.inline = new InlineShard(options, this.table, {
+        health: (e) => reports.health(0, e),
+        log: reports.log,
+        metaChanged: reports.metaChanged,
+      });
       this.host = null;
       links = [this.inline];
     } else {
       this.inline = null;
-      this.host = new ShardHost(options, options.workers, this.table, log);
+      this.host = new ShardHost(options, options.workers, this.table, reports, log);
       links = this.host.links;
     }
     const ctx: ServerContext = { options, links, rules: makeBodyRules(options) };
@@ -64,7 +89,15 @@ export class Broker {
         return broker.httpPort;
       },
       startTime: this.startTime,
+      health: () => broker.health(),
+      persistMetadata: () => broker.metadata.persist(),
     });
+  }
+
+  /** nsqd's health: "OK", or "NOK - <error>" while a shard's last disk write failed */
+  health(): string {
+    for (const e of this.unhealthy.values()) return `NOK - ${e}`;
+    return 'OK';
   }
 
   /** a control-plane request to shard `index` */
@@ -78,10 +111,19 @@ export class Broker {
   ): Promise<Broker> {
     const dataPath = options.dataPath === '' ? process.cwd() : options.dataPath;
     mkdirSync(dataPath, { recursive: true });
+    const lock = acquireDataDirLock(dataPath);
     const b = new Broker(options, log);
+    b.lock = lock;
     const shards = options.workers === 0 ? 'one inline shard' : `${options.workers} shard worker(s)`;
     log.info(`nsq-ts nsqd (compatible with nsqd v1.3.0), ${shards}, node ${process.version}`);
     log.info(`ID: ${options.nodeId}`);
+    try {
+      await b.metadata.load();
+      b.metadataLoaded = true;
+    } catch (err) {
+      await b.close();
+      throw err;
+    }
     try {
       await b.listener.listen(parseListenAddress('tcp-address', options.tcpAddress));
     } catch (err) {
@@ -122,14 +164,27 @@ export class Broker {
     return this.closing;
   }
 
+  /**
+   * nsqd's Exit(): stop accepting and close clients, close HTTP, write nsqd.dat, then every shard
+   * writes its memory, in-flight and deferred messages to disk and syncs; the lock goes last.
+   */
   private async doClose(): Promise<void> {
     this.log.info('TCP: closing');
     const listening = this.listener.close();
     const http = this.http?.close();
     for (const c of [...this.table.all()]) c.close();
+    await http;
+    this.metadata.stop();
+    if (this.metadataLoaded) {
+      try {
+        await this.metadata.persist();
+      } catch (err) {
+        this.log.error(`failed to persist metadata - ${(err as Error).message}`);
+      }
+    }
     this.inline?.stop();
     await this.host?.close();
     await listening;
-    await http;
+    this.lock?.release();
   }
 }

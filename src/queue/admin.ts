@@ -4,6 +4,7 @@
  * cross threads by postMessage unchanged; the work itself runs on the shard's own thread.
  */
 
+import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
 import type { LatencyStats } from '../http/api.js';
 import { percentilesOf } from './latency.js';
 import type { ShardCore } from './shard-core.js';
@@ -14,7 +15,15 @@ export type ControlRequest =
   | { op: 'pauseTopic'; topic: string; paused: boolean }
   | { op: 'createChannel' | 'deleteChannel' | 'emptyChannel'; topic: string; channel: string }
   | { op: 'pauseChannel'; topic: string; channel: string; paused: boolean }
-  | { op: 'stats'; topic: string; channel: string };
+  | { op: 'stats'; topic: string; channel: string }
+  /** this shard's part of nsqd.dat */
+  | { op: 'meta' }
+  /** read nsqd.dat (sent to one shard: disk I/O stays off the io thread) */
+  | { op: 'loadMeta'; dataPath: string }
+  /** write nsqd.dat */
+  | { op: 'saveMeta'; dataPath: string; topics: TopicMeta[] }
+  /** this shard's health: null = OK */
+  | { op: 'health' };
 
 export interface ConsumerStats {
   conn: number;
@@ -56,6 +65,10 @@ export interface ControlResponse {
   error: string | null;
   /** for `stats`: this shard's topics matching the filter */
   topics?: ShardTopicStats[];
+  /** for `meta` */
+  meta?: TopicMeta[];
+  /** for `health` */
+  health?: string | null;
 }
 
 const OK: ControlResponse = { error: null };
@@ -68,12 +81,23 @@ export function control(core: ShardCore, req: ControlRequest): ControlResponse {
     return OK;
   }
   if (req.op === 'stats') return { error: null, topics: stats(core, req.topic, req.channel) };
+  if (req.op === 'meta') return { error: null, meta: metaOf(core) };
+  if (req.op === 'health') return { error: null, health: core.disk.health };
+  if (req.op === 'saveMeta' || req.op === 'loadMeta') {
+    try {
+      if (req.op === 'loadMeta')
+        return { error: null, meta: loadMetadata(req.dataPath, { warn: (m) => core.log('warn', m) }) };
+      saveMetadata(req.dataPath, req.topics);
+      return OK;
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  }
   const topic = core.topics.get(req.topic);
   if (topic === undefined) return NO_TOPIC;
   switch (req.op) {
     case 'deleteTopic':
-      for (const ch of [...topic.channels.values()]) core.deleteChannel(ch);
-      core.topics.delete(topic.name);
+      core.deleteTopic(topic);
       return OK;
     case 'emptyTopic':
       topic.empty();
@@ -122,7 +146,7 @@ function stats(core: ShardCore, topicName: string, channelName: string): ShardTo
     out.push({
       topicName: t.name,
       depth: t.depth,
-      backendDepth: 0,
+      backendDepth: t.backendDepth,
       messageCount: t.messageCount,
       messageBytes: t.messageBytes,
       paused: t.paused,
@@ -134,7 +158,7 @@ function stats(core: ShardCore, topicName: string, channelName: string): ShardTo
       channels: channels.map((ch) => ({
         channelName: ch.name,
         depth: ch.depth,
-        backendDepth: 0,
+        backendDepth: ch.backendDepth,
         inFlightCount: ch.inFlightCount,
         deferredCount: ch.deferred.length,
         messageCount: ch.messageCount,
@@ -154,4 +178,13 @@ function stats(core: ShardCore, topicName: string, channelName: string): ShardTo
     });
   }
   return out;
+}
+
+/** the topics and channels nsqd.dat records (ephemeral ones are left out by the encoder) */
+function metaOf(core: ShardCore): TopicMeta[] {
+  return [...core.topics.values()].map((t) => ({
+    name: t.name,
+    paused: t.paused,
+    channels: [...t.channels.values()].map((ch) => ({ name: ch.name, paused: ch.paused })),
+  }));
 }

@@ -5,6 +5,7 @@
  */
 
 import { Consumer } from '../delivery/consumer.js';
+import type { DiskQueue } from '../disk/diskqueue.js';
 import type { ShardContext } from './context.js';
 import { MessageQueue } from './deque.js';
 import { IndexedHeap } from './heap.js';
@@ -28,6 +29,10 @@ export class Channel {
   messageCount = 0;
   requeueCount = 0;
   timeoutCount = 0;
+  /** past --mem-queue-size in memory, messages go here (`topic:channel`); null when ephemeral */
+  readonly disk: DiskQueue | null;
+  /** memory and disk both have messages: alternate, so neither starves */
+  private diskTurn = false;
   /** publish → FIN latency window; null unless --e2e-processing-latency-percentile is set */
   readonly latency: E2eLatency | null;
   private readyCount = 0;
@@ -39,6 +44,7 @@ export class Channel {
     this.name = name;
     this.ephemeral = name.endsWith('#ephemeral');
     this.ctx = ctx;
+    this.disk = this.ephemeral ? null : ctx.disk.open(`${topic.name}:${name}`);
     const o = ctx.options;
     this.latency =
       o.e2eProcessingLatencyPercentiles.length > 0
@@ -49,12 +55,12 @@ export class Channel {
   /** a new message from the topic's fan-out, as its fields */
   putNew(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number): void {
     this.messageCount++;
-    if (this.queue.length === 0 && this.readyCount > 0 && !this.paused) {
+    if (this.readyCount > 0 && !this.paused && this.queue.length === 0 && this.backendDepth === 0) {
       // someone is waiting and nothing is ahead of it: straight to delivery
       this.offer(new Message(idHi, idLo, batch, offset, length));
       return;
     }
-    this.queue.push(idHi, idLo, batch, offset, length, 0);
+    this.enqueue(idHi, idLo, batch, offset, length, 0);
     this.pump();
   }
 
@@ -65,9 +71,39 @@ export class Channel {
       this.deferred.push(m);
       return;
     }
-    m.pri = 0;
-    this.queue.pushMessage(m);
+    this.requeueNow(m);
     this.pump();
+  }
+
+  /**
+   * nsqd's channel put: memory up to --mem-queue-size, then disk; an ephemeral channel drops the
+   * overflow, as nsqd's dummy backend does. A failed disk write keeps the message in memory (the
+   * shard turns unhealthy) rather than losing it.
+   */
+  private enqueue(
+    idHi: number,
+    idLo: number,
+    batch: PubBatch,
+    offset: number,
+    length: number,
+    attempts: number,
+  ): void {
+    if (this.queue.length >= this.ctx.options.memQueueSize) {
+      if (this.disk === null) return;
+      try {
+        this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, attempts);
+        return;
+      } catch {
+        // kept in memory below
+      }
+    }
+    this.queue.push(idHi, idLo, batch, offset, length, attempts);
+  }
+
+  /** a message back from flight or deferral: memory or disk like any put */
+  private requeueNow(m: Message): void {
+    m.pri = 0;
+    this.enqueue(m.idHi, m.idLo, m.batch, m.offset, m.length, m.attempts);
   }
 
   addConsumer(conn: number, msgTimeout: number, sampleRate: number): Consumer {
@@ -107,7 +143,21 @@ export class Channel {
 
   /** deliver queued messages to ready consumers until one side runs out */
   pump(): void {
-    while (this.readyCount > 0 && !this.paused && this.queue.length > 0) this.offer(this.queue.shift()!);
+    while (this.readyCount > 0 && !this.paused) {
+      const m = this.next();
+      if (m === undefined) return;
+      this.offer(m);
+    }
+  }
+
+  /** the next queued message, from memory or disk (alternating while both have some) */
+  private next(): Message | undefined {
+    const d = this.disk;
+    if (d !== null && d.depth > 0 && (this.queue.length === 0 || (this.diskTurn = !this.diskTurn))) {
+      const m = this.ctx.disk.read(d);
+      if (m !== null) return m;
+    }
+    return this.queue.shift();
   }
 
   /** give one message to the next ready consumer (there is one), unless sampling drops it */
@@ -204,8 +254,7 @@ export class Channel {
       m.pri = this.ctx.now() + delayMs;
       this.deferred.push(m);
     } else {
-      m.pri = 0;
-      this.queue.pushMessage(m);
+      this.requeueNow(m);
     }
     this.pump();
     return null;
@@ -236,16 +285,14 @@ export class Channel {
           owner.inFlight--;
           this.updateReady(owner);
         }
-        m.pri = 0;
-        this.queue.pushMessage(m);
+        this.requeueNow(m);
         m = this.inFlightHeap.peek();
       }
     }
     m = this.deferred.peek();
     while (m !== undefined && m.pri <= now) {
       this.deferred.pop();
-      m.pri = 0;
-      this.queue.pushMessage(m);
+      this.requeueNow(m);
       m = this.deferred.peek();
     }
     this.pump();
@@ -266,14 +313,45 @@ export class Channel {
     this.inFlight.clear();
     this.inFlightCount = 0;
     this.deferred.drain();
+    this.disk?.empty();
   }
 
+  /** memory + disk, as nsqd counts it (in-flight and deferred are not in it) */
   get depth(): number {
-    return this.queue.length;
+    return this.queue.length + this.backendDepth;
+  }
+
+  get backendDepth(): number {
+    return this.disk === null ? 0 : this.disk.depth;
+  }
+
+  /**
+   * Clean shutdown: memory, then in-flight (with their attempts), then deferred messages go to the
+   * disk queue, which is synced and closed. An ephemeral channel's messages are dropped.
+   */
+  flushToDisk(): void {
+    const d = this.disk;
+    if (d === null) return;
+    const disk = this.ctx.disk;
+    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) disk.writeMessage(d, m);
+    for (const m of this.inFlightHeap.drain()) disk.writeMessage(d, m);
+    for (const m of this.deferred.drain()) disk.writeMessage(d, m);
+    this.inFlight.clear();
+    this.inFlightCount = 0;
+    d.closeAndSync();
+    disk.forget(d);
+  }
+
+  /** deleted: its disk queue's files go too */
+  deleteDisk(): void {
+    if (this.disk === null) return;
+    this.disk.deleteQueue();
+    this.ctx.disk.forget(this.disk);
   }
 
   setPaused(paused: boolean): void {
     this.paused = paused;
+    this.ctx.metaChanged();
     if (!paused) this.pump();
   }
 }

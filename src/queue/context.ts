@@ -1,10 +1,11 @@
 /**
- * What every topic and channel of one shard shares: the outbox, the options it needs, and the
- * clock. Plain data plus three functions; owned by the shard core.
+ * What every topic and channel of one shard shares: the outbox, the disk side, the options it
+ * needs, the clocks, and the callbacks up to the shard core. Owned by the shard core.
  */
 
 import type { Options } from '../options/options.js';
 import type { Outbox } from './outbox.js';
+import type { ShardDisk } from './shard-disk.js';
 
 export interface ShardContext {
   readonly outbox: Outbox;
@@ -15,6 +16,12 @@ export interface ShardContext {
   wallNs(): number;
   /** uniform in [0, 1), replaceable in tests */
   random(): number;
+  /** the disk queues of this shard */
+  readonly disk: ShardDisk;
+  /** a topic has messages on disk to hand to its channels: drain them in slices, off this call */
+  scheduleDrain(topic: import('./topic.js').Topic): void;
+  /** a non-ephemeral topic or channel was created or deleted, or a pause flag changed (nsqd.dat) */
+  metaChanged(): void;
   /** a channel asks to be forgotten (ephemeral, last consumer gone) */
   channelEmptied(channel: import('./channel.js').Channel): void;
 }

@@ -15,11 +15,16 @@ export class PubBatch {
   readonly tsHi: number;
   readonly tsLo: number;
 
-  constructor(slab: Buffer, tsNs: number) {
+  constructor(slab: Buffer, tsHi: number, tsLo: number) {
     this.slab = slab;
+    this.tsHi = tsHi | 0;
+    this.tsLo = tsLo | 0;
+  }
+
+  /** a batch published now: `tsNs` is ns since the epoch (a double) */
+  static at(slab: Buffer, tsNs: number): PubBatch {
     const hi = Math.floor(tsNs / 4294967296);
-    this.tsHi = hi | 0;
-    this.tsLo = (tsNs - hi * 4294967296) | 0;
+    return new PubBatch(slab, hi, tsNs - hi * 4294967296);
   }
 
   /** the publish time in ns (a double: exact to 256 ns) */

@@ -14,6 +14,7 @@ import type { ShardContext } from './context.js';
 import { BodyStore } from './body-store.js';
 import { Message, PubBatch } from './message.js';
 import type { Outbox } from './outbox.js';
+import { ShardDisk } from './shard-disk.js';
 import { Topic } from './topic.js';
 
 export const PUB = 0;
@@ -33,6 +34,21 @@ function wallClockNs(): number {
   return (performance.timeOrigin + performance.now()) * 1e6;
 }
 
+/** what the shard core tells the thread that runs it (all optional: tests run without them) */
+export interface ShardHooks {
+  /** the shard's health changed: null = OK, else "failed to write to diskqueue - ..." */
+  health(error: string | null): void;
+  log(level: 'info' | 'warn' | 'error', msg: string): void;
+  /** nsqd.dat needs rewriting: a non-ephemeral topic/channel came or went, or a pause flag changed */
+  metaChanged(): void;
+  /** work ran outside a command or tick (a disk drain): flush what it produced */
+  afterAsync(): void;
+}
+
+const NO_HOOKS: ShardHooks = { health() {}, log() {}, metaChanged() {}, afterAsync() {} };
+/** records a topic hands from its disk to its channels per turn */
+const DRAIN_SLICE = 5000;
+
 export class ShardCore {
   readonly topics = new Map<string, Topic>();
   /** the shard clock (ms), for admin and stats code outside the core */
@@ -43,17 +59,60 @@ export class ShardCore {
   private readonly ctx: ShardContext;
   private exiting = false;
 
-  constructor(options: Options, outbox: Outbox, now: () => number = shardClockMs, random = Math.random) {
+  readonly disk: ShardDisk;
+  private readonly hooks: ShardHooks;
+  private readonly draining = new Set<Topic>();
+  private drainArmed = false;
+
+  constructor(
+    options: Options,
+    outbox: Outbox,
+    now: () => number = shardClockMs,
+    random = Math.random,
+    hooks: Partial<ShardHooks> = {},
+  ) {
     this.now = now;
     this.options = options;
+    this.hooks = { ...NO_HOOKS, ...hooks };
+    this.disk = new ShardDisk(options, {
+      health: (e) => this.hooks.health(e),
+      log: (l, m) => this.hooks.log(l, m),
+    });
     this.ctx = {
       outbox,
       options,
       now,
       wallNs: wallClockNs,
       random,
+      disk: this.disk,
+      scheduleDrain: (t) => this.scheduleDrain(t),
+      metaChanged: () => this.hooks.metaChanged(),
       channelEmptied: (ch) => this.deleteChannel(ch),
     };
+  }
+
+  log(level: 'info' | 'warn' | 'error', msg: string): void {
+    this.hooks.log(level, msg);
+  }
+
+  private scheduleDrain(t: Topic): void {
+    this.draining.add(t);
+    if (this.drainArmed) return;
+    this.drainArmed = true;
+    setImmediate(() => this.runDrains());
+  }
+
+  /** topics with messages on disk feed their channels a slice per turn, so commands keep flowing */
+  private runDrains(): void {
+    this.drainArmed = false;
+    for (const t of this.draining) {
+      if (!this.topics.has(t.name) || !t.drainDisk(DRAIN_SLICE)) this.draining.delete(t);
+    }
+    this.hooks.afterAsync();
+    if (this.draining.size > 0) {
+      this.drainArmed = true;
+      setImmediate(() => this.runDrains());
+    }
   }
 
   /**
@@ -102,25 +161,32 @@ export class ShardCore {
     if (topic === null) return;
     const due = deferMs > 0 ? this.ctx.now() + deferMs : 0;
     const nowNs = this.ctx.wallNs();
-    const batch = new PubBatch(this.store.copyIn(src, start, end), nowNs);
+    const batch = PubBatch.at(this.store.copyIn(src, start, end), nowNs);
     const base = this.store.lastOffset - start;
     const guid = topic.guid;
     let p = start;
-    for (let i = 0; i < count; i++) {
-      let len = end - start;
-      if (framed) {
-        len = src.readUInt32BE(p);
-        p += 4;
+    try {
+      for (let i = 0; i < count; i++) {
+        let len = end - start;
+        if (framed) {
+          len = src.readUInt32BE(p);
+          p += 4;
+        }
+        guid.next(nowNs);
+        if (due === 0) {
+          topic.put(guid.hi, guid.lo, batch, base + p, len);
+        } else {
+          const m = new Message(guid.hi, guid.lo, batch, base + p, len);
+          m.pri = due;
+          topic.putDeferred(m);
+        }
+        p += len;
       }
-      guid.next(nowNs);
-      if (due === 0) {
-        topic.put(guid.hi, guid.lo, batch, base + p, len);
-      } else {
-        const m = new Message(guid.hi, guid.lo, batch, base + p, len);
-        m.pri = due;
-        topic.putDeferred(m);
-      }
-      p += len;
+    } catch (err) {
+      // the topic's disk queue refused a write: nsqd answers E_PUB_FAILED (the shard is now NOK)
+      const text = `${PUB_NAMES[kind]} failed ${(err as Error).message}`;
+      this.ctx.outbox.error(conn, protocolError(PUB_CODES[kind], text));
+      return;
     }
     this.ctx.outbox.ok(conn);
   }
@@ -235,6 +301,7 @@ export class ShardCore {
         if (ch.inFlightHeap.length > 0 || ch.deferred.length > 0) ch.scan(now);
       }
     }
+    this.disk.tick(now);
   }
 
   /** refuse new work from now on (shutdown) */
@@ -242,11 +309,25 @@ export class ShardCore {
     this.exiting = true;
   }
 
+  /**
+   * Clean shutdown: refuse new work, then every channel's memory, in-flight and deferred messages
+   * and every topic's waiting messages go to their disk queues, which are synced and closed.
+   * Ephemeral topics and channels have no disk: theirs are dropped, as in nsqd.
+   */
+  shutdown(): void {
+    this.exiting = true;
+    for (const topic of this.topics.values()) {
+      for (const ch of topic.channels.values()) ch.flushToDisk();
+      topic.flushToDisk();
+    }
+  }
+
   getOrCreateTopic(name: string): Topic {
     let t = this.topics.get(name);
     if (t === undefined) {
       t = new Topic(name, this.ctx);
       this.topics.set(name, t);
+      if (!t.ephemeral) this.hooks.metaChanged();
     }
     return t;
   }
@@ -260,6 +341,16 @@ export class ShardCore {
       c.gone = true;
     }
     topic.deleteChannel(ch);
+    if (!ch.ephemeral) this.hooks.metaChanged();
     if (topic.ephemeral && topic.channels.size === 0) this.topics.delete(topic.name);
+  }
+
+  /** delete a topic: its channels (closing their subscribers) and its disk files */
+  deleteTopic(topic: Topic): void {
+    for (const ch of [...topic.channels.values()]) this.deleteChannel(ch);
+    topic.deleteDisk();
+    this.topics.delete(topic.name);
+    this.draining.delete(topic);
+    if (!topic.ephemeral) this.hooks.metaChanged();
   }
 }

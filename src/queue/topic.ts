@@ -4,6 +4,7 @@
  * Owned by one shard.
  */
 
+import type { DiskQueue } from '../disk/diskqueue.js';
 import { Channel } from './channel.js';
 import type { ShardContext } from './context.js';
 import { MessageQueue } from './deque.js';
@@ -21,6 +22,8 @@ export class Topic {
   readonly queue = new MessageQueue();
   /** DPUB messages that arrived while there was no channel: their deferral starts at fan-out */
   private held: Message[] = [];
+  /** past --mem-queue-size while waiting at the topic, messages go here; null when ephemeral */
+  readonly disk: DiskQueue | null;
   paused = false;
   messageCount = 0;
   messageBytes = 0;
@@ -31,6 +34,7 @@ export class Topic {
     this.ephemeral = name.endsWith('#ephemeral');
     this.ctx = ctx;
     this.guid = new GuidFactory(ctx.options.nodeId);
+    this.disk = this.ephemeral ? null : ctx.disk.open(name);
   }
 
   /** a new message, as its fields: every channel gets its own queue entry sharing the body */
@@ -39,7 +43,12 @@ export class Topic {
     this.messageBytes += length;
     const list = this.channelList;
     if (list.length === 0 || this.paused) {
-      if (this.dropsOverflow()) return;
+      if (this.queue.length >= this.ctx.options.memQueueSize) {
+        // an ephemeral topic has no disk to overflow to: it drops, as nsqd does; a failed disk
+        // write throws, and the publisher gets E_PUB_FAILED
+        if (this.disk !== null) this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, 0);
+        return;
+      }
       this.queue.push(idHi, idLo, batch, offset, length, 0);
       return;
     }
@@ -80,6 +89,7 @@ export class Topic {
       ch = new Channel(this, name, this.ctx);
       this.channels.set(name, ch);
       this.channelList = [...this.channels.values()];
+      if (!ch.ephemeral && !this.ephemeral) this.ctx.metaChanged();
       this.drain();
     }
     return ch;
@@ -89,6 +99,7 @@ export class Topic {
     if (this.channels.get(ch.name) !== ch) return;
     ch.deleted = true;
     ch.empty();
+    ch.deleteDisk();
     this.channels.delete(ch.name);
     this.channelList = [...this.channels.values()];
   }
@@ -110,10 +121,44 @@ export class Topic {
     const held = this.held;
     this.held = [];
     for (const m of held) this.fanOutDeferred(m);
+    if (this.disk !== null && this.disk.depth > 0) this.ctx.scheduleDrain(this);
+  }
+
+  /** move up to `max` messages from the topic's disk to its channels; true while more remain */
+  drainDisk(max: number): boolean {
+    const d = this.disk;
+    const list = this.channelList;
+    if (d === null || this.paused || list.length === 0) return false;
+    for (let n = 0; n < max; n++) {
+      const m = this.ctx.disk.read(d);
+      if (m === null) return false;
+      for (let i = 0; i < list.length; i++) list[i]!.putNew(m.idHi, m.idLo, m.batch, m.offset, m.length);
+    }
+    return d.depth > 0;
+  }
+
+  /** clean shutdown: what waits at the topic goes to its disk queue, which is synced and closed */
+  flushToDisk(): void {
+    const d = this.disk;
+    if (d === null) return;
+    for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift())
+      this.ctx.disk.writeMessage(d, m);
+    for (const m of this.held) this.ctx.disk.writeMessage(d, m); // DPUB deferral is lost, as in nsqd
+    this.held = [];
+    d.closeAndSync();
+    this.ctx.disk.forget(d);
+  }
+
+  /** deleted: its disk queue's files go too */
+  deleteDisk(): void {
+    if (this.disk === null) return;
+    this.disk.deleteQueue();
+    this.ctx.disk.forget(this.disk);
   }
 
   setPaused(paused: boolean): void {
     this.paused = paused;
+    this.ctx.metaChanged();
     if (!paused) this.drain();
   }
 
@@ -121,9 +166,14 @@ export class Topic {
   empty(): void {
     this.queue.clear();
     this.held = [];
+    this.disk?.empty();
+  }
+
+  get backendDepth(): number {
+    return this.disk === null ? 0 : this.disk.depth;
   }
 
   get depth(): number {
-    return this.queue.length + this.held.length;
+    return this.queue.length + this.held.length + this.backendDepth;
   }
 }

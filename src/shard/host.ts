@@ -22,6 +22,23 @@ export interface ShardHostEvents extends ConnectionLookup {
   onShardLost(index: number): void;
 }
 
+/** what shards report that is not about a connection */
+export interface ShardReports {
+  health(index: number, error: string | null): void;
+  log(level: 'info' | 'warn' | 'error', msg: string): void;
+  metaChanged(): void;
+}
+
+/** how long a shard may take to write its queues to disk at shutdown before it is terminated */
+const SHUTDOWN_TIMEOUT_MS = 120_000;
+
+type ShardMessage =
+  | { type: 'control'; id: number; res: ControlResponse }
+  | { type: 'health'; error: string | null }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
+  | { type: 'meta' }
+  | { type: 'stopped' };
+
 interface Slot {
   worker: Worker;
   link: WorkerLink;
@@ -39,9 +56,12 @@ export class ShardHost {
   /** links in shard order; a restarted shard gets a new link object at the same index */
   readonly links: WorkerLink[] = [];
 
-  constructor(options: Options, count: number, events: ShardHostEvents, log: Logger) {
+  private readonly reports: ShardReports;
+
+  constructor(options: Options, count: number, events: ShardHostEvents, reports: ShardReports, log: Logger) {
     this.options = options;
     this.events = events;
+    this.reports = reports;
     this.log = log;
     for (let i = 0; i < count; i++) this.spawn(i);
   }
@@ -54,11 +74,14 @@ export class ShardHost {
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
     const link = new WorkerLink(index, inbound, outbound, this.events);
     const slot: Slot = { worker, link, pending: new Map() };
-    worker.on('message', (msg: { type: string; id: number; res: ControlResponse }) => {
-      if (msg.type !== 'control') return;
-      const p = slot.pending.get(msg.id);
-      slot.pending.delete(msg.id);
-      p?.resolve(msg.res);
+    worker.on('message', (msg: ShardMessage) => {
+      if (msg.type === 'control') {
+        const p = slot.pending.get(msg.id);
+        slot.pending.delete(msg.id);
+        p?.resolve(msg.res);
+      } else if (msg.type === 'health') this.reports.health(index, msg.error);
+      else if (msg.type === 'log') this.reports.log(msg.level, msg.msg);
+      else if (msg.type === 'meta') this.reports.metaChanged();
     });
     this.slots[index] = slot;
     this.links[index] = link;
@@ -125,7 +148,12 @@ export class ShardHost {
         slot.link.stop();
         slot.worker.postMessage({ type: 'stop' });
         const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
-        const timeout = setTimeout(() => void slot.worker.terminate(), 2000);
+        const timeout = setTimeout(() => {
+          this.log.error(
+            `shard ${slot.link.index}: shutdown took over ${SHUTDOWN_TIMEOUT_MS / 1000} s; terminating it`,
+          );
+          void slot.worker.terminate();
+        }, SHUTDOWN_TIMEOUT_MS);
         await exited;
         clearTimeout(timeout);
       }),

@@ -9,7 +9,7 @@ import type { Options } from '../options/options.js';
 import { type ControlRequest, type ControlResponse, control } from '../queue/admin.js';
 import type { Message } from '../queue/message.js';
 import type { Outbox } from '../queue/outbox.js';
-import { type PubKind, ShardCore } from '../queue/shard-core.js';
+import { type PubKind, ShardCore, type ShardHooks } from '../queue/shard-core.js';
 import type { ShardLink } from '../router/link.js';
 
 /** how the inline shard reaches connections */
@@ -28,9 +28,9 @@ export class InlineShard implements ShardLink, Outbox {
   private readonly conns: InlineConnections;
   private readonly scan: NodeJS.Timeout;
 
-  constructor(options: Options, conns: InlineConnections) {
+  constructor(options: Options, conns: InlineConnections, hooks: Partial<ShardHooks> = {}) {
     this.conns = conns;
-    this.core = new ShardCore(options, this);
+    this.core = new ShardCore(options, this, undefined, undefined, hooks);
     this.scan = setInterval(() => this.core.tick(), SCAN_INTERVAL_MS);
     this.scan.unref();
   }
@@ -98,8 +98,9 @@ export class InlineShard implements ShardLink, Outbox {
     return Promise.resolve(control(this.core, req));
   }
 
+  /** clean shutdown: queues, in-flight and deferred messages go to disk */
   stop(): void {
-    this.core.stop();
     clearInterval(this.scan);
+    this.core.shutdown();
   }
 }

@@ -29,7 +29,13 @@ const DOORBELL_TIMEOUT_MS = 100;
 const data = workerData as ShardWorkerData;
 const reader = new RingReader(data.inbound);
 const outbox = new RingOutbox(data.outbound);
-const core = new ShardCore(data.options, outbox);
+const post = (msg: object): void => parentPort!.postMessage(msg);
+const core = new ShardCore(data.options, outbox, undefined, undefined, {
+  health: (error) => post({ type: 'health', error }),
+  log: (level, msg) => post({ type: 'log', level, msg }),
+  metaChanged: () => post({ type: 'meta' }),
+  afterAsync: () => outbox.flush(),
+});
 let stopping = false;
 
 function dispatch(): void {
@@ -151,7 +157,8 @@ parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlReques
   }
   if (msg.type === 'stop') {
     stopping = true;
-    core.stop();
+    core.shutdown();
+    outbox.flush();
     clearInterval(scan);
     parentPort!.postMessage({ type: 'stopped' });
     parentPort!.close();

@@ -19,8 +19,18 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
+/** a fresh temp data dir (removed by close() of a broker that created it) */
+export function tempDataPath(): string {
+  return mkdtempSync(join(tmpdir(), 'nsq-ts-test-'));
+}
+
+/**
+ * `overrides.dataPath` reuses a data dir (a restart): close() then leaves it in place, and the
+ * caller removes it.
+ */
 export async function startBroker(overrides: Partial<Options> = {}): Promise<TestBroker> {
-  const dataPath = mkdtempSync(join(tmpdir(), 'nsq-ts-test-'));
+  const ownDir = overrides.dataPath === undefined;
+  const dataPath = overrides.dataPath ?? tempDataPath();
   const options: Options = {
     ...defaultOptions(),
     tcpAddress: '127.0.0.1:0',
@@ -42,7 +52,7 @@ export async function startBroker(overrides: Partial<Options> = {}): Promise<Tes
     options,
     async close() {
       await broker.close();
-      rmSync(dataPath, { recursive: true, force: true });
+      if (ownDir) rmSync(dataPath, { recursive: true, force: true });
     },
   };
 }

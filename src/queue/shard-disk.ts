@@ -1,0 +1,95 @@
+/**
+ * A shard's disk side: opens the go-diskqueue queues of its topics and channels (never for
+ * ephemeral ones), writes messages into them through one scratch buffer, runs their sync timers,
+ * and keeps the shard's health (nsqd's "NOK - <error>" after a failed write, OK after the next good
+ * one). Only shards own one: disk I/O never happens on the io thread (except --workers=0, where the
+ * io thread is the shard).
+ */
+
+import { DiskQueue } from '../disk/diskqueue.js';
+import type { Options } from '../options/options.js';
+import type { Message, PubBatch } from './message.js';
+import { MessageRecords, RECORD_HEADER, readMessage } from './persist.js';
+
+export interface ShardDiskEvents {
+  /** the health changed: null = OK, else the error text */
+  health(error: string | null): void;
+  log(level: 'info' | 'warn' | 'error', msg: string): void;
+}
+
+export class ShardDisk {
+  private readonly options: Options;
+  private readonly events: ShardDiskEvents;
+  private readonly records: MessageRecords;
+  private readonly queues = new Set<DiskQueue>();
+  private error: string | null = null;
+
+  constructor(options: Options, events: ShardDiskEvents) {
+    this.options = options;
+    this.events = events;
+    this.records = new MessageRecords(options.maxMsgSize);
+  }
+
+  /** the queue named like nsqd's (`topic` or `topic:channel`), resuming whatever is on disk */
+  open(name: string): DiskQueue {
+    const o = this.options;
+    const q = DiskQueue.open({
+      dataPath: o.dataPath === '' ? process.cwd() : o.dataPath,
+      name,
+      maxBytesPerFile: o.maxBytesPerFile,
+      minMsgSize: RECORD_HEADER,
+      maxMsgSize: o.maxMsgSize + RECORD_HEADER,
+      syncEvery: o.syncEvery,
+      syncTimeoutMs: o.syncTimeout,
+      log: (level, msg) => this.events.log(level, `DISKQUEUE(${name}): ${msg}`),
+    });
+    this.queues.add(q);
+    return q;
+  }
+
+  /** forget a queue that was deleted or closed */
+  forget(q: DiskQueue): void {
+    this.queues.delete(q);
+  }
+
+  /** write one message (as its fields); throws after marking the shard unhealthy */
+  write(
+    q: DiskQueue,
+    idHi: number,
+    idLo: number,
+    batch: PubBatch,
+    offset: number,
+    length: number,
+    attempts: number,
+  ): void {
+    try {
+      this.records.write(q, idHi, idLo, batch, offset, length, attempts);
+    } catch (err) {
+      this.setError(`failed to write to diskqueue - ${(err as Error).message}`);
+      throw err;
+    }
+    if (this.error !== null) this.setError(null);
+  }
+
+  writeMessage(q: DiskQueue, m: Message): void {
+    this.write(q, m.idHi, m.idLo, m.batch, m.offset, m.length, m.attempts);
+  }
+
+  read(q: DiskQueue): Message | null {
+    return readMessage(q);
+  }
+
+  /** the sync timers of every queue (--sync-timeout) */
+  tick(nowMs: number): void {
+    for (const q of this.queues) q.tick(nowMs);
+  }
+
+  get health(): string | null {
+    return this.error;
+  }
+
+  private setError(e: string | null): void {
+    this.error = e;
+    this.events.health(e);
+  }
+}
