@@ -78,4 +78,6 @@ export interface Options {
   workers: number;
   /** which HTTP server serves the HTTP API ('auto' = uWebSockets.js when it loads, else node:http) */
   httpServer: HttpServerChoice;
+  /** OK only after the message is fsynced (group commit) */
+  syncPublish: boolean;
 }

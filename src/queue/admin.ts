@@ -6,6 +6,8 @@
 
 import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
 import type { LatencyStats } from '../http/api.js';
+import { isValidChannelName, isValidTopicName } from '../frame/names.js';
+import { readdirSync } from 'node:fs';
 import { percentilesOf } from './latency.js';
 import type { ShardCore } from './shard-core.js';
 import type { Topic } from './topic.js';
@@ -85,8 +87,13 @@ export function control(core: ShardCore, req: ControlRequest): ControlResponse {
   if (req.op === 'health') return { error: null, health: core.disk.health };
   if (req.op === 'saveMeta' || req.op === 'loadMeta') {
     try {
-      if (req.op === 'loadMeta')
-        return { error: null, meta: loadMetadata(req.dataPath, { warn: (m) => core.log('warn', m) }) };
+      if (req.op === 'loadMeta') {
+        const warn = (m: string): void => core.log('warn', m);
+        return {
+          error: null,
+          meta: withOrphanQueues(req.dataPath, loadMetadata(req.dataPath, { warn }), warn),
+        };
+      }
       saveMetadata(req.dataPath, req.topics);
       return OK;
     } catch (err) {
@@ -187,4 +194,38 @@ function metaOf(core: ShardCore): TopicMeta[] {
     paused: t.paused,
     channels: [...t.channels.values()].map((ch) => ({ name: ch.name, paused: ch.paused })),
   }));
+}
+
+const QUEUE_FILE = /^(.+)\.diskqueue\.(?:meta|\d{6})\.dat$/;
+
+/**
+ * Beyond nsqd: a topic or channel that has diskqueue files but is missing from nsqd.dat (a crash
+ * before nsqd.dat was rewritten) is loaded too, so no acknowledged message is left unread.
+ */
+function withOrphanQueues(dataPath: string, meta: TopicMeta[], warn: (msg: string) => void): TopicMeta[] {
+  const byName = new Map(meta.map((t) => [t.name, t]));
+  let files: string[];
+  try {
+    files = readdirSync(dataPath);
+  } catch {
+    return meta;
+  }
+  for (const f of files) {
+    const m = QUEUE_FILE.exec(f);
+    if (m === null) continue;
+    const [topic, channel] = m[1]!.split(':', 2) as [string, string | undefined];
+    if (!isValidTopicName(topic) || (channel !== undefined && !isValidChannelName(channel))) continue;
+    let t = byName.get(topic);
+    if (t === undefined) {
+      t = { name: topic, paused: false, channels: [] };
+      byName.set(topic, t);
+      meta.push(t);
+      warn(`topic ${topic} has diskqueue files but is not in nsqd.dat: loading it`);
+    }
+    if (channel !== undefined && !t.channels.some((c) => c.name === channel)) {
+      t.channels.push({ name: channel, paused: false });
+      warn(`channel ${topic}:${channel} has diskqueue files but is not in nsqd.dat: loading it`);
+    }
+  }
+  return meta;
 }

@@ -55,6 +55,12 @@ export class Channel {
   /** a new message from the topic's fan-out, as its fields */
   putNew(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number): void {
     this.messageCount++;
+    if (this.ctx.durable && this.disk !== null) {
+      // durable publish: on disk before anything else; a failed write fails the publish
+      this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, 0);
+      this.pump();
+      return;
+    }
     if (this.readyCount > 0 && !this.paused && this.queue.length === 0 && this.backendDepth === 0) {
       // someone is waiting and nothing is ahead of it: straight to delivery
       this.offer(new Message(idHi, idLo, batch, offset, length));

@@ -16,6 +16,8 @@ export interface ShardContext {
   wallNs(): number;
   /** uniform in [0, 1), replaceable in tests */
   random(): number;
+  /** --sync-publish: new messages go to disk (and are fsynced) before they are acknowledged */
+  readonly durable: boolean;
   /** the disk queues of this shard */
   readonly disk: ShardDisk;
   /** a topic has messages on disk to hand to its channels: drain them in slices, off this call */

@@ -62,6 +62,10 @@ export class ShardCore {
   readonly disk: ShardDisk;
   private readonly hooks: ShardHooks;
   private readonly draining = new Set<Topic>();
+  /** durable publish: answers waiting for the next group commit */
+  private readonly commitConns: number[] = [];
+  private readonly commitKinds: PubKind[] = [];
+  private commitArmed = false;
   private drainArmed = false;
 
   constructor(
@@ -84,6 +88,7 @@ export class ShardCore {
       now,
       wallNs: wallClockNs,
       random,
+      durable: options.syncPublish,
       disk: this.disk,
       scheduleDrain: (t) => this.scheduleDrain(t),
       metaChanged: () => this.hooks.metaChanged(),
@@ -188,7 +193,41 @@ export class ShardCore {
       this.ctx.outbox.error(conn, protocolError(PUB_CODES[kind], text));
       return;
     }
-    this.ctx.outbox.ok(conn);
+    if (this.ctx.durable) this.awaitCommit(conn, kind);
+    else this.ctx.outbox.ok(conn);
+  }
+
+  /**
+   * Durable publish: the answer waits for one fsync of every queue written since the last
+   * commit. The commit runs once the current batch of commands is done, so publishers that
+   * arrive together share it (group commit).
+   */
+  private awaitCommit(conn: number, kind: PubKind): void {
+    this.commitConns.push(conn);
+    this.commitKinds.push(kind);
+    if (this.commitArmed) return;
+    this.commitArmed = true;
+    setImmediate(() => this.commit());
+  }
+
+  private commit(): void {
+    this.commitArmed = false;
+    let failure: string | null = null;
+    try {
+      this.disk.commit();
+    } catch (err) {
+      failure = (err as Error).message;
+    }
+    const out = this.ctx.outbox;
+    for (let i = 0; i < this.commitConns.length; i++) {
+      const conn = this.commitConns[i]!;
+      const kind = this.commitKinds[i]!;
+      if (failure === null) out.ok(conn);
+      else out.error(conn, protocolError(PUB_CODES[kind], `${PUB_NAMES[kind]} failed ${failure}`));
+    }
+    this.commitConns.length = 0;
+    this.commitKinds.length = 0;
+    this.hooks.afterAsync();
   }
 
   private topicFor(conn: number, kind: PubKind, topicName: string): Topic | null {

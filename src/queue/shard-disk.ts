@@ -23,6 +23,8 @@ export class ShardDisk {
   private readonly records: MessageRecords;
   private readonly queues = new Set<DiskQueue>();
   private error: string | null = null;
+  /** queues written since the last commit (durable publish) */
+  private readonly dirty = new Set<DiskQueue>();
 
   constructor(options: Options, events: ShardDiskEvents) {
     this.options = options;
@@ -41,7 +43,7 @@ export class ShardDisk {
       maxMsgSize: o.maxMsgSize + RECORD_HEADER,
       syncEvery: o.syncEvery,
       syncTimeoutMs: o.syncTimeout,
-      log: (level, msg) => this.events.log(level, `DISKQUEUE(${name}): ${msg}`),
+      log: (level, msg) => this.events.log(level, msg),
     });
     this.queues.add(q);
     return q;
@@ -68,7 +70,20 @@ export class ShardDisk {
       this.setError(`failed to write to diskqueue - ${(err as Error).message}`);
       throw err;
     }
+    this.dirty.add(q);
     if (this.error !== null) this.setError(null);
+  }
+
+  /** fsync every queue written since the last commit (one group commit); throws on failure */
+  commit(): void {
+    try {
+      for (const q of this.dirty) if (!q.isClosed) q.sync();
+    } catch (err) {
+      this.setError(`failed to sync diskqueue - ${(err as Error).message}`);
+      throw err;
+    } finally {
+      this.dirty.clear();
+    }
   }
 
   writeMessage(q: DiskQueue, m: Message): void {

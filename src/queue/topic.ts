@@ -43,7 +43,7 @@ export class Topic {
     this.messageBytes += length;
     const list = this.channelList;
     if (list.length === 0 || this.paused) {
-      if (this.queue.length >= this.ctx.options.memQueueSize) {
+      if (this.queue.length >= this.ctx.options.memQueueSize || (this.ctx.durable && this.disk !== null)) {
         // an ephemeral topic has no disk to overflow to: it drops, as nsqd does; a failed disk
         // write throws, and the publisher gets E_PUB_FAILED
         if (this.disk !== null) this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, 0);

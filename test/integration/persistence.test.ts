@@ -6,7 +6,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { startBroker, tempDataPath } from '../helpers/broker.js';
@@ -134,3 +134,62 @@ for (const workers of [0, 2]) {
     );
   });
 }
+
+describe('a data directory left by Go nsqd', () => {
+  it(
+    'nsqd.dat plus go-diskqueue files are loaded and every message is delivered',
+    { timeout: 30000 },
+    async () => {
+      const dataPath = tempDataPath();
+      try {
+        // what Go nsqd 1.3.0 leaves behind: nsqd.dat and, per queue, data files and a metadata file
+        writeFileSync(
+          join(dataPath, 'nsqd.dat'),
+          '{"topics":[{"name":"orders","paused":false,"channels":[{"name":"billing","paused":false}]}],"version":"1.3.0"}',
+        );
+        const records: Buffer[] = [];
+        for (let i = 0; i < 30; i++) {
+          const body = Buffer.from(`order-${i}`);
+          const rec = Buffer.alloc(4 + 26 + body.length);
+          rec.writeInt32BE(26 + body.length, 0);
+          rec.writeBigInt64BE(1700000000000000000n + BigInt(i), 4);
+          rec.writeUInt16BE(i % 3, 12); // attempts already made
+          rec.write((0x1000 + i).toString(16).padStart(16, '0'), 14, 'latin1');
+          body.copy(rec, 30);
+          records.push(rec);
+        }
+        // two data files for the channel (rolled over), one for the topic
+        const first = Buffer.concat(records.slice(0, 10));
+        const second = Buffer.concat(records.slice(10, 20));
+        writeFileSync(join(dataPath, 'orders:billing.diskqueue.000000.dat'), first);
+        writeFileSync(join(dataPath, 'orders:billing.diskqueue.000001.dat'), second);
+        writeFileSync(join(dataPath, 'orders:billing.diskqueue.meta.dat'), `20\n0,0\n1,${second.length}\n`);
+        const topicData = Buffer.concat(records.slice(20));
+        writeFileSync(join(dataPath, 'orders.diskqueue.000000.dat'), topicData);
+        writeFileSync(join(dataPath, 'orders.diskqueue.meta.dat'), `10\n0,0\n0,${topicData.length}\n`);
+
+        const b = await startBroker({ workers: 1, dataPath });
+        try {
+          const s = await subscriber(b.port, 'orders', 'billing', 100);
+          const got = new Map<string, { attempts: number; id: string }>();
+          for (let i = 0; i < 30; i++) {
+            const m = await s.message(5000);
+            got.set(m.body.toString(), { attempts: m.attempts, id: m.id });
+            s.cmd(`FIN ${m.id}`);
+          }
+          assert.equal(got.size, 30);
+          assert.deepEqual(got.get('order-7'), {
+            attempts: (7 % 3) + 1,
+            id: (0x1000 + 7).toString(16).padStart(16, '0'),
+          });
+          assert.ok(await s.quiet(300));
+          s.close();
+        } finally {
+          await b.close();
+        }
+      } finally {
+        rmSync(dataPath, { recursive: true, force: true });
+      }
+    },
+  );
+});
