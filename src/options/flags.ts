@@ -68,9 +68,9 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   // diskqueue options
   { name: 'data-path', kind: 'string', key: 'dataPath', usage: 'path to store disk-backed messages' },
   { name: 'mem-queue-size', kind: 'int', key: 'memQueueSize', usage: 'number of messages to keep in memory (per topic/channel)' },
-  { name: 'max-bytes-per-file', kind: 'int', key: 'maxBytesPerFile', inactive: true, usage: 'number of bytes per diskqueue file before rolling' },
-  { name: 'sync-every', kind: 'int', key: 'syncEvery', inactive: true, usage: 'number of messages per diskqueue fsync' },
-  { name: 'sync-timeout', kind: 'duration', key: 'syncTimeout', inactive: true, usage: 'duration of time per diskqueue fsync' },
+  { name: 'max-bytes-per-file', kind: 'int', key: 'maxBytesPerFile', usage: 'number of bytes per diskqueue file before rolling' },
+  { name: 'sync-every', kind: 'int', key: 'syncEvery', usage: 'number of messages per diskqueue fsync' },
+  { name: 'sync-timeout', kind: 'duration', key: 'syncTimeout', usage: 'duration of time per diskqueue fsync' },
   { name: 'queue-scan-worker-pool-max', kind: 'int', key: 'queueScanWorkerPoolMax', usage: 'max concurrency for checking in-flight and deferred message timeouts' },
   { name: 'queue-scan-selection-count', kind: 'int', key: 'queueScanSelectionCount', usage: 'number of channels to check per cycle (every 100ms) for in-flight and deferred timeouts' },
   // msg and command options
@@ -95,8 +95,8 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'statsd-udp-packet-size', kind: 'int', key: 'statsdUdpPacketSize', inactive: true, usage: 'the size in bytes of statsd UDP packets' },
   { name: 'statsd-exclude-ephemeral', kind: 'bool', key: 'statsdExcludeEphemeral', inactive: true, usage: 'Skip ephemeral topics and channels when sending stats to statsd' },
   // end to end percentile flags
-  { name: 'e2e-processing-latency-percentile', kind: 'float-array', key: 'e2eProcessingLatencyPercentiles', cfg: 'e2e_processing_latency_percentiles', inactive: true, usage: "message processing time percentiles (as float (0, 1.0]) to track (can be specified multiple times or comma separated '1.0,0.99,0.95', default none)" },
-  { name: 'e2e-processing-latency-window-time', kind: 'duration', key: 'e2eProcessingLatencyWindowTime', inactive: true, usage: 'calculate end to end latency quantiles for this duration of time (ie: 60s would only show quantile calculations from the past 60 seconds)' },
+  { name: 'e2e-processing-latency-percentile', kind: 'float-array', key: 'e2eProcessingLatencyPercentiles', cfg: 'e2e_processing_latency_percentiles', usage: "message processing time percentiles (as float (0, 1.0]) to track (can be specified multiple times or comma separated '1.0,0.99,0.95', default none)" },
+  { name: 'e2e-processing-latency-window-time', kind: 'duration', key: 'e2eProcessingLatencyWindowTime', usage: 'calculate end to end latency quantiles for this duration of time (ie: 60s would only show quantile calculations from the past 60 seconds)' },
   // TLS config
   { name: 'tls-cert', kind: 'string', key: 'tlsCert', inactive: true, usage: 'path to certificate file' },
   { name: 'tls-key', kind: 'string', key: 'tlsKey', inactive: true, usage: 'path to key file' },
