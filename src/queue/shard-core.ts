@@ -110,6 +110,7 @@ export class ShardCore {
   /** topics with messages on disk feed their channels a slice per turn, so commands keep flowing */
   private runDrains(): void {
     this.drainArmed = false;
+    if (this.exiting) return; // the disk queues are closed at shutdown
     for (const t of this.draining) {
       if (!this.topics.has(t.name) || !t.drainDisk(DRAIN_SLICE)) this.draining.delete(t);
     }
@@ -355,6 +356,7 @@ export class ShardCore {
    */
   shutdown(): void {
     this.exiting = true;
+    this.draining.clear();
     for (const topic of this.topics.values()) {
       for (const ch of topic.channels.values()) ch.flushToDisk();
       topic.flushToDisk();
