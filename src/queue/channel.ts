@@ -344,15 +344,12 @@ export class Channel {
     for (const m of this.deferred.drain()) disk.writeMessage(d, m);
     this.inFlight.clear();
     this.inFlightCount = 0;
-    d.closeAndSync();
-    disk.forget(d);
+    disk.close(d);
   }
 
   /** deleted: its disk queue's files go too */
   deleteDisk(): void {
-    if (this.disk === null) return;
-    this.disk.deleteQueue();
-    this.ctx.disk.forget(this.disk);
+    if (this.disk !== null) this.ctx.disk.delete(this.disk);
   }
 
   setPaused(paused: boolean): void {

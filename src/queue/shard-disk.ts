@@ -49,9 +49,17 @@ export class ShardDisk {
     return q;
   }
 
-  /** forget a queue that was deleted or closed */
-  forget(q: DiskQueue): void {
+  /** shutdown: sync and close a queue */
+  close(q: DiskQueue): void {
+    q.closeAndSync();
     this.queues.delete(q);
+  }
+
+  /** its topic or channel was deleted: the files go too */
+  delete(q: DiskQueue): void {
+    q.deleteQueue();
+    this.queues.delete(q);
+    this.dirty.delete(q);
   }
 
   /** write one message (as its fields); throws after marking the shard unhealthy */

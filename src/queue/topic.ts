@@ -145,15 +145,12 @@ export class Topic {
       this.ctx.disk.writeMessage(d, m);
     for (const m of this.held) this.ctx.disk.writeMessage(d, m); // DPUB deferral is lost, as in nsqd
     this.held = [];
-    d.closeAndSync();
-    this.ctx.disk.forget(d);
+    this.ctx.disk.close(d);
   }
 
   /** deleted: its disk queue's files go too */
   deleteDisk(): void {
-    if (this.disk === null) return;
-    this.disk.deleteQueue();
-    this.ctx.disk.forget(this.disk);
+    if (this.disk !== null) this.ctx.disk.delete(this.disk);
   }
 
   setPaused(paused: boolean): void {
