@@ -5,7 +5,7 @@
  */
 
 import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
-import type { LatencyStats } from '../http/api.js';
+import type { ChannelStats, LatencyStats, TopicStats } from '../http/api.js';
 import { isValidChannelName, isValidTopicName } from '../frame/names.js';
 import { readdirSync } from 'node:fs';
 import { percentilesOf } from './latency.js';
@@ -36,31 +36,25 @@ export interface ConsumerStats {
   requeueCount: number;
 }
 
-export interface ShardChannelStats {
-  channelName: string;
-  depth: number;
-  backendDepth: number;
-  inFlightCount: number;
-  deferredCount: number;
-  messageCount: number;
-  requeueCount: number;
-  timeoutCount: number;
-  paused: boolean;
-  latency: LatencyStats;
-  consumers: ConsumerStats[];
-}
+/** a channel as the shard sees it: /stats' ChannelStats less what the io thread adds (clients) */
+export type ShardChannelStats = Pick<
+  ChannelStats,
+  | 'channelName'
+  | 'depth'
+  | 'backendDepth'
+  | 'inFlightCount'
+  | 'deferredCount'
+  | 'messageCount'
+  | 'requeueCount'
+  | 'timeoutCount'
+  | 'paused'
+> & { latency: LatencyStats; consumers: ConsumerStats[] };
 
-export interface ShardTopicStats {
-  topicName: string;
-  depth: number;
-  backendDepth: number;
-  messageCount: number;
-  messageBytes: number;
-  paused: boolean;
-  latency: LatencyStats;
-  /** sorted by name */
-  channels: ShardChannelStats[];
-}
+/** a topic as the shard sees it */
+export type ShardTopicStats = Pick<
+  TopicStats,
+  'topicName' | 'depth' | 'backendDepth' | 'messageCount' | 'messageBytes' | 'paused'
+> & { latency: LatencyStats /** sorted by name */; channels: ShardChannelStats[] };
 
 /** `error` is nsqd's HTTP error message (TOPIC_NOT_FOUND, CHANNEL_NOT_FOUND), null on success */
 export interface ControlResponse {
