@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseGoDuration } from './duration.js';
 import {
+  checkChoice,
   cfgName,
   defaultOptions,
   flagHelp,
@@ -79,7 +80,7 @@ function coerceConfig(f: NsqdFlag, v: TomlValue): unknown {
   };
   switch (f.kind) {
     case 'string':
-      return scalar();
+      return checkChoice(f, scalar());
     case 'int':
       if (typeof v === 'bigint') return Number(v);
       if (typeof v === 'string' && /^[+-]?[0-9]+$/.test(v)) return Number(parseGoIntBig(v));

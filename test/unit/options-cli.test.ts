@@ -445,6 +445,12 @@ describe('resolveOptions: warnings', () => {
 });
 
 describe('resolveOptions: --config file', () => {
+  test('a choice option with a bad value in the config file names the option', () => {
+    const file = writeConfig('http_server = "bogus"\n');
+    const r = exitOf(['--config', file]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /invalid http_server = "bogus": must be "auto", "uws" or "node"/);
+  });
   test('config values apply, command-line flags win, defaults fill the rest', () => {
     const file = writeConfig(
       [
