@@ -1,7 +1,7 @@
 /**
  * How a shard's messages go to and come back from its disk queues: nsqd's on-disk message layout
- * `[int64 ts ns][uint16 attempts][16-byte hex id][body]` (storage.md §3), written from a queue
- * entry or a Message, read back as a Message with a buffer of its own. Owns one scratch buffer.
+ * `[int64 ts ns][uint16 attempts][16-byte hex id][body]` (storage.md §3), encoded from a message's
+ * fields, read back as a Message with a buffer of its own. Pure codec: no state, no I/O of its own.
  */
 
 import type { DiskQueue } from '../disk/diskqueue.js';
@@ -11,37 +11,25 @@ import { Message, PubBatch } from './message.js';
 /** timestamp (8) + attempts (2) + id (16) */
 export const RECORD_HEADER = 26;
 
-export class MessageRecords {
-  private scratch: Buffer;
-
-  constructor(maxMsgSize: number) {
-    this.scratch = Buffer.allocUnsafe(RECORD_HEADER + Math.min(maxMsgSize, 64 * 1024));
-  }
-
-  /** append one message, given as its fields, to `disk` (throws on a write error) */
-  write(
-    disk: DiskQueue,
-    idHi: number,
-    idLo: number,
-    batch: PubBatch,
-    offset: number,
-    length: number,
-    attempts: number,
-  ): void {
-    const n = RECORD_HEADER + length;
-    if (n > this.scratch.length) this.scratch = Buffer.allocUnsafe(n);
-    const b = this.scratch;
-    b.writeUInt32BE(batch.tsHi >>> 0, 0);
-    b.writeUInt32BE(batch.tsLo >>> 0, 4);
-    b.writeUInt16BE(attempts & 0xffff, 8);
-    writeIdHex(b, 10, idHi, idLo);
-    batch.slab.copy(b, RECORD_HEADER, offset, offset + length);
-    disk.put(b.subarray(0, n));
-  }
-
-  writeMessage(disk: DiskQueue, m: Message): void {
-    this.write(disk, m.idHi, m.idLo, m.batch, m.offset, m.length, m.attempts);
-  }
+/**
+ * Encode one message (as its fields) into `dst` at 0; returns the record's length. `dst` must hold
+ * RECORD_HEADER + length bytes.
+ */
+export function encodeRecord(
+  dst: Buffer,
+  idHi: number,
+  idLo: number,
+  batch: PubBatch,
+  offset: number,
+  length: number,
+  attempts: number,
+): number {
+  dst.writeUInt32BE(batch.tsHi >>> 0, 0);
+  dst.writeUInt32BE(batch.tsLo >>> 0, 4);
+  dst.writeUInt16BE(attempts & 0xffff, 8);
+  writeIdHex(dst, 10, idHi, idLo);
+  batch.slab.copy(dst, RECORD_HEADER, offset, offset + length);
+  return RECORD_HEADER + length;
 }
 
 /**

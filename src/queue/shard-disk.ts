@@ -9,7 +9,7 @@
 import { DiskQueue } from '../disk/diskqueue.js';
 import type { Options } from '../options/options.js';
 import type { Message, PubBatch } from './message.js';
-import { MessageRecords, RECORD_HEADER, readMessage } from './persist.js';
+import { encodeRecord, RECORD_HEADER, readMessage } from './persist.js';
 
 export interface ShardDiskEvents {
   /** the health changed: null = OK, else the error text */
@@ -20,7 +20,8 @@ export interface ShardDiskEvents {
 export class ShardDisk {
   private readonly options: Options;
   private readonly events: ShardDiskEvents;
-  private readonly records: MessageRecords;
+  /** one message's disk record is encoded here before the queue copies it out */
+  private scratch: Buffer;
   private readonly queues = new Set<DiskQueue>();
   private error: string | null = null;
   /** queues written since the last commit (durable publish) */
@@ -29,7 +30,7 @@ export class ShardDisk {
   constructor(options: Options, events: ShardDiskEvents) {
     this.options = options;
     this.events = events;
-    this.records = new MessageRecords(options.maxMsgSize);
+    this.scratch = Buffer.allocUnsafe(RECORD_HEADER + Math.min(options.maxMsgSize, 64 * 1024));
   }
 
   /** the queue named like nsqd's (`topic` or `topic:channel`), resuming whatever is on disk */
@@ -73,7 +74,10 @@ export class ShardDisk {
     attempts: number,
   ): void {
     try {
-      this.records.write(q, idHi, idLo, batch, offset, length, attempts);
+      if (RECORD_HEADER + length > this.scratch.length)
+        this.scratch = Buffer.allocUnsafe(RECORD_HEADER + length);
+      const n = encodeRecord(this.scratch, idHi, idLo, batch, offset, length, attempts);
+      q.put(this.scratch.subarray(0, n));
     } catch (err) {
       this.setError(`failed to write to diskqueue - ${(err as Error).message}`);
       throw err;
