@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import {
   dataFileName,
   formatMeta,
-  loadQueueState,
   metaFileName,
   type QueueMeta,
   removeFile,
@@ -13,6 +12,7 @@ import {
 } from './files.js';
 import { type DiskLog, type DiskQueueOptions, validateOptions } from './options.js';
 import { packRecord, packRecords, RecordReader, trimStaging } from './records.js';
+import { loadQueueState } from './recovery.js';
 
 export type { DiskLog, DiskQueueOptions, QueueMeta };
 
@@ -76,9 +76,20 @@ export class DiskQueue {
     return q;
   }
 
-  /** Records written and not yet taken (go-diskqueue's Depth()). */
+  /**
+   * Records written and not yet taken (go-diskqueue's Depth()): reported, never used to decide
+   * whether there is something to read (hasData is; after a crash the two may disagree until the
+   * tail check reconciles them).
+   */
   get depth(): number {
     return this.depthN;
+  }
+
+  /** The positions say a record is left to read (go-diskqueue's `readFileNum < writeFileNum || readPos < writePos`). */
+  get hasData(): boolean {
+    const rf = this.readFileNum;
+    const wf = this.writeFileNum;
+    return rf < wf || (rf === wf && this.readPos < this.writePos);
   }
 
   /** Reads + writes since the last sync (go-diskqueue's `count`). */
@@ -148,7 +159,7 @@ export class DiskQueue {
   peek(): Buffer | null {
     if (this.peeked !== null || this.closed) return this.peeked;
     for (;;) {
-      if (!this.hasData()) {
+      if (!this.hasData) {
         this.checkTail();
         this.maybeSync();
         return null;
@@ -216,7 +227,7 @@ export class DiskQueue {
     if (nowMs < this.nextTickAt) return;
     this.nextTickAt = nowMs + this.syncTimeoutMs;
     if (this.count > 0 || this.needSync) this.autoSync();
-    if (this.peeked === null && !this.hasData()) this.reader.release(); // an idle queue keeps no read buffer
+    if (this.peeked === null && !this.hasData) this.reader.release(); // an idle queue keeps no read buffer
   }
 
   /** Drops everything: deletes data files read..write, moves to a fresh write file, deletes the metadata file. */
@@ -321,11 +332,6 @@ export class DiskQueue {
 
   // --- read side ---
 
-  private hasData(): boolean {
-    const { readFileNum: rf, writeFileNum: wf } = this;
-    return rf < wf || (rf === wf && this.readPos < this.writePos);
-  }
-
   private openReadFile(): void {
     const file = this.fileName(this.readFileNum);
     this.reader.open(file);
@@ -375,7 +381,7 @@ export class DiskQueue {
 
   /** The reader has caught up with the writer: depth must be 0 and the positions must agree. */
   private checkTail(): void {
-    if (this.hasData()) return;
+    if (this.hasData) return;
     const { depthN: depth, readFileNum: rf, readPos: rp, writeFileNum: wf, writePos: wp } = this;
     if (depth !== 0) {
       const why =

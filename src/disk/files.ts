@@ -1,8 +1,7 @@
-/** The disk queue's file-level helpers: go-diskqueue file names, the 3-line metadata text, atomic replace, full positional writes and the recovery scans; no queue state lives here. */
+/** The disk queue's file-level helpers: go-diskqueue file names, the 3-line metadata text, atomic replace, and full positional writes; no queue state lives here. */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { DiskLog } from './options.js';
 
 /** Read/write positions and depth as go-diskqueue persists them in `<name>.diskqueue.meta.dat`. */
 export interface QueueMeta {
@@ -103,96 +102,4 @@ export function listDataFiles(dataPath: string, name: string): number[] {
     if (m !== null) nums.push(Number(m[1]));
   }
   return nums.sort((a, b) => a - b);
-}
-
-/** Counts the whole, in-bounds records at the start of a data file (a recovery-only walk of the length headers). */
-export function countRecords(file: string, minMsgSize: number, maxMsgSize: number): number {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return 0;
-  }
-  const head = Buffer.allocUnsafe(4);
-  let count = 0;
-  try {
-    const size = fs.fstatSync(fd).size;
-    for (let pos = 0; pos + 4 <= size; count++) {
-      if (fs.readSync(fd, head, 0, 4, pos) < 4) break;
-      const n = head.readInt32BE(0);
-      if (n < minMsgSize || n > maxMsgSize || pos + 4 + n > size) break;
-      pos += 4 + n;
-    }
-  } catch {
-    // an unreadable file counts what was read so far; the reader quarantines it later
-  } finally {
-    fs.closeSync(fd);
-  }
-  return count;
-}
-
-/**
- * go-diskqueue's start-up: read the metadata, then check the write file. A write file whose size is
- * not writePos (metadata not synced before a crash, or the file cut short or lost) is left to the
- * reader to salvage as a complete file and writing moves to a new file. Without usable metadata, any
- * data files are salvaged the same way. `dirty` means the state should be persisted soon.
- */
-export function loadQueueState(
-  dataPath: string,
-  name: string,
-  minMsgSize: number,
-  maxMsgSize: number,
-  log: DiskLog,
-): { meta: QueueMeta; dirty: boolean } {
-  const file = metaFileName(dataPath, name);
-  let text: string | null = null;
-  try {
-    text = fs.readFileSync(file, 'latin1');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-      log('error', `DISKQUEUE(${name}) failed to retrieveMetaData - ${err}`);
-  }
-  const meta = text === null ? null : parseMeta(text);
-  if (meta === null) {
-    if (text !== null)
-      log('error', `DISKQUEUE(${name}) failed to retrieveMetaData - malformed ${JSON.stringify(text)}`);
-    return recoverFromFiles(dataPath, name, minMsgSize, maxMsgSize, log);
-  }
-  const writeFile = dataFileName(dataPath, name, meta.writeFileNum);
-  const size = fileSize(writeFile);
-  if (size === meta.writePos || (size < 0 && meta.writePos === 0)) return { meta, dirty: false };
-  const what = size < 0 ? 'missing' : `file size of ${size}`;
-  const cmp = size > meta.writePos ? '<' : '>';
-  log(
-    'warn',
-    `DISKQUEUE(${name}) ${writeFile} metadata writePos ${meta.writePos} ${cmp} ${what}, skipping to new file`,
-  );
-  meta.writeFileNum++;
-  meta.writePos = 0;
-  return { meta, dirty: true };
-}
-
-function recoverFromFiles(
-  dataPath: string,
-  name: string,
-  minMsgSize: number,
-  maxMsgSize: number,
-  log: DiskLog,
-): { meta: QueueMeta; dirty: boolean } {
-  const meta: QueueMeta = { depth: 0, readFileNum: 0, readPos: 0, writeFileNum: 0, writePos: 0 };
-  let nums: number[] = [];
-  try {
-    nums = listDataFiles(dataPath, name);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  if (nums.length === 0) return { meta, dirty: false };
-  for (const n of nums) meta.depth += countRecords(dataFileName(dataPath, name, n), minMsgSize, maxMsgSize);
-  meta.readFileNum = nums[0]!;
-  meta.writeFileNum = nums[nums.length - 1]! + 1;
-  log(
-    'warn',
-    `DISKQUEUE(${name}) no metadata: recovering ${meta.depth} records from files ${nums[0]}..${meta.writeFileNum - 1}`,
-  );
-  return { meta, dirty: true };
 }

@@ -61,7 +61,7 @@ export class Channel {
       this.pump();
       return;
     }
-    if (this.readyCount > 0 && !this.paused && this.queue.length === 0 && this.backendDepth === 0) {
+    if (this.readyCount > 0 && !this.paused && this.queue.length === 0 && !this.onDisk) {
       // someone is waiting and nothing is ahead of it: straight to delivery
       this.offer(new Message(idHi, idLo, batch, offset, length));
       return;
@@ -74,7 +74,7 @@ export class Channel {
   putDeferred(m: Message): void {
     this.messageCount++;
     if (m.pri > this.ctx.now()) {
-      this.deferred.push(m);
+      this.deferred.push(m); // its body is its own already (Topic.putDeferred)
       return;
     }
     this.requeueNow(m);
@@ -83,8 +83,10 @@ export class Channel {
 
   /**
    * nsqd's channel put: memory up to --mem-queue-size, then disk; an ephemeral channel drops the
-   * overflow, as nsqd's dummy backend does. A failed disk write keeps the message in memory (the
-   * shard turns unhealthy) rather than losing it.
+   * overflow, as nsqd's dummy backend does. Beyond nsqd, while the disk queue has a backlog new
+   * messages join it instead of refilling memory: memory then holds contiguous publishes only, so a
+   * backlog on disk never keeps store slabs alive through scattered survivors. A failed disk write
+   * keeps the message in memory (the shard turns unhealthy) rather than losing it.
    */
   private enqueue(
     idHi: number,
@@ -94,7 +96,7 @@ export class Channel {
     length: number,
     attempts: number,
   ): void {
-    if (this.queue.length >= this.ctx.options.memQueueSize) {
+    if (this.overflows()) {
       if (this.disk === null) return;
       try {
         this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, attempts);
@@ -106,9 +108,19 @@ export class Channel {
     this.queue.push(idHi, idLo, batch, offset, length, attempts);
   }
 
-  /** a message back from flight or deferral: memory or disk like any put */
+  private overflows(): boolean {
+    return this.queue.length >= this.ctx.options.memQueueSize || this.onDisk;
+  }
+
+  /** the disk queue has messages left to read (by its positions, never by its depth counter) */
+  private get onDisk(): boolean {
+    return this.disk !== null && this.disk.hasData;
+  }
+
+  /** a message back from flight or deferral: memory (with a body of its own) or disk like any put */
   private requeueNow(m: Message): void {
     m.pri = 0;
+    if (!this.overflows()) m.ownBody();
     this.enqueue(m.idHi, m.idLo, m.batch, m.offset, m.length, m.attempts);
   }
 
@@ -159,7 +171,7 @@ export class Channel {
   /** the next queued message, from memory or disk (alternating while both have some) */
   private next(): Message | undefined {
     const d = this.disk;
-    if (d !== null && d.depth > 0 && (this.queue.length === 0 || (this.diskTurn = !this.diskTurn))) {
+    if (d !== null && d.hasData && (this.queue.length === 0 || (this.diskTurn = !this.diskTurn))) {
       const m = this.ctx.disk.read(d);
       if (m !== null) return m;
     }
@@ -258,6 +270,7 @@ export class Channel {
     c.requeueCount++;
     if (delayMs > 0) {
       m.pri = this.ctx.now() + delayMs;
+      m.ownBody();
       this.deferred.push(m);
     } else {
       this.requeueNow(m);

@@ -14,17 +14,23 @@ export class PubBatch {
   /** publish time in ns since the epoch, as the two big-endian uint32 halves of the wire int64 */
   readonly tsHi: number;
   readonly tsLo: number;
+  /**
+   * the slab holds other publishes' bodies too (a BodyStore slab): a message that parks for long
+   * must not keep it alive, so it moves its body out first (Message.ownBody)
+   */
+  readonly shared: boolean;
 
-  constructor(slab: Buffer, tsHi: number, tsLo: number) {
+  constructor(slab: Buffer, tsHi: number, tsLo: number, shared: boolean) {
     this.slab = slab;
     this.tsHi = tsHi | 0;
     this.tsLo = tsLo | 0;
+    this.shared = shared;
   }
 
-  /** a batch published now: `tsNs` is ns since the epoch (a double) */
+  /** a batch published now into a shared store slab: `tsNs` is ns since the epoch (a double) */
   static at(slab: Buffer, tsNs: number): PubBatch {
     const hi = Math.floor(tsNs / 4294967296);
-    return new PubBatch(slab, hi, tsNs - hi * 4294967296);
+    return new PubBatch(slab, hi, tsNs - hi * 4294967296, true);
   }
 
   /** the publish time in ns (a double: exact to 256 ns) */
@@ -37,9 +43,9 @@ export class Message {
   /** the guid as two int32 halves; the wire form is their 16 hex chars (frame/msgid.ts) */
   readonly idHi: number;
   readonly idLo: number;
-  readonly batch: PubBatch;
-  /** where the body is in batch.slab */
-  readonly offset: number;
+  /** the body's batch and where the body is in batch.slab (changed only by ownBody) */
+  batch: PubBatch;
+  offset: number;
   readonly length: number;
   /** delivery attempts so far (uint16, wraps like nsqd) */
   attempts: number;
@@ -66,6 +72,21 @@ export class Message {
     this.owner = null;
     this.deliveredAt = 0;
     this.chain = null;
+  }
+
+  /**
+   * Before a message parks for an unbounded time (deferred, or requeued into a memory queue), its
+   * body moves out of the shared store slab into a buffer of its own, so one parked message never
+   * pins a megabyte slab whose other bodies are long gone (to disk or finished). Bytes already handed
+   * out stay valid: the slab is not touched.
+   */
+  ownBody(): void {
+    const b = this.batch;
+    if (!b.shared) return;
+    const own = Buffer.allocUnsafeSlow(this.length);
+    b.slab.copy(own, 0, this.offset, this.offset + this.length);
+    this.batch = new PubBatch(own, b.tsHi, b.tsLo, false);
+    this.offset = 0;
   }
 
   /** a fresh per-channel copy for fan-out: same ID, body and timestamp; attempts 0 */

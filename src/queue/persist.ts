@@ -43,7 +43,7 @@ export function readMessage(disk: DiskQueue): Message | null {
     if (rec === null) return null;
     disk.advance();
     if (rec.length < RECORD_HEADER || !parseIdHex(rec, 10)) continue;
-    const batch = new PubBatch(rec, rec.readUInt32BE(0) | 0, rec.readUInt32BE(4) | 0);
+    const batch = new PubBatch(rec, rec.readUInt32BE(0) | 0, rec.readUInt32BE(4) | 0, false);
     const m = new Message(parsedId.hi, parsedId.lo, batch, RECORD_HEADER, rec.length - RECORD_HEADER);
     m.attempts = rec.readUInt16BE(8);
     return m;

@@ -43,10 +43,14 @@ export class Topic {
     this.messageBytes += length;
     const list = this.channelList;
     if (list.length === 0 || this.paused) {
-      if (this.queue.length >= this.ctx.options.memQueueSize || (this.ctx.durable && this.disk !== null)) {
+      const d = this.disk;
+      if (
+        this.queue.length >= this.ctx.options.memQueueSize ||
+        (d !== null && (this.ctx.durable || d.hasData))
+      ) {
         // an ephemeral topic has no disk to overflow to: it drops, as nsqd does; a failed disk
         // write throws, and the publisher gets E_PUB_FAILED
-        if (this.disk !== null) this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, 0);
+        if (d !== null) this.ctx.disk.write(d, idHi, idLo, batch, offset, length, 0);
         return;
       }
       this.queue.push(idHi, idLo, batch, offset, length, 0);
@@ -59,6 +63,7 @@ export class Topic {
   putDeferred(m: Message): void {
     this.messageCount++;
     this.messageBytes += m.length;
+    m.ownBody(); // parked until due: once here, every channel's copy shares it
     if (this.channelList.length === 0 || this.paused) {
       if (!this.dropsOverflow()) this.held.push(m);
       return;
@@ -121,7 +126,7 @@ export class Topic {
     const held = this.held;
     this.held = [];
     for (const m of held) this.fanOutDeferred(m);
-    if (this.disk !== null && this.disk.depth > 0) this.ctx.scheduleDrain(this);
+    if (this.disk !== null && this.disk.hasData) this.ctx.scheduleDrain(this);
   }
 
   /** move up to `max` messages from the topic's disk to its channels; true while more remain */
@@ -134,7 +139,7 @@ export class Topic {
       if (m === null) return false;
       for (let i = 0; i < list.length; i++) list[i]!.putNew(m.idHi, m.idLo, m.batch, m.offset, m.length);
     }
-    return d.depth > 0;
+    return d.hasData;
   }
 
   /** clean shutdown: what waits at the topic goes to its disk queue, which is synced and closed */

@@ -239,26 +239,78 @@ describe('DiskQueue restart and crash', () => {
     assert.deepEqual(drain(r), [2, 3, 4]);
   });
 
-  it('metadata behind the data after a crash: writes go to a new file, the old data is still read', () => {
-    const q = open();
-    q.putMany(range(0, 3).map((i) => rec(i)));
-    q.sync();
-    q.putMany([rec(3), rec(4)]); // written, but the metadata still says 3 records
+  /** Runs `crash` on a copy of the queue's directory taken while `q` is still open (a kill -9's view). */
+  function afterCrash(q: DiskQueue, crash: (crashed: string) => void): void {
     const crashed = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-ts-dq-crash-'));
     try {
       fs.cpSync(dir, crashed, { recursive: true });
       q.close();
-      const r = open({}, crashed);
-      assert.ok(logged('metadata writePos 102 < file size of 170, skipping to new file'));
-      assert.deepEqual(r.state, { depth: 3, readFileNum: 0, readPos: 0, writeFileNum: 1, writePos: 0 });
-      r.put(rec(5));
-      assert.deepEqual(drain(r), range(0, 6)); // 3 and 4 salvaged (go-diskqueue may redeliver this way)
-      assert.ok(logged('negative depth at tail (-2), metadata corruption'));
-      assert.equal(r.depth, 0);
-      r.close();
+      crash(crashed);
     } finally {
       fs.rmSync(crashed, { recursive: true, force: true });
     }
+  }
+
+  it('metadata behind the data after a crash: writes go to a new file, the unsynced records are counted and read', () => {
+    const q = open();
+    q.putMany(range(0, 3).map((i) => rec(i)));
+    q.sync();
+    q.putMany([rec(3), rec(4)]); // written, but the metadata still says 3 records
+    afterCrash(q, (crashed) => {
+      const r = open({}, crashed);
+      assert.ok(logged('metadata writePos 102 < file size of 170, skipping to new file'));
+      assert.ok(logged('depth 3 in the metadata, 5 records in the files'));
+      assert.deepEqual(r.state, { depth: 5, readFileNum: 0, readPos: 0, writeFileNum: 1, writePos: 0 });
+      r.put(rec(5));
+      assert.equal(r.depth, 6);
+      assert.deepEqual(drain(r), range(0, 6));
+      assert.ok(!logged('depth at tail'), 'depth and positions agree all the way');
+      assert.equal(r.depth, 0);
+      r.close();
+    });
+  });
+
+  it('a torn last record after a crash is cut off, never read half; the rest is counted', () => {
+    const q = open();
+    q.putMany(range(0, 3).map((i) => rec(i)));
+    q.sync();
+    q.put(rec(3));
+    afterCrash(q, (crashed) => {
+      fs.appendFileSync(dat(0, crashed), layout([rec(4)]).subarray(0, 14)); // a length header and 10 of 30 bytes
+      const r = open({}, crashed);
+      assert.ok(logged('ends in a torn record: truncating 150 to 136'));
+      assert.equal(fs.statSync(dat(0, crashed)).size, 136);
+      assert.equal(r.depth, 4);
+      assert.deepEqual(drain(r), range(0, 4));
+      assert.ok(!fs.existsSync(`${dat(0, crashed)}.bad`));
+      assert.equal(r.depth, 0);
+    });
+  });
+
+  it('reads by positions, not by depth: metadata saying depth 0 with readPos < writePos delivers every record', () => {
+    const q = open({ maxBytesPerFile: 102 });
+    q.putMany(range(0, 7).map((i) => rec(i))); // files 0 and 1 full, file 2 has one record
+    assert.equal(drain(q).length, 7);
+    q.close();
+    fs.writeFileSync(dat(0), layout(range(0, 3).map((i) => rec(i))));
+    fs.writeFileSync(dat(1), layout(range(3, 6).map((i) => rec(i))));
+    // the issue's stranded state: depth 0, yet 2 whole files and one record lie between read and write
+    fs.writeFileSync(meta(), '0\n0,34\n2,34\n');
+    const r = open({ maxBytesPerFile: 102 });
+    assert.ok(logged('depth 0 in the metadata, 6 records in the files'));
+    assert.equal(r.depth, 6);
+    assert.equal(r.hasData, true);
+    assert.deepEqual(drain(r), [1, 2, 3, 4, 5, 6]);
+    assert.equal(r.depth, 0);
+    assert.equal(r.hasData, false);
+  });
+
+  it('hasData follows the positions even when the depth counter says 0', () => {
+    fs.writeFileSync(dat(0), layout([rec(0), rec(1)]));
+    fs.writeFileSync(meta(), '0\n0,0\n0,68\n');
+    const r = open();
+    assert.equal(r.hasData, true);
+    assert.deepEqual(drain(r), [0, 1]);
   });
 
   it('salvages data files when the metadata is missing or malformed', () => {
@@ -347,9 +399,11 @@ describe('DiskQueue corruption', () => {
     fs.truncateSync(dat(0), 40);
     const r = open();
     assert.ok(logged('metadata writePos 102 > file size of 40, skipping to new file'));
+    assert.ok(logged('truncating 40 to 34') && logged('depth 3 in the metadata, 1 records in the files'));
+    assert.equal(r.depth, 1);
     r.put(rec(3));
     assert.deepEqual(drain(r), [0, 3]);
-    assert.ok(fs.existsSync(`${dat(0)}.bad`));
+    assert.ok(!fs.existsSync(`${dat(0)}.bad`), 'a torn tail is cut off, not quarantined');
     assert.equal(r.depth, 0);
   });
 
