@@ -1,14 +1,15 @@
 /**
  * One TCP client on the io thread: reads are pulled through the frame parser into its Session,
  * writes go through its OutputWriter, and it enforces nsqd's heartbeats and deadlines (read: 2 x
- * heartbeat interval between commands; write: no progress for 1 x interval). It owns the socket,
- * the parser and the timers; it never decides delivery.
+ * heartbeat interval between commands; write: no progress for 1 x interval). A client that
+ * half-closes still gets the answers it is owed (a "failed to read" error for a body cut short)
+ * before the close. It owns the socket, the parser and the timers; it never decides delivery.
  */
 
 import type { Socket } from 'node:net';
 import { type ProtocolError, protocolError } from '../errors.js';
 import { encodeError, HEARTBEAT_FRAME } from '../frame/encode.js';
-import { type BodyRule, FrameParser, type FrameSink, readFailureError } from '../frame/parser.js';
+import { type BodyRule, FrameParser, type FrameSink } from '../frame/parser.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
 import type { Message } from '../queue/message.js';
@@ -64,6 +65,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30000);
     socket.on('data', onData);
+    socket.on('end', onEnd);
     socket.on('drain', onDrain);
     socket.on('error', onError);
     socket.on('close', onClose);
@@ -93,6 +95,10 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
 
   onFrameError(err: ProtocolError): void {
     this.session.fatal(err.code, err.text);
+  }
+
+  onEnd(err: ProtocolError | null): void {
+    this.session.inputEnded(err);
   }
 
   // ---- ConnectionPort ----
@@ -174,6 +180,11 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
     setImmediate(resumeSocket, this);
   }
 
+  /** the client half-closed (the socket allows half-open): parse what came before, then answer */
+  handleEnd(): void {
+    if (!this.closed) this.parser.end();
+  }
+
   resumeSocketIfIdle(): void {
     if (!this.closed && !this.inputPaused && !this.writeBlocked) this.socket.resume();
   }
@@ -243,19 +254,17 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
 
   /** idle past the read deadline: mid-frame clients get nsqd's "failed to read" error first */
   private readTimeout(): void {
-    const state = this.parser.pendingState();
-    const rule = this.parser.pendingRule();
-    if ((state === 'size' || state === 'body') && rule !== null) {
-      const partial = this.parser.partialBody();
-      this.fail(readFailureError(rule, state, partial?.received, partial?.declaredSize));
-      return;
-    }
-    this.close();
+    const err = this.parser.truncationError();
+    if (err !== null) this.fail(err);
+    else this.close();
   }
 }
 
 function onData(this: TaggedSocket, chunk: Buffer): void {
   this[kConn]!.handleData(chunk);
+}
+function onEnd(this: TaggedSocket): void {
+  this[kConn]!.handleEnd();
 }
 function onDrain(this: TaggedSocket): void {
   this[kConn]!.handleDrain();

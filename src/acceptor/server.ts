@@ -15,7 +15,8 @@ export class TcpListener {
 
   constructor(ctx: ServerContext, table: ConnectionTable, log: Logger) {
     this.log = log;
-    this.server = createServer({ noDelay: true }, (socket: Socket) => {
+    // half-open: a client's FIN ends its input only; Connection answers what it is owed, then closes
+    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
       new Connection(socket, ctx, table);
     });
     this.server.on('error', (err) => log.error(`TCP: ${err.message}`));

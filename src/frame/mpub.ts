@@ -1,6 +1,7 @@
 /**
  * Validation of an MPUB body (`[int32 count]([int32 len][len bytes])*`) in Go's check order, plus our
- * stricter rule that the messages fill the outer body exactly. Pure; never allocates per message.
+ * stricter rule that the messages fill the outer body exactly: one resumable walk, used whole (a
+ * complete body) or as the bytes arrive (answering as soon as Go would). Never allocates per message.
  */
 
 import { type ProtocolError, protocolError } from '../errors.js';
@@ -10,54 +11,119 @@ function int32At(buf: Uint8Array, p: number): number {
 }
 
 /**
- * Walks the messages of an MPUB body starting at `start`. `declaredEnd` is where the outer body ends
- * according to its size; `recvEnd` (<= declaredEnd) is how far bytes exist. Returns the message count,
- * or the error Go would send first (a structure that crosses `recvEnd` but not `declaredEnd` gets Go's
- * "failed to read" text, one that crosses `declaredEnd` or stops short of it gets our mismatch error).
+ * Go's readMPUB as a walk that can stop wherever the received bytes stop and go on when more arrive.
+ * `advance` checks every structure (count, each length, each body) that is complete in the bytes
+ * received so far and returns the error Go would send first: Go's own checks as soon as the 4 bytes
+ * they read are there, and our outer-size rule (`MPUB body size N does not match its messages`) as soon
+ * as a structure would cross the declared end or the messages stop short of it.
  */
-function walk(
-  buf: Uint8Array,
-  start: number,
-  recvEnd: number,
-  declaredEnd: number,
-  maxMsgSize: number,
-  maxBodySize: number,
-): number | ProtocolError {
-  const size = declaredEnd - start;
-  let pos = start;
-  if (pos + 4 > declaredEnd) return mismatch(size);
-  if (pos + 4 > recvEnd) return protocolError('E_BAD_BODY', 'MPUB failed to read message count');
-  const count = int32At(buf, pos);
-  pos += 4;
-  // 4 bytes of count, then at least 4 + 1 bytes per message
-  if (count <= 0 || count > Math.floor((maxBodySize - 4) / 5)) {
-    return protocolError('E_BAD_BODY', `MPUB invalid message count ${count}`);
-  }
-  for (let i = 0; i < count; i++) {
-    if (pos + 4 > declaredEnd) return mismatch(size);
-    if (pos + 4 > recvEnd) {
-      return protocolError('E_BAD_MESSAGE', `MPUB failed to read message(${i}) body size`);
-    }
-    const len = int32At(buf, pos);
-    if (len <= 0) return protocolError('E_BAD_MESSAGE', `MPUB invalid message(${i}) body size ${len}`);
-    if (len > maxMsgSize)
-      return protocolError('E_BAD_MESSAGE', `MPUB message too big ${len} > ${maxMsgSize}`);
-    pos += 4;
-    if (pos + len > declaredEnd) return mismatch(size);
-    if (pos + len > recvEnd) return protocolError('E_BAD_MESSAGE', 'MPUB failed to read message body');
-    pos += len;
-  }
-  if (pos !== declaredEnd) return mismatch(size);
-  return count;
-}
+export class MpubWalk {
+  private pos = 0;
+  private declaredSize = 0;
+  private declaredEnd = 0;
+  private maxMsgSize = 0;
+  private maxBodySize = 0;
+  /** 0 until the message count is read (a valid count is > 0) */
+  private count = 0;
+  /** the message being read */
+  private index = 0;
+  /** its length once read, 0 while its length is not */
+  private len = 0;
+  private done = false;
 
-function mismatch(size: number): ProtocolError {
-  return protocolError('E_BAD_BODY', `MPUB body size ${size} does not match its messages`);
+  /** Start a body `buf[start .. start + declaredSize)`. */
+  reset(start: number, declaredSize: number, maxMsgSize: number, maxBodySize: number): void {
+    this.pos = start;
+    this.declaredSize = declaredSize;
+    this.declaredEnd = start + declaredSize;
+    this.maxMsgSize = maxMsgSize;
+    this.maxBodySize = maxBodySize;
+    this.count = 0;
+    this.index = 0;
+    this.len = 0;
+    this.done = false;
+  }
+
+  /** every message was read and they end exactly at the declared end */
+  get complete(): boolean {
+    return this.done;
+  }
+
+  get messageCount(): number {
+    return this.count;
+  }
+
+  /**
+   * Checks what `buf[.. recvEnd)` adds (`recvEnd` <= the declared end; bytes already walked must not
+   * change). Returns the first error, or null: valid so far (see `complete`).
+   */
+  advance(buf: Uint8Array, recvEnd: number): ProtocolError | null {
+    if (this.done) return null;
+    const end = this.declaredEnd;
+    let pos = this.pos;
+    if (this.count === 0) {
+      if (pos + 4 > end) return this.mismatch();
+      if (pos + 4 > recvEnd) return null;
+      const count = int32At(buf, pos);
+      // 4 bytes of count, then at least 4 + 1 bytes per message
+      if (count <= 0 || count > Math.floor((this.maxBodySize - 4) / 5)) {
+        return protocolError('E_BAD_BODY', `MPUB invalid message count ${count}`);
+      }
+      this.count = count;
+      pos += 4;
+    }
+    const count = this.count;
+    const maxMsgSize = this.maxMsgSize;
+    let i = this.index;
+    let len = this.len;
+    for (;;) {
+      if (len === 0) {
+        if (i === count) break;
+        if (pos + 4 > end) return this.mismatch();
+        if (pos + 4 > recvEnd) break;
+        len = int32At(buf, pos);
+        if (len <= 0) return protocolError('E_BAD_MESSAGE', `MPUB invalid message(${i}) body size ${len}`);
+        if (len > maxMsgSize)
+          return protocolError('E_BAD_MESSAGE', `MPUB message too big ${len} > ${maxMsgSize}`);
+        pos += 4;
+        if (pos + len > end) return this.mismatch();
+      }
+      if (pos + len > recvEnd) break;
+      pos += len;
+      len = 0;
+      i++;
+    }
+    this.pos = pos;
+    this.index = i;
+    this.len = len;
+    if (i === count) {
+      if (pos !== end) return this.mismatch();
+      this.done = true;
+    }
+    return null;
+  }
+
+  /** Go's error for a stream that stops where the walk stands (after `advance` returned null). */
+  readFailure(): ProtocolError {
+    if (this.done) return this.mismatch(); // a complete walk never stopped short; kept total
+    if (this.count === 0) return protocolError('E_BAD_BODY', 'MPUB failed to read message count');
+    if (this.len === 0) {
+      return protocolError('E_BAD_MESSAGE', `MPUB failed to read message(${this.index}) body size`);
+    }
+    return protocolError('E_BAD_MESSAGE', 'MPUB failed to read message body');
+  }
+
+  private mismatch(): ProtocolError {
+    return protocolError('E_BAD_BODY', `MPUB body size ${this.declaredSize} does not match its messages`);
+  }
 }
 
 export interface MpubScan {
   count: number;
 }
+
+/** one walk for the synchronous helpers below */
+const scratch = new MpubWalk();
 
 /**
  * Validates a complete MPUB body `buf[start..end)`: count, then each message's size, then that the
@@ -71,8 +137,9 @@ export function scanMpubBody(
   maxMsgSize: number,
   maxBodySize: number,
 ): MpubScan | ProtocolError {
-  const r = walk(buf, start, end, end, maxMsgSize, maxBodySize);
-  return typeof r === 'number' ? { count: r } : r;
+  scratch.reset(start, end - start, maxMsgSize, maxBodySize);
+  // with every byte received, an unfinished walk is a structure crossing `end`: advance reports it
+  return scratch.advance(buf, end) ?? { count: scratch.messageCount };
 }
 
 /**
@@ -88,8 +155,13 @@ export function mpubTruncatedError(
   maxMsgSize: number,
   maxBodySize: number,
 ): ProtocolError {
-  const r = walk(buf, start, recvEnd, start + declaredSize, maxMsgSize, maxBodySize);
-  return typeof r === 'number' ? mismatch(declaredSize) : r;
+  scratch.reset(start, declaredSize, maxMsgSize, maxBodySize);
+  return scratch.advance(buf, recvEnd) ?? scratch.readFailure();
+}
+
+/** The message count of a validated MPUB body `buf[start..)`. */
+export function mpubMessageCount(buf: Uint8Array, start: number): number {
+  return int32At(buf, start);
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * The client→server byte stream of protocol V2 as a resumable push parser: magic, command lines and
- * `[int32 size][body]`, with Go's size checks made before anything is buffered. No I/O, no broker
+ * `[int32 size][body]`, with Go's size checks made before anything is buffered (MPUB's inner sizes as
+ * they arrive) and Go's "failed to read" errors when the input ends mid-body. No I/O, no broker
  * state, no timers: the sink decides what each line means.
  */
 
 import { type ProtocolError, protocolError } from '../errors.js';
-import { mpubTruncatedError } from './mpub.js';
+import { MpubWalk, mpubTruncatedError } from './mpub.js';
 
 export type BodyCommand = 'PUB' | 'DPUB' | 'MPUB' | 'IDENTIFY' | 'AUTH';
 
@@ -67,11 +68,11 @@ export function checkBodySize(rule: BodyRule, size: number): ProtocolError | nul
 }
 
 /**
- * Go's error when the stream stops (idle timeout) while the parser waits for a body size or a body
- * (see `FrameParser.pendingState`). For MPUB at the 'body' stage Go reads the inner structure as it
- * arrives, so its text depends on where the bytes stopped: pass the bytes received so far
- * (`FrameParser.partialBody()`) and the declared size to get that exact text; without them the text is
- * the one for a body that stopped before its message count.
+ * Go's error when the stream stops (EOF or idle timeout) while the parser waits for a body size or a
+ * body (`FrameParser.truncationError` applies it to the parser's state). For MPUB at the 'body' stage
+ * Go reads the inner structure as it arrives, so its text depends on where the bytes stopped: pass the
+ * bytes received so far (`FrameParser.partialBody()`) and the declared size to get that exact text;
+ * without them the text is the one for a body that stopped before its message count.
  */
 export function readFailureError(
   rule: BodyRule,
@@ -115,11 +116,23 @@ export interface FrameSink {
   onLine(buf: Buffer, start: number, end: number): BodyRule | null;
   /**
    * The body: a zero-copy view of the pushed chunk when it arrived whole, else a buffer of exactly the
-   * body's size that the sink owns. May call parser.pause() or parser.close().
+   * body's size that the sink owns. An MPUB body is already validated (`MpubWalk`: Go's checks plus
+   * the outer size); its count is `mpubMessageCount(buf, start)`. May call parser.pause() or
+   * parser.close().
    */
   onBody(rule: BodyRule, buf: Buffer, start: number, end: number): void;
-  /** fatal framing error (oversized line, bad body size); the parser is already closed */
+  /**
+   * fatal framing error (oversized line, bad body size, an MPUB count or message size Go rejects as
+   * soon as it reads it); the parser is already closed
+   */
   onFrameError(err: ProtocolError): void;
+  /**
+   * After `parser.end()`, once every byte before the end was parsed (callbacks that pause it delay
+   * this until resumed): `err` is Go's "failed to read" error when the input ended inside a body size
+   * or body, null when it ended between commands, inside a command line or inside the magic (Go
+   * closes silently then). The parser is already closed.
+   */
+  onEnd?(err: ProtocolError | null): void;
 }
 
 export interface FrameParserLimits {
@@ -164,6 +177,10 @@ export class FrameParser {
   private rule: BodyRule | null = null;
   private body: Buffer | null = null;
   private bodyLen = 0;
+  /** the walk over the MPUB body being read */
+  private readonly mpub = new MpubWalk();
+  /** end() was called: finish once the queued input is parsed */
+  private ended = false;
 
   /** `expectMagic` may be given in `limits` or in `options`; it defaults to true. */
   constructor(
@@ -207,6 +224,17 @@ export class FrameParser {
     if (this.running || this.state === S_CLOSED) return;
     const next = this.pending.shift();
     if (next !== undefined) this.run(next);
+    else if (this.ended) this.finish();
+  }
+
+  /**
+   * The input ended (the peer half-closed). Bytes already pushed are parsed first; then the parser
+   * closes and calls `sink.onEnd` with `truncationError()`.
+   */
+  end(): void {
+    if (this.state === S_CLOSED || this.ended) return;
+    this.ended = true;
+    if (!this.pausedFlag && !this.running) this.finish();
   }
 
   /** Drop every buffer and ignore further input. */
@@ -240,6 +268,19 @@ export class FrameParser {
     return this.rule;
   }
 
+  /**
+   * Go's error if the input stopped right here: "failed to read ..." inside a body size or a body
+   * (`readFailureError`), null between commands, inside a line or inside the magic.
+   */
+  truncationError(): ProtocolError | null {
+    const rule = this.rule;
+    if (rule === null) return null;
+    if (this.state === S_SIZE) return readFailureError(rule, 'size');
+    const partial = this.partialBody();
+    if (partial === null) return null;
+    return readFailureError(rule, 'body', partial.received, partial.declaredSize);
+  }
+
   /** The bytes of the current, incomplete body (a view), with its declared size; null if none. */
   partialBody(): { received: Buffer; declaredSize: number } | null {
     if (this.state !== S_BODY || this.body === null) return null;
@@ -259,6 +300,13 @@ export class FrameParser {
       chunk = this.pending.shift();
     }
     this.running = false;
+    if (this.ended && !this.pausedFlag && this.state !== S_CLOSED) this.finish();
+  }
+
+  private finish(): void {
+    const err = this.truncationError();
+    this.close();
+    this.sink.onEnd?.(err);
   }
 
   /** Parses `buf` until it is consumed, the parser pauses or closes; returns where it stopped. */
@@ -306,10 +354,17 @@ export class FrameParser {
           const rule = this.rule!;
           const err = checkBodySize(rule, size);
           if (err !== null) return this.fail(err);
-          if (len - pos >= size) {
+          const whole = len - pos >= size;
+          // MPUB's count and sizes are checked as they arrive, as Go reads them off the stream
+          if (rule.command === 'MPUB') this.mpub.reset(whole ? pos : 0, size, rule.messageLimit, rule.limit);
+          if (whole) {
             // hot path: the whole body is in this chunk, hand out a view
             const start = pos;
             pos += size;
+            if (rule.command === 'MPUB') {
+              const bad = this.mpub.advance(buf, pos);
+              if (bad !== null) return this.fail(bad);
+            }
             this.state = S_LINE;
             this.rule = null;
             this.sink.onBody(rule, buf, start, pos);
@@ -326,8 +381,12 @@ export class FrameParser {
           buf.copy(body, this.bodyLen, pos, pos + n);
           this.bodyLen += n;
           pos += n;
-          if (this.bodyLen < body.length) return len;
           const rule = this.rule!;
+          if (rule.command === 'MPUB') {
+            const bad = this.mpub.advance(body, this.bodyLen);
+            if (bad !== null) return this.fail(bad);
+          }
+          if (this.bodyLen < body.length) return len;
           this.body = null;
           this.rule = null;
           this.state = S_LINE;

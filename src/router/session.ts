@@ -150,30 +150,36 @@ export class Session {
 
   /** a response made on the io thread: written now, or after the answers still owed */
   respond(frame: Buffer): void {
-    if (this.pending === 0 && this.stalled === null) {
-      this.port.writer.writeFrame(frame);
-      return;
-    }
-    this.stall(() => {
-      if (this.pending > 0) return false;
-      this.port.writer.writeFrame(frame);
-      return true;
-    });
+    this.inOrder(() => this.port.writer.writeFrame(frame));
   }
 
   /** a fatal protocol error made on the io thread, in order like any response */
   fatal(code: ProtocolError['code'], text: string): null {
     const err = protocolError(code, text);
+    this.inOrder(() => this.port.fail(err));
+    return null;
+  }
+
+  /**
+   * The client's input ended (it half-closed): after the answers still owed, Go's "failed to read"
+   * error for a body cut short, or a silent close.
+   */
+  inputEnded(err: ProtocolError | null): void {
+    if (err !== null) this.inOrder(() => this.port.fail(err));
+    else this.inOrder(() => this.port.close());
+  }
+
+  /** run `action` now, or once the shards have answered every command before it */
+  private inOrder(action: () => void): void {
     if (this.pending === 0 && this.stalled === null) {
-      this.port.fail(err);
-      return null;
+      action();
+      return;
     }
     this.stall(() => {
       if (this.pending > 0) return false;
-      this.port.fail(err);
+      action();
       return true;
     });
-    return null;
   }
 
   /** stop taking commands until `retry` succeeds (it is retried on every shard answer or ring poll) */

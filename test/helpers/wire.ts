@@ -150,6 +150,11 @@ export class WireClient {
     return this.frames.length;
   }
 
+  /** half-close: send FIN and keep reading what the server still sends */
+  end(): void {
+    this.socket.end();
+  }
+
   close(): void {
     this.closed = true;
     this.socket.destroy();

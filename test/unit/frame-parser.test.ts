@@ -3,142 +3,18 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { errorFrameData, type ProtocolError } from '../../src/errors.js';
+import { errorFrameData } from '../../src/errors.js';
 import { encodeCommand, encodeMpubBody } from '../../src/frame/encode.js';
 import {
   type BodyRule,
-  type BodyRules,
   FrameParser,
   type FrameSink,
   makeBodyRules,
   readFailureError,
 } from '../../src/frame/parser.js';
-import { prng } from '../helpers/prng.js';
+import { eachWay, int32, MAGIC, Recorder } from '../helpers/parser-recorder.js';
 
-const MAGIC = Buffer.from('  V2', 'latin1');
 const ID = '0123456789abcdef';
-
-interface Options {
-  maxLineLength?: number;
-  maxMsgSize?: number;
-  maxBodySize?: number;
-  expectMagic?: boolean;
-  /** pause after every event, and resume from outside */
-  pauseEach?: boolean;
-  /** pause and immediately resume inside every callback */
-  pauseResumeInside?: boolean;
-}
-
-class Recorder implements FrameSink {
-  readonly log: string[] = [];
-  readonly parser: FrameParser;
-  readonly rules: BodyRules;
-  bodies: { buf: Buffer; start: number; end: number }[] = [];
-
-  constructor(private readonly opts: Options = {}) {
-    this.rules = makeBodyRules({
-      maxMsgSize: opts.maxMsgSize ?? 1024,
-      maxBodySize: opts.maxBodySize ?? 4096,
-    });
-    this.parser = new FrameParser(this, {
-      maxLineLength: opts.maxLineLength ?? 16 * 1024,
-      expectMagic: opts.expectMagic ?? true,
-    });
-  }
-
-  private after(): void {
-    if (this.opts.pauseEach) this.parser.pause();
-    if (this.opts.pauseResumeInside) {
-      this.parser.pause();
-      this.parser.resume();
-    }
-  }
-
-  onMagic(): void {
-    this.log.push('magic');
-    this.after();
-  }
-
-  onBadMagic(): void {
-    this.log.push('bad magic');
-  }
-
-  onLine(buf: Buffer, start: number, end: number): BodyRule | null {
-    const line = buf.toString('latin1', start, end);
-    this.log.push(`line ${JSON.stringify(line)}`);
-    this.after();
-    const cmd = line.split(' ')[0] as keyof BodyRules;
-    return Object.hasOwn(this.rules, cmd) ? this.rules[cmd] : null;
-  }
-
-  onBody(rule: BodyRule, buf: Buffer, start: number, end: number): void {
-    this.log.push(`body ${rule.command} ${buf.toString('latin1', start, end)}`);
-    this.bodies.push({ buf, start, end });
-    this.after();
-  }
-
-  onFrameError(err: ProtocolError): void {
-    this.log.push(`error ${errorFrameData(err)}`);
-  }
-}
-
-type Feed = (r: Recorder, bytes: Buffer) => void;
-
-function drain(r: Recorder): void {
-  for (let guard = 0; r.parser.paused && guard < 100000; guard++) r.parser.resume();
-}
-
-const whole: Feed = (r, bytes) => {
-  r.parser.push(bytes);
-  drain(r);
-};
-
-const byteByByte: Feed = (r, bytes) => {
-  for (let i = 0; i < bytes.length; i++) {
-    r.parser.push(bytes.subarray(i, i + 1));
-    drain(r);
-  }
-};
-
-function randomSplits(seed: number): Feed {
-  return (r, bytes) => {
-    const rand = prng(seed);
-    let pos = 0;
-    while (pos < bytes.length) {
-      const n = 1 + Math.floor(rand() * Math.min(64, bytes.length));
-      // copy each piece so no two chunks share memory, like real socket reads
-      r.parser.push(Buffer.from(bytes.subarray(pos, pos + n)));
-      pos += n;
-      if (rand() < 0.5) drain(r);
-    }
-    drain(r);
-  };
-}
-
-const WAYS: [string, Feed][] = [
-  ['whole', whole],
-  ['byte by byte', byteByByte],
-  ...[1, 2, 3, 42, 1234].map((seed): [string, Feed] => [`random splits seed ${seed}`, randomSplits(seed)]),
-];
-
-/** Runs `check` on the log of `bytes` fed each way. */
-function eachWay(name: string, bytes: Buffer, check: (log: string[]) => void, opts: Options = {}): void {
-  describe(name, () => {
-    for (const [way, feed] of WAYS) {
-      test(way, () => {
-        const r = new Recorder(opts);
-        feed(r, bytes);
-        check(r.log);
-      });
-    }
-  });
-}
-
-function int32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeInt32BE(n);
-  return b;
-}
 
 const identifyJson = '{"client_id":"c1","feature_negotiation":true,"heartbeat_interval":30000}';
 const script = Buffer.concat([
@@ -268,8 +144,13 @@ describe('FrameParser', () => {
       );
     }
 
+    // an MPUB body must hold valid messages: two of 94 bytes fill 4 + 2 × (4 + 94) = 200
+    const bodyOf = (cmd: string, size: number) =>
+      cmd === 'MPUB'
+        ? encodeMpubBody([Buffer.alloc(94, 0x62), Buffer.alloc(94, 0x62)])
+        : Buffer.alloc(size, 0x62);
     const atLimit = (line: string, size: number) =>
-      Buffer.concat([encodeCommand(line, Buffer.alloc(size, 0x62)), encodeCommand('NOP')]);
+      Buffer.concat([encodeCommand(line, bodyOf(line.split(' ')[0]!, size)), encodeCommand('NOP')]);
     for (const [line, size] of [
       ['PUB t', 100],
       ['DPUB t 5', 100],
@@ -281,8 +162,9 @@ describe('FrameParser', () => {
         `${line} body of exactly the limit (${size}) is accepted`,
         atLimit(line, size),
         (log) => {
-          const cmd = line.split(' ')[0];
-          assert.deepEqual(log, [`line "${line}"`, `body ${cmd} ${'b'.repeat(size)}`, 'line "NOP"']);
+          const cmd = line.split(' ')[0]!;
+          const body = bodyOf(cmd, size).toString('latin1');
+          assert.deepEqual(log, [`line "${line}"`, `body ${cmd} ${body}`, 'line "NOP"']);
         },
         opts,
       );

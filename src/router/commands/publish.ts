@@ -3,7 +3,7 @@
  * topic's shard (one copy into its ring, or straight into its core inline). The shard answers OK.
  */
 
-import { scanMpubBody } from '../../frame/mpub.js';
+import { mpubMessageCount } from '../../frame/mpub.js';
 import { isValidTopicName } from '../../frame/names.js';
 import { goQuote, parseBase10 } from '../../frame/numbers.js';
 import type { BodyRule } from '../../frame/parser.js';
@@ -40,13 +40,8 @@ export function publishLine(s: Session, cmd: number): BodyRule | null {
 export function onPublishBody(s: Session, buf: Buffer, start: number, end: number): void {
   const cmd = s.bodyCmd;
   if (cmd === CMD_MPUB) {
-    const o = s.ctx.options;
-    const scan = scanMpubBody(buf, start, end, o.maxMsgSize, o.maxBodySize);
-    if ('code' in scan) {
-      s.fatal(scan.code, scan.text);
-      return;
-    }
-    send(s, MPUB, s.bodyTopic, 0, buf, start + 4, end, scan.count, true);
+    // the parser validated the body (Go's checks as the bytes arrived, plus the outer size)
+    send(s, MPUB, s.bodyTopic, 0, buf, start + 4, end, mpubMessageCount(buf, start), true);
     return;
   }
   send(s, cmd === CMD_DPUB ? DPUB : PUB, s.bodyTopic, s.bodyDefer, buf, start, end, 1, false);
