@@ -27,7 +27,7 @@ const JITTER = ((): Float64Array => {
 function messages(count: number): Message[] {
   const guids = new GuidFactory(1);
   const now = Date.now() * 1e6;
-  const batch = PubBatch.at(Buffer.alloc(MSG_SIZE), now);
+  const batch = PubBatch.own(Buffer.alloc(MSG_SIZE), 0, 0);
   return Array.from({ length: count }, () => {
     guids.next(now);
     return new Message(guids.hi, guids.lo, batch, 0, MSG_SIZE);

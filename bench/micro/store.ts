@@ -49,8 +49,7 @@ function copyBatchTask(): MicroTask {
 
 /** new Message(...) kept alive in a 4096-slot window, so the allocation cannot be optimised away. */
 function messageTask(): MicroTask {
-  const now = Date.now() * 1e6;
-  const batch = PubBatch.at(Buffer.allocUnsafeSlow(1 << 20), now);
+  const batch = PubBatch.own(Buffer.allocUnsafeSlow(1 << 20), 0, 0);
   const keep: (Message | null)[] = new Array(4096).fill(null);
   let k = 0;
   return {
@@ -69,19 +68,20 @@ function messageTask(): MicroTask {
   };
 }
 
-/** PubBatch.at (one per PUB or per MPUB), kept alive the same way. */
+/** PubBatch.arriving (one per PUB or per MPUB), kept alive the same way. */
 function batchTask(): MicroTask {
   const slab = Buffer.allocUnsafeSlow(1 << 20);
   const keep: (PubBatch | null)[] = new Array(4096).fill(null);
+  const store = new BodyStore();
   const now = Date.now() * 1e6;
   let k = 0;
   return {
-    name: 'PubBatch.at',
+    name: 'PubBatch.arriving',
     msgs: 1,
     run(n: number): number {
       let sum = 0;
       for (let i = 0; i < n; i++) {
-        const b = PubBatch.at(slab, now + k * 1000);
+        const b = PubBatch.arriving(slab, 0, MSG_SIZE, store, now + k * 1000);
         keep[k] = b;
         k = (k + 1) & 4095;
         sum += b.tsLo;

@@ -58,7 +58,8 @@ export class OutputWriter implements Flushable {
       msg.idHi,
       msg.idLo,
     );
-    b.slab.copy(this.chunk, off, msg.offset, msg.offset + msg.length);
+    const at = msg.offset + b.shift;
+    b.slab.copy(this.chunk, off, at, at + msg.length);
     this.used = off + msg.length;
     this.afterMessage(flushNow);
   }

@@ -62,7 +62,8 @@ export class Channel {
       return;
     }
     if (this.readyCount > 0 && !this.paused && this.queue.length === 0 && !this.onDisk) {
-      // someone is waiting and nothing is ahead of it: straight to delivery
+      // someone is waiting and nothing is ahead of it: straight to delivery (in flight: kept)
+      batch.retain();
       this.offer(new Message(idHi, idLo, batch, offset, length));
       return;
     }

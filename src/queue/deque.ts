@@ -41,8 +41,9 @@ export class MessageQueue {
     return this.size;
   }
 
-  /** a message as its fields: no object is made */
+  /** a message as its fields: no object is made (its batch's bodies are retained in the store) */
   push(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number, attempts: number): void {
+    batch.retain();
     if (this.writeAt === CHUNK) {
       const c = this.spare ?? new Chunk();
       this.spare = null;

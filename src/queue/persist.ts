@@ -28,7 +28,8 @@ export function encodeRecord(
   dst.writeUInt32BE(batch.tsLo >>> 0, 4);
   dst.writeUInt16BE(attempts & 0xffff, 8);
   writeIdHex(dst, 10, idHi, idLo);
-  batch.slab.copy(dst, RECORD_HEADER, offset, offset + length);
+  const at = offset + batch.shift;
+  batch.slab.copy(dst, RECORD_HEADER, at, at + length);
   return RECORD_HEADER + length;
 }
 
@@ -43,7 +44,7 @@ export function readMessage(disk: DiskQueue): Message | null {
     if (rec === null) return null;
     disk.advance();
     if (rec.length < RECORD_HEADER || !parseIdHex(rec, 10)) continue;
-    const batch = new PubBatch(rec, rec.readUInt32BE(0) | 0, rec.readUInt32BE(4) | 0, false);
+    const batch = PubBatch.own(rec, rec.readUInt32BE(0) | 0, rec.readUInt32BE(4) | 0);
     const m = new Message(parsedId.hi, parsedId.lo, batch, RECORD_HEADER, rec.length - RECORD_HEADER);
     m.attempts = rec.readUInt16BE(8);
     return m;

@@ -151,7 +151,7 @@ export class ShardCore {
     this.accept(conn, kind, topicName, deferMs, src, start, end, 1, false);
   }
 
-  /** the bytes are copied once into the body store for all the messages they hold */
+  /** the bytes are copied into the body store at most once, for all the messages they hold, and only if one is kept in memory */
   private accept(
     conn: number,
     kind: PubKind,
@@ -167,8 +167,7 @@ export class ShardCore {
     if (topic === null) return;
     const due = deferMs > 0 ? this.ctx.now() + deferMs : 0;
     const nowNs = this.ctx.wallNs();
-    const batch = PubBatch.at(this.store.copyIn(src, start, end), nowNs);
-    const base = this.store.lastOffset - start;
+    const batch = PubBatch.arriving(src, start, end, this.store, nowNs);
     const guid = topic.guid;
     let p = start;
     try {
@@ -180,9 +179,9 @@ export class ShardCore {
         }
         guid.next(nowNs);
         if (due === 0) {
-          topic.put(guid.hi, guid.lo, batch, base + p, len);
+          topic.put(guid.hi, guid.lo, batch, p, len);
         } else {
-          const m = new Message(guid.hi, guid.lo, batch, base + p, len);
+          const m = new Message(guid.hi, guid.lo, batch, p, len);
           m.pri = due;
           topic.putDeferred(m);
         }
@@ -193,6 +192,8 @@ export class ShardCore {
       const text = `${PUB_NAMES[kind]} failed ${(err as Error).message}`;
       this.ctx.outbox.error(conn, protocolError(PUB_CODES[kind], text));
       return;
+    } finally {
+      batch.settle();
     }
     if (this.ctx.durable) this.awaitCommit(conn, kind);
     else this.ctx.outbox.ok(conn);

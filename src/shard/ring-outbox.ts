@@ -74,6 +74,7 @@ export class RingOutbox implements Outbox {
   deliver(conn: number, msg: Message, flush: boolean): void {
     const payload = R.MSG_FIXED + msg.length;
     const b = msg.batch;
+    const at = msg.offset + b.shift;
     const f = flush ? 1 : 0;
     const id = this.id;
     writeIdHex(id, 0, msg.idHi, msg.idLo);
@@ -83,7 +84,7 @@ export class RingOutbox implements Outbox {
       w.u32(b.tsLo >>> 0);
       w.u16(msg.attempts);
       w.bytes(id, 0, R.ID_LENGTH);
-      w.bytes(b.slab, msg.offset, msg.offset + msg.length);
+      w.bytes(b.slab, at, at + msg.length);
       this.done();
       return;
     }
@@ -93,7 +94,7 @@ export class RingOutbox implements Outbox {
     p = out.writeUInt32BE(b.tsLo >>> 0, p);
     p = out.writeUInt16BE(msg.attempts, p);
     p += id.copy(out, p);
-    b.slab.copy(out, p, msg.offset, msg.offset + msg.length);
+    b.slab.copy(out, p, at, at + msg.length);
   }
 
   private done(): void {

@@ -219,7 +219,7 @@ describe('shard core', () => {
   });
 });
 
-const EMPTY = new PubBatch(Buffer.alloc(0), 0, 0, false);
+const EMPTY = PubBatch.own(Buffer.alloc(0), 0, 0);
 
 describe('queue parts', () => {
   it('IndexedHeap pops in order and removes from the middle', () => {
