@@ -6,7 +6,8 @@
 
 import { grouped } from './nsq-bench/report.js';
 
-export type Unit = 'msgs/s' | 'ms' | 'B/msg';
+/** MB: 10^6 bytes (an RSS growth) */
+export type Unit = 'msgs/s' | 'ms' | 'B/msg' | 'MB';
 
 export interface Target {
   op: '>=' | '<=';
@@ -14,7 +15,7 @@ export interface Target {
 }
 
 export interface MatrixCell {
-  /** the scenario's figure (msgs/s, p99 ms or bytes per message); null if the run failed */
+  /** the scenario's figure (msgs/s, p99 ms, bytes per message or MB); null if the run failed */
   value: number | null;
   /** one line of supporting numbers */
   detail: string;
@@ -51,6 +52,7 @@ export function meets(t: Target, v: number): boolean {
 export function formatValue(unit: Unit, v: number): string {
   if (unit === 'msgs/s') return grouped(v);
   if (unit === 'ms') return `${v.toFixed(2)} ms`;
+  if (unit === 'MB') return `${v.toFixed(1)} MB`;
   return `${Math.round(v)} B`;
 }
 
@@ -125,7 +127,7 @@ export function formatMatrixText(r: MatrixReport): string {
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const out = [...r.header, '', line(g[0]!), rule, ...g.slice(1).map(line), ''];
   out.push(
-    `${LEGEND} ${r.defaultColumn}${r.compareColumn === null ? '' : '; ratio = ours ÷ theirs (lower is better for ms and B)'}`,
+    `${LEGEND} ${r.defaultColumn}${r.compareColumn === null ? '' : '; ratio = ours ÷ theirs (lower is better for ms, B and MB)'}`,
   );
   out.push('', ...details(r));
   return `${out.join('\n')}\n`;
@@ -139,7 +141,7 @@ export function formatMatrixMarkdown(r: MatrixReport): string {
   const out = [`# nsq-ts bench, ${r.startedAt}`, '', ...r.header.map((h) => `${h}  `), ''];
   out.push(row(g[0]!), row(align), ...g.slice(1).map(row), '');
   out.push(
-    `${LEGEND} ${r.defaultColumn}${r.compareColumn === null ? '' : '; ratio = ours ÷ theirs (lower is better for ms and B)'}.`,
+    `${LEGEND} ${r.defaultColumn}${r.compareColumn === null ? '' : '; ratio = ours ÷ theirs (lower is better for ms, B and MB)'}.`,
   );
   out.push('', '## Details', '', ...details(r).map((d) => `- ${d}`), '');
   return out.join('\n');

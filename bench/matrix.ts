@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the standard matrix (MPUB, single PUB at 1 and 100 in flight, SUB drain, pubsub
- * latency at two rates, RSS per queued message) against a fresh nsqd per scenario and server — ours
+ * latency at two rates, RSS per queued message, RSS with a disk backlog; or the rows --only names)
+ * against a fresh nsqd per scenario and server — ours
  * for each --workers value, and another one with --compare, in alternation — through the same
  * library the nsq-bench CLI uses. Prints the table and writes it as JSON and Markdown to bench/results/.
  */
@@ -19,7 +20,7 @@ import {
   type MatrixRow,
 } from './matrix-report.js';
 import { environment, fetchInfoVersion } from './nsq-bench/run.js';
-import { SCENARIOS, type ScenarioConfig, SIZE } from './scenarios.js';
+import { SCENARIOS, type Scenario, type ScenarioConfig, SIZE } from './scenarios.js';
 import { killNow, type Server, startCommand, startOurs, stopServer } from './server.js';
 
 const MEM_QUEUE_SIZE = 10_000_000;
@@ -29,9 +30,11 @@ const USAGE = `usage: npm run bench -- [flags]
   --workers-list=0,N   our --workers values to measure (default: 0 and the default shard count)
   --compare="CMD"      also measure the nsqd that CMD starts (run with sh -c; {port}, {http_port} and
                        {data} are replaced), e.g. --compare="nsqd --tcp-address=127.0.0.1:{port}
-                       --http-address=127.0.0.1:{http_port} --data-path={data} --mem-queue-size=10000000"
+                       --http-address=127.0.0.1:{http_port} --data-path={data} --mem-queue-size=10000000";
+                       a row may append flags to it (disk-backlog: --mem-queue-size=10000)
   --threads=N          load generator threads (default: CPU count)
   --max-msgs=5000000   cap on the messages one PUB scenario publishes (they stay queued in memory)
+  --only=ID[,ID...]    run only these rows (ids: ${SCENARIOS.map((s) => s.id).join(', ')})
   --results-dir=DIR    where the .json and .md results go (default: bench/results)
   --quiet              no progress line
 `;
@@ -42,6 +45,8 @@ interface MatrixArgs {
   compare: string | null;
   threads: number;
   maxMsgs: number;
+  /** the rows to run, in the matrix's order */
+  only: string[] | null;
   resultsDir: string;
   quiet: boolean;
 }
@@ -64,6 +69,7 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
         compare: { type: 'string' },
         threads: { type: 'string', default: String(os.availableParallelism()) },
         'max-msgs': { type: 'string', default: '5000000' },
+        only: { type: 'string' },
         'results-dir': {
           type: 'string',
           default: fileURLToPath(new URL('../../bench/results', import.meta.url)),
@@ -89,18 +95,27 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
   if (workersList.some((w) => !Number.isInteger(w) || w < 0 || w > 64)) {
     usageError(`--workers-list: expected shard counts like 0,1,3, got ${JSON.stringify(v['workers-list'])}`);
   }
+  let only: string[] | null = null;
+  if (typeof v.only === 'string') {
+    only = v.only.split(',').filter((id) => id !== '');
+    const unknown = only.filter((id) => !SCENARIOS.some((s) => s.id === id));
+    if (only.length === 0 || unknown.length > 0)
+      usageError(`--only: unknown row ${JSON.stringify(unknown.join(',') || v.only)}`);
+  }
   return {
     seconds: num('seconds', 0.2),
     workersList: [...new Set(workersList)],
     compare: typeof v.compare === 'string' && v.compare !== '' ? v.compare : null,
     threads: Math.floor(num('threads', 1)),
     maxMsgs: Math.floor(num('max-msgs', 1000)),
+    only,
     resultsDir: String(v['results-dir']),
     quiet: v.quiet === true,
   };
 }
 
 const A = parseMatrixArgs(process.argv.slice(2));
+const RUN = A.only === null ? SCENARIOS : SCENARIOS.filter((s) => A.only!.includes(s.id));
 const DEFAULT_WORKERS = Math.max(1, os.availableParallelism() - 1);
 const SUB_PREFILL = Math.min(A.maxMsgs, Math.max(100_000, Math.round(A.seconds * 400_000)));
 const CFG: ScenarioConfig = {
@@ -114,21 +129,27 @@ let current: Server | null = null;
 
 interface Column {
   name: string;
-  start: (extraArgs: readonly string[]) => Promise<Server>;
+  start: (sc: Scenario) => Promise<Server>;
 }
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const columns: Column[] = A.workersList.map((w) => ({
     name: `ours w=${w}`,
-    start: (extra) => startOurs(w, MEM_QUEUE_SIZE, extra),
+    start: (sc) => startOurs(w, MEM_QUEUE_SIZE, sc.serverArgs ?? []),
   }));
-  if (A.compare !== null) columns.push({ name: 'theirs', start: () => startCommand('theirs', A.compare!) });
+  if (A.compare !== null) {
+    const cmd = A.compare;
+    columns.push({
+      name: 'theirs',
+      start: (sc) => startCommand('theirs', [cmd, ...(sc.compareArgs ?? [])].join(' ')),
+    });
+  }
   const ours = A.workersList.includes(DEFAULT_WORKERS)
     ? `ours w=${DEFAULT_WORKERS}`
     : columns[A.workersList.length - 1]!.name;
   const versions = new Map<string, string>();
-  const rows: MatrixRow[] = SCENARIOS.map((s) => ({
+  const rows: MatrixRow[] = RUN.map((s) => ({
     id: s.id,
     label: s.label,
     unit: s.unit,
@@ -136,7 +157,8 @@ async function main(): Promise<void> {
     cells: {},
   }));
 
-  const budgetMs = (A.seconds * 1000 + 20_000) * SCENARIOS.length * columns.length + 60_000;
+  const perServer = RUN.reduce((ms, s) => ms + (s.budgetMs ?? A.seconds * 1000 + 20_000), 0);
+  const budgetMs = perServer * columns.length + 60_000;
   const hard = setTimeout(() => {
     process.stderr.write(`bench: hard deadline of ${Math.round(budgetMs / 1000)} s reached\n`);
     if (current !== null) killNow(current);
@@ -149,12 +171,12 @@ async function main(): Promise<void> {
     });
   }
 
-  for (let i = 0; i < SCENARIOS.length; i++) {
-    const sc = SCENARIOS[i]!;
+  for (let i = 0; i < RUN.length; i++) {
+    const sc = RUN[i]!;
     for (const col of columns) {
       let cell: MatrixCell;
       try {
-        current = await col.start(sc.serverArgs ?? []);
+        current = await col.start(sc);
         if (!versions.has(col.name))
           versions.set(col.name, await fetchInfoVersion(`127.0.0.1:${current.httpPort}`));
         cell = await sc.run(current, CFG);
@@ -185,7 +207,7 @@ async function main(): Promise<void> {
   const env = environment();
   const header = [
     `node ${env.node}, ${env.cpus} CPUs (${env.platform} ${env.arch}); load generator nsq-bench with ${A.threads} threads on the same machine`,
-    `ours: node dist/src/main.js --mem-queue-size=${MEM_QUEUE_SIZE} --workers=N, a fresh server and data dir per scenario`,
+    `ours: node dist/src/main.js --mem-queue-size=${MEM_QUEUE_SIZE} --workers=N (and a row's own flags), a fresh server and data dir per scenario`,
     ...(A.compare === null ? [] : [`theirs: ${A.compare}`]),
     `servers' /info version: ${columns.map((c) => `${c.name} ${versions.get(c.name) ?? 'n/a'}`).join(', ')}`,
     `messages of ${SIZE} B; ${A.seconds} s per scenario; PUB runs capped at ${A.maxMsgs.toLocaleString('en-US')} msgs; SUB drains a ${SUB_PREFILL.toLocaleString('en-US')}-message backlog`,

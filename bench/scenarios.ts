@@ -1,9 +1,12 @@
 /**
  * The scenarios of `npm run bench`, each a function of a running server that returns one table cell:
- * MPUB and single-PUB throughput, SUB drain, pubsub end-to-end latency, RSS per queued message. They
- * drive the server through nsq-bench's runBench, exactly as the CLI would.
+ * MPUB and single-PUB throughput, SUB drain, pubsub end-to-end latency, RSS per queued message, RSS
+ * growth with a disk backlog behind a slow consumer. They drive the server through nsq-bench's
+ * runBench, exactly as the CLI would.
  */
 
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { httpPubLoad } from './http-load.js';
 import type { MatrixCell, Target, Unit } from './matrix-report.js';
 import type { BenchOptions } from './nsq-bench/args.js';
@@ -11,6 +14,7 @@ import { progressLine } from './nsq-bench/report.js';
 import { type BenchResult, runBench } from './nsq-bench/run.js';
 import { Consumer } from './nsq-bench/wire.js';
 import { type Server, treeCpuMs, treeRssBytes } from './server.js';
+import { SlowConsumer } from './slow-consumer.js';
 
 export const SIZE = 200;
 const MEMORY_MSGS = 1_000_000;
@@ -36,6 +40,10 @@ export interface Scenario {
   run: (s: Server, cfg: ScenarioConfig) => Promise<Outcome>;
   /** extra flags for our nsqd in this scenario (another nsqd under --compare ignores them) */
   serverArgs?: string[];
+  /** flags appended to the --compare command line in this scenario (nsqd's flags: the last one wins) */
+  compareArgs?: string[];
+  /** the most this scenario may take per server, start and stop included (default: seconds + 20 s) */
+  budgetMs?: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -191,6 +199,140 @@ async function memory(s: Server, cfg: ScenarioConfig): Promise<Outcome> {
   }
 }
 
+const BACKLOG_TOPIC = 'backlog_bench';
+const BACKLOG_FIRST = 1_000_000;
+const BACKLOG_TOTAL = 5_000_000;
+/** nsqd's default: past this many messages per topic/channel, the backlog goes to disk */
+const BACKLOG_MEM_QUEUE = 10_000;
+const BACKLOG_FIN_DELAY_MS = 100;
+const BACKLOG_SETTLE_MS = 3000;
+/** hard cap on both publish phases together (5M at a few hundred k msgs/s is 15-30 s) */
+const BACKLOG_PUBLISH_CAP_MS = 90_000;
+/** the unit of the disk-backlog row: MB = 10^6 bytes */
+const MB = 1e6;
+
+/** GET http://127.0.0.1:<http port><path> as JSON (5 s timeout); null if it fails or is not JSON. */
+async function httpJson(s: Server, urlPath: string): Promise<unknown> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${s.httpPort}${urlPath}`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    return res.ok ? await res.json() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** depth and backend_depth of topic/channel from /stats (nsqd 1.3's shape, or under `data`) */
+async function channelDepth(
+  s: Server,
+  topic: string,
+  channel: string,
+): Promise<{ depth: number; backendDepth: number } | null> {
+  type Stats = {
+    topics?: {
+      topic_name: string;
+      channels?: { channel_name: string; depth: number; backend_depth: number }[];
+    }[];
+  };
+  const body = (await httpJson(s, `/stats?format=json&topic=${topic}&channel=${channel}`)) as
+    | (Stats & { data?: Stats })
+    | null;
+  const topics = body?.topics ?? body?.data?.topics ?? [];
+  const c = topics.find((t) => t.topic_name === topic)?.channels?.find((x) => x.channel_name === channel);
+  return c === undefined ? null : { depth: c.depth, backendDepth: c.backend_depth };
+}
+
+/** bytes of the files under `dir` (the server's data dir) */
+function dirBytes(dir: string): number {
+  let total = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    try {
+      total += fs.statSync(path.join(e.parentPath ?? e.path, e.name)).size;
+    } catch {
+      // removed meanwhile (a disk queue file read to its end)
+    }
+  }
+  return total;
+}
+
+/**
+ * RSS of the server's process tree with a growing backlog on disk: the empty broker (after a short
+ * settle), then a consumer at RDY 1 that FINs each message 100 ms after it arrived on
+ * backlog_bench/ch, 1M messages of 200 B published (MPUB×200, closed loop), settle, RSS, on to 5M,
+ * settle, RSS. The cell is max(RSS@5M - RSS@1M, RSS@5M - RSS empty) in MB: memory must not grow
+ * with a backlog that lives on disk. Needs --mem-queue-size at nsqd's default of 10000 (the row
+ * passes it to both servers) and about 1.2 GB free in the temp dir (5M × ~230 B on disk; the
+ * development machine's / holds /tmp with 80 GB free).
+ */
+async function diskBacklog(s: Server, cfg: ScenarioConfig): Promise<Outcome> {
+  const memQueue = await httpJson(s, '/config/mem_queue_size');
+  if (typeof memQueue === 'number' && memQueue !== BACKLOG_MEM_QUEUE)
+    throw new Error(`server runs with --mem-queue-size=${memQueue}; this row wants ${BACKLOG_MEM_QUEUE}`);
+  await sleep(1000);
+  const empty = treeRssBytes(s.pid);
+  const consumer = new SlowConsumer('127.0.0.1', s.port, BACKLOG_TOPIC, 'ch', BACKLOG_FIN_DELAY_MS, 1);
+  try {
+    if (!(await consumer.ready))
+      throw new Error(`slow consumer's subscription to ${BACKLOG_TOPIC}/ch failed: ${consumer.lastError}`);
+    consumer.start();
+    const until = performance.now() + BACKLOG_PUBLISH_CAP_MS;
+    const phase = async (count: number, total: number) => {
+      const left = until - performance.now();
+      const m = await measured(
+        s,
+        cfg,
+        opts(s, cfg, { topic: BACKLOG_TOPIC, count, durationMs: Math.max(left, 1) }),
+      );
+      if (m.r.pub!.acked < count)
+        throw new Error(
+          `published ${n(m.r.pub!.acked)} of ${n(count)} (on the way to ${n(total)}) within the ${BACKLOG_PUBLISH_CAP_MS / 1000} s cap`,
+        );
+      await sleep(BACKLOG_SETTLE_MS);
+      return { m, rss: treeRssBytes(s.pid) };
+    };
+    const first = await phase(BACKLOG_FIRST, BACKLOG_FIRST);
+    const second = await phase(BACKLOG_TOTAL - BACKLOG_FIRST, BACKLOG_TOTAL);
+    if (consumer.errors > 0) throw new Error(`slow consumer: ${consumer.lastError}`);
+    const depth = await channelDepth(s, BACKLOG_TOPIC, 'ch');
+    const disk = dirBytes(s.dataDir);
+    const value = Math.max(second.rss - first.rss, second.rss - empty) / MB;
+    const mb = (b: number): string => (b / MB).toFixed(1);
+    const p1 = first.m.r.pub!;
+    const p2 = second.m.r.pub!;
+    const where =
+      depth === null
+        ? 'channel depth n/a'
+        : `channel depth ${n(depth.depth)} (${n(depth.backendDepth)} on disk)`;
+    const detail =
+      `RSS empty ${mb(empty)} / 1M ${mb(first.rss)} / 5M ${mb(second.rss)} MB; ${where}, data dir ${(disk / 1e9).toFixed(2)} GB; ` +
+      `published at ${n(Math.round(p1.msgsPerSec))} then ${n(Math.round(p2.msgsPerSec))} msgs/s; ` +
+      `slow consumer FINished ${n(consumer.finished)}; mem-queue-size ${typeof memQueue === 'number' ? n(memQueue) : 'n/a'}`;
+    const el1 = p1.elapsedMs;
+    const el2 = p2.elapsedMs;
+    return {
+      value,
+      detail,
+      benchCpu: Math.round(
+        (first.m.r.benchCpuPercent * el1 + second.m.r.benchCpuPercent * el2) / (el1 + el2),
+      ),
+      serverCpu: Math.round((first.m.serverCpu * el1 + second.m.serverCpu * el2) / (el1 + el2)),
+      result: {
+        rssBytes: { empty, at1M: first.rss, at5M: second.rss },
+        channel: depth,
+        dataDirBytes: disk,
+        slowConsumer: { received: consumer.received, finished: consumer.finished },
+        memQueueSize: memQueue,
+        publish: [first.m.r, second.m.r],
+      },
+    };
+  } finally {
+    consumer.close();
+    await Promise.race([consumer.closed, sleep(2000)]);
+  }
+}
+
 export const SCENARIOS: readonly Scenario[] = [
   {
     id: 'pub-mpub',
@@ -274,5 +416,15 @@ export const SCENARIOS: readonly Scenario[] = [
     unit: 'B/msg',
     target: { op: '<=', value: 330 },
     run: memory,
+  },
+  {
+    id: 'disk-backlog',
+    label: 'RSS growth, 1M→5M backlog on disk, RDY 1 consumer (--mem-queue-size=10000)',
+    unit: 'MB',
+    target: { op: '<=', value: 40 },
+    run: diskBacklog,
+    serverArgs: [`--mem-queue-size=${BACKLOG_MEM_QUEUE}`],
+    compareArgs: [`--mem-queue-size=${BACKLOG_MEM_QUEUE}`],
+    budgetMs: 1000 + BACKLOG_PUBLISH_CAP_MS + 2 * BACKLOG_SETTLE_MS + 30_000,
   },
 ];
