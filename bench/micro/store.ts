@@ -1,6 +1,6 @@
 /** Micro benchmarks of the shard's per-message costs: BodyStore.copyIn (one body, one MPUB batch), Message and PubBatch construction, GuidFactory.next and the ID's hex form. */
 
-import { parseIdHex, parsedId, writeIdHex } from '../../src/frame/msgid.js';
+import { parsedId, parseIdHex, writeIdHex } from '../../src/frame/msgid.js';
 import { BodyStore } from '../../src/queue/body-store.js';
 import { GuidFactory } from '../../src/queue/guid.js';
 import { Message, PubBatch } from '../../src/queue/message.js';
