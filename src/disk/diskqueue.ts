@@ -11,6 +11,7 @@ import {
   writeFileAtomic,
 } from './files.js';
 import { type DiskLog, type DiskQueueOptions, validateOptions } from './options.js';
+import { HeldReads } from './held-reads.js';
 import { packRecord, packRecords, RecordReader, trimStaging } from './records.js';
 import { loadQueueState } from './recovery.js';
 
@@ -47,6 +48,10 @@ export class DiskQueue {
   private needSync = false;
   private nextTickAt = Number.NaN;
   private closed = false;
+  /** durable mode: records handed out and not yet released (the persisted read position waits for them) */
+  private readonly held: HeldReads | null;
+  /** complete files read past while a held record still lies in them: deleted once released */
+  private pendingDeletes: number[] = [];
 
   private constructor(o: DiskQueueOptions) {
     this.dataPath = o.dataPath;
@@ -59,6 +64,7 @@ export class DiskQueue {
     this.log = o.log ?? noLog;
     this.metaFile = metaFileName(o.dataPath, o.name);
     this.reader = new RecordReader(o.minMsgSize, o.maxMsgSize);
+    this.held = o.holdReads === true ? new HeldReads() : null;
   }
 
   /** Opens a queue (files are created on the first write): metadata, go-diskqueue's start-up checks, tail check. */
@@ -111,10 +117,26 @@ export class DiskQueue {
     return this.closed;
   }
 
-  /** The positions as the metadata file would record them now. */
+  /**
+   * The positions as the metadata file would record them now: with held reads, the read position
+   * is the oldest unreleased record's and the depth counts every record from there on.
+   */
   get state(): QueueMeta {
     const { depthN: depth, readFileNum, readPos, writeFileNum, writePos } = this;
-    return { depth, readFileNum, readPos, writeFileNum, writePos };
+    const h = this.held;
+    if (h === null || h.empty) return { depth, readFileNum, readPos, writeFileNum, writePos };
+    return {
+      depth: depth + h.span,
+      readFileNum: h.headFileNum,
+      readPos: h.headPos,
+      writeFileNum,
+      writePos,
+    };
+  }
+
+  /** Records handed out and not yet released (always 0 unless the queue holds reads). */
+  get heldReads(): number {
+    return this.held === null ? 0 : this.held.count;
   }
 
   /** Appends one record as `[int32 BE length][payload]` in one write; throws on a bad size or an fs error. */
@@ -184,11 +206,13 @@ export class DiskQueue {
 
   /**
    * The consumer took the record peek() returned: positions and depth advance and a finished complete
-   * file is deleted. A no-op when nothing is peeked (so a record is never taken unseen).
+   * file is deleted. A no-op when nothing is peeked (so a record is never taken unseen). Returns the
+   * record's ticket for release() when the queue holds reads, else -1.
    */
-  advance(): void {
-    if (this.peeked === null) return;
+  advance(): number {
+    if (this.peeked === null) return -1;
     this.peeked = null;
+    const ticket = this.held === null ? -1 : this.held.hold(this.readFileNum, this.readPos);
     this.readPos = this.reader.next;
     this.depthN--;
     this.count++;
@@ -201,6 +225,18 @@ export class DiskQueue {
     }
     this.checkTail();
     this.maybeSync();
+    return ticket;
+  }
+
+  /**
+   * The owner is done with a record advance() handed out (FINed, or written back as a new record):
+   * the persisted read position may move past it, and files it kept are deleted.
+   */
+  release(ticket: number): void {
+    const h = this.held;
+    if (h === null || this.closed || !h.release(ticket)) return;
+    this.count++;
+    this.deletePassedFiles();
   }
 
   /** fsync the current write file, then persist the metadata (tmp + fsync + rename); throws on failure. */
@@ -245,10 +281,14 @@ export class DiskQueue {
     if (err !== null) throw err;
   }
 
-  /** Closes the files and writes the metadata; the data file is not fsynced (as go-diskqueue's Close). */
+  /**
+   * Closes the files and writes the metadata; the data file is not fsynced (as go-diskqueue's Close).
+   * Held reads are dropped first: at a clean close the owner has written back what it still holds.
+   */
   close(): void {
     if (this.closed) return;
     this.log('info', `DISKQUEUE(${this.name}): closing`);
+    this.dropHeld();
     this.closeAll();
     writeFileAtomic(this.metaFile, formatMeta(this.state));
   }
@@ -343,15 +383,40 @@ export class DiskQueue {
     return this.readFileNum < this.writeFileNum ? this.reader.completeSize() : this.writePos;
   }
 
-  /** The reader is at the end of a complete file: delete it and move to the next one. */
+  /** The reader is at the end of a complete file: delete it (once no held record is in it) and move on. */
   private finishReadFile(): void {
-    const file = this.fileName(this.readFileNum);
+    const done = this.readFileNum;
     this.reader.close();
     this.readFileNum++;
     this.readPos = 0;
     this.needSync = true;
+    if (this.held !== null && !this.held.empty && this.held.headFileNum <= done)
+      this.pendingDeletes.push(done);
+    else this.removeDataFile(done);
+  }
+
+  private removeDataFile(fileNum: number): void {
+    const file = this.fileName(fileNum);
     const err = removeFile(file);
     if (err !== null) this.log('error', `DISKQUEUE(${this.name}) failed to Remove(${file}) - ${err.message}`);
+  }
+
+  /** deletes the kept files that the oldest held record has moved past */
+  private deletePassedFiles(): void {
+    const p = this.pendingDeletes;
+    if (p.length === 0) return;
+    const h = this.held;
+    const keepFrom = h === null || h.empty ? this.readFileNum : h.headFileNum;
+    let k = 0;
+    while (k < p.length && p[k]! < keepFrom) this.removeDataFile(p[k++]!);
+    if (k > 0) this.pendingDeletes = p.slice(k);
+  }
+
+  /** forgets every held record and deletes the files only they kept */
+  private dropHeld(): void {
+    if (this.held === null) return;
+    this.held.clear();
+    this.deletePassedFiles();
   }
 
   /** Quarantines the read file as `.bad` and skips to the next one (the writer too, if it is the same file). */
@@ -406,6 +471,7 @@ export class DiskQueue {
   private skipToNextRWFile(): NodeJS.ErrnoException | null {
     this.reader.close();
     this.closeWrite();
+    this.dropHeld();
     let err: NodeJS.ErrnoException | null = null;
     for (let i = this.readFileNum; i <= this.writeFileNum; i++) {
       const e = removeFile(this.fileName(i));

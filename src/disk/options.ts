@@ -16,6 +16,11 @@ export interface DiskQueueOptions {
   /** fsync + metadata from tick() after this long with activity (ms) */
   syncTimeoutMs: number;
   log?: DiskLog;
+  /**
+   * durable mode: a record advance() hands out stays in the persisted read position until its
+   * ticket is release()d, so a crash redelivers it rather than losing it
+   */
+  holdReads?: boolean;
 }
 
 /** Throws an Error naming the first invalid option. */

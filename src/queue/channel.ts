@@ -118,9 +118,24 @@ export class Channel {
     return this.disk !== null && this.disk.hasData;
   }
 
-  /** a message back from flight or deferral: memory (with a body of its own) or disk like any put */
+  /**
+   * A message back from flight or deferral: memory (with a body of its own) or disk like any put.
+   * Durable: always to disk, and only then is its old record released.
+   */
   private requeueNow(m: Message): void {
     m.pri = 0;
+    const d = this.disk;
+    if (this.ctx.durable && d !== null) {
+      try {
+        this.ctx.disk.writeMessage(d, m);
+      } catch {
+        m.ownBody();
+        this.queue.pushMessage(m); // the disk failed: kept in memory; its old record stays held
+        return;
+      }
+      d.release(m.ticket);
+      return;
+    }
     if (!this.overflows()) m.ownBody();
     this.enqueue(m.idHi, m.idLo, m.batch, m.offset, m.length, m.attempts);
   }
@@ -182,7 +197,10 @@ export class Channel {
   /** give one message to the next ready consumer (there is one), unless sampling drops it */
   private offer(m: Message): void {
     const c = this.nextReady();
-    if (c.sampleRate > 0 && Math.floor(this.ctx.random() * 100) > c.sampleRate) return;
+    if (c.sampleRate > 0 && Math.floor(this.ctx.random() * 100) > c.sampleRate) {
+      if (m.ticket >= 0) this.disk?.release(m.ticket); // sampled out: done with, as nsqd drops it
+      return;
+    }
     this.deliver(c, m);
   }
 
@@ -259,6 +277,7 @@ export class Channel {
     const m = this.settle(c, hi, lo);
     if (typeof m === 'string') return m;
     c.finishCount++;
+    if (m.ticket >= 0) this.disk?.release(m.ticket);
     if (this.latency !== null) this.latency.record(this.ctx.wallNs() - m.batch.timestampNs, this.ctx.now());
     this.pump();
     return null;

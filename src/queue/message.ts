@@ -108,6 +108,8 @@ export class Message {
   deliveredAt: number;
   /** the next in-flight message of the same channel whose idLo is the same (rare) */
   chain: Message | null;
+  /** durable mode: its record in the channel's disk queue is held until FIN or write-back; else -1 */
+  ticket: number;
 
   constructor(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number) {
     this.idHi = idHi;
@@ -121,6 +123,7 @@ export class Message {
     this.owner = null;
     this.deliveredAt = 0;
     this.chain = null;
+    this.ticket = -1;
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * How a shard's messages go to and come back from its disk queues: nsqd's on-disk message layout
  * `[int64 ts ns][uint16 attempts][16-byte hex id][body]` (storage.md §3), encoded from a message's
- * fields, read back as a Message with a buffer of its own. Pure codec: no state, no I/O of its own.
+ * fields, read back as a Message with a buffer of its own (and its ticket, when the queue holds reads). Pure codec: no state, no I/O of its own.
  */
 
 import type { DiskQueue } from '../disk/diskqueue.js';
@@ -42,11 +42,15 @@ export function readMessage(disk: DiskQueue): Message | null {
   for (;;) {
     const rec = disk.peek();
     if (rec === null) return null;
-    disk.advance();
-    if (rec.length < RECORD_HEADER || !parseIdHex(rec, 10)) continue;
+    const ticket = disk.advance();
+    if (rec.length < RECORD_HEADER || !parseIdHex(rec, 10)) {
+      disk.release(ticket);
+      continue;
+    }
     const batch = PubBatch.own(rec, rec.readUInt32BE(0) | 0, rec.readUInt32BE(4) | 0);
     const m = new Message(parsedId.hi, parsedId.lo, batch, RECORD_HEADER, rec.length - RECORD_HEADER);
     m.attempts = rec.readUInt16BE(8);
+    m.ticket = ticket;
     return m;
   }
 }

@@ -33,7 +33,10 @@ export class ShardDisk {
     this.scratch = Buffer.allocUnsafe(RECORD_HEADER + Math.min(options.maxMsgSize, 64 * 1024));
   }
 
-  /** the queue named like nsqd's (`topic` or `topic:channel`), resuming whatever is on disk */
+  /**
+   * the queue named like nsqd's (`topic` or `topic:channel`), resuming whatever is on disk; with
+   * --sync-publish its reads are held until released, so a crash redelivers what was not finished
+   */
   open(name: string): DiskQueue {
     const o = this.options;
     const q = DiskQueue.open({
@@ -45,6 +48,7 @@ export class ShardDisk {
       syncEvery: o.syncEvery,
       syncTimeoutMs: o.syncTimeout,
       log: (level, msg) => this.events.log(level, msg),
+      holdReads: o.syncPublish,
     });
     this.queues.add(q);
     return q;

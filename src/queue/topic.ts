@@ -129,17 +129,36 @@ export class Topic {
     if (this.disk !== null && this.disk.hasData) this.ctx.scheduleDrain(this);
   }
 
-  /** move up to `max` messages from the topic's disk to its channels; true while more remain */
+  /**
+   * Move up to `max` messages from the topic's disk to its channels; true while more remain.
+   * Durable: the topic's records are released only once the channels' copies are fsynced.
+   */
   drainDisk(max: number): boolean {
     const d = this.disk;
     const list = this.channelList;
     if (d === null || this.paused || list.length === 0) return false;
-    for (let n = 0; n < max; n++) {
+    let first = -1;
+    let last = -1;
+    let n = 0;
+    for (; n < max; n++) {
       const m = this.ctx.disk.read(d);
-      if (m === null) return false;
+      if (m === null) break;
+      if (first < 0) first = m.ticket;
+      last = m.ticket;
       for (let i = 0; i < list.length; i++) list[i]!.putNew(m.idHi, m.idLo, m.batch, m.offset, m.length);
     }
-    return d.hasData;
+    if (first >= 0) this.releaseDrained(d, first, last);
+    return n === max && d.hasData;
+  }
+
+  /** tickets first..last (consecutive) were copied into the channels: commit them, then let go */
+  private releaseDrained(d: DiskQueue, first: number, last: number): void {
+    try {
+      this.ctx.disk.commit();
+    } catch {
+      return; // kept held: a restart redelivers them rather than losing them
+    }
+    for (let t = first; t <= last; t++) d.release(t);
   }
 
   /** clean shutdown: what waits at the topic goes to its disk queue, which is synced and closed */

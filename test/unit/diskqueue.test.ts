@@ -67,6 +67,17 @@ function drain(q: DiskQueue): number[] {
   return got;
 }
 
+/** a copy of the queue directory as a kill -9 would leave it, handed to `check` and removed after */
+function afterCrashCopy(check: (crashed: string) => void): void {
+  const crashed = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-ts-dq-crash-'));
+  try {
+    fs.cpSync(dir, crashed, { recursive: true });
+    check(crashed);
+  } finally {
+    fs.rmSync(crashed, { recursive: true, force: true });
+  }
+}
+
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('DiskQueue byte format', () => {
@@ -241,14 +252,10 @@ describe('DiskQueue restart and crash', () => {
 
   /** Runs `crash` on a copy of the queue's directory taken while `q` is still open (a kill -9's view). */
   function afterCrash(q: DiskQueue, crash: (crashed: string) => void): void {
-    const crashed = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-ts-dq-crash-'));
-    try {
-      fs.cpSync(dir, crashed, { recursive: true });
+    afterCrashCopy((crashed) => {
       q.close();
       crash(crashed);
-    } finally {
-      fs.rmSync(crashed, { recursive: true, force: true });
-    }
+    });
   }
 
   it('metadata behind the data after a crash: writes go to a new file, the unsynced records are counted and read', () => {
@@ -533,5 +540,51 @@ describe('DiskQueue write errors', () => {
     assert.throws(() => open({ maxBytesPerFile: 0 }), /maxBytesPerFile/);
     assert.throws(() => open({ maxMsgSize: 10 }), /maxMsgSize/);
     assert.throws(() => open({ syncTimeoutMs: 0 }), /syncTimeoutMs/);
+  });
+});
+
+describe('DiskQueue held reads (durable mode)', () => {
+  it('the persisted read position waits for the oldest unreleased record; a crash reads it again', () => {
+    const q = open({ holdReads: true });
+    q.putMany(range(0, 4).map((i) => rec(i)));
+    const tickets: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      assert.ok(q.peek() !== null);
+      tickets.push(q.advance());
+    }
+    assert.equal(q.heldReads, 3);
+    assert.deepEqual(q.state, { depth: 4, readFileNum: 0, readPos: 0, writeFileNum: 0, writePos: 136 });
+    q.release(tickets[1]!); // out of order: the head is still record 0
+    assert.deepEqual([q.state.readPos, q.state.depth], [0, 4]);
+    q.release(tickets[0]!); // records 0 and 1 are done: the head moves to record 2
+    assert.deepEqual([q.state.readPos, q.state.depth, q.heldReads], [68, 2, 1]);
+    q.release(tickets[0]!); // a second release is ignored
+    assert.equal(q.heldReads, 1);
+    q.sync();
+    afterCrashCopy((crashed) => {
+      const r = open({ holdReads: true }, crashed);
+      assert.deepEqual(drain(r), [2, 3], 'the unreleased record 2 comes back');
+    });
+    q.release(tickets[2]!);
+    assert.deepEqual(q.state, { depth: 1, readFileNum: 0, readPos: 102, writeFileNum: 0, writePos: 136 });
+  });
+
+  it('a complete file is deleted only once no held record is in it; close drops what is held', () => {
+    const q = open({ holdReads: true, maxBytesPerFile: 68 }); // two records per file
+    q.putMany(range(0, 6).map((i) => rec(i)));
+    const t0 = (q.peek(), q.advance());
+    for (let i = 1; i < 5; i++) {
+      q.peek();
+      q.release(q.advance());
+    }
+    assert.ok(fs.existsSync(dat(0)) && fs.existsSync(dat(1)), 'files 0 and 1 kept: record 0 is held');
+    assert.deepEqual([q.state.readFileNum, q.state.readPos, q.state.depth], [0, 0, 6]);
+    q.release(t0);
+    assert.ok(!fs.existsSync(dat(0)) && !fs.existsSync(dat(1)));
+    assert.deepEqual([q.state.readFileNum, q.state.readPos, q.state.depth], [2, 34, 1]);
+    q.peek();
+    q.advance();
+    q.close();
+    assert.equal(readMeta(), '0\n2,68\n2,68\n', 'a clean close keeps no held record');
   });
 });
