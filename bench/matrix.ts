@@ -207,7 +207,7 @@ async function main(): Promise<void> {
   const env = environment();
   const header = [
     `node ${env.node}, ${env.cpus} CPUs (${env.platform} ${env.arch}); load generator nsq-bench with ${A.threads} threads on the same machine`,
-    `ours: node dist/src/main.js --mem-queue-size=${MEM_QUEUE_SIZE} --workers=N (and a row's own flags), a fresh server and data dir per scenario`,
+    `ours: node dist/src/nsqd/main.js --mem-queue-size=${MEM_QUEUE_SIZE} --workers=N (and a row's own flags), a fresh server and data dir per scenario`,
     ...(A.compare === null ? [] : [`theirs: ${A.compare}`]),
     `servers' /info version: ${columns.map((c) => `${c.name} ${versions.get(c.name) ?? 'n/a'}`).join(', ')}`,
     `messages of ${SIZE} B; ${A.seconds} s per scenario; PUB runs capped at ${A.maxMsgs.toLocaleString('en-US')} msgs; SUB drains a ${SUB_PREFILL.toLocaleString('en-US')}-message backlog`,

@@ -1,5 +1,5 @@
 /**
- * The nsqd processes `npm run bench` measures: ours (this package's dist/src/main.js) or another one
+ * The nsqd processes `npm run bench` measures: ours (this package's dist/src/nsqd/main.js) or another one
  * started by a --compare shell command; each on free loopback ports with a fresh temp data dir,
  * stopped by its own pid (SIGTERM, SIGKILL after 5 s). Also reads a server's RSS and CPU from /proc.
  */
@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const OUR_MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+const OUR_MAIN = fileURLToPath(new URL('../src/nsqd/main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 
 export interface Server {

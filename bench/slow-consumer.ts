@@ -4,7 +4,7 @@
  * consumer is attached. nsq-bench's Consumer FINs at once, hence this small subclass of its NsqConn.
  */
 
-import { encodeCommand } from '../src/frame/encode.js';
+import { encodeCommand } from '../src/wire/encode.js';
 import { identifyCommand, MAGIC_V2, NsqConn } from './nsq-bench/wire.js';
 
 export class SlowConsumer extends NsqConn {

@@ -3,7 +3,7 @@
  * --log-level. Owns nothing but its level and prefix.
  */
 
-import type { LogLevel } from './options/options.js';
+import type { LogLevel } from './nsqd/options/options.js';
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 };
 

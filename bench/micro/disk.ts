@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DiskQueue, type DiskQueueOptions } from '../../src/disk/diskqueue.js';
+import { DiskQueue, type DiskQueueOptions } from '../../src/nsqd/disk/diskqueue.js';
 import { MPUB_BATCH, MSG_SIZE } from './parser.js';
 import type { MicroSuite, MicroTask } from './run.js';
 

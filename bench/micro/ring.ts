@@ -1,6 +1,6 @@
 /** Micro benchmarks of the SPSC SharedArrayBuffer ring on one thread: write + publish + read + release of 200 B records, singly, in batches of 256, and as one 40 KB MPUB body. */
 
-import { createRingBuffer, RingReader, RingWriter } from '../../src/shard/ring.js';
+import { createRingBuffer, RingReader, RingWriter } from '../../src/nsqd/shard/ring.js';
 import { MPUB_BATCH, MSG_SIZE, mpubFrame, pubChunk } from './parser.js';
 import type { MicroSuite, MicroTask } from './run.js';
 

@@ -5,7 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import { parseGoDuration } from '../../src/options/duration.js';
+import { parseGoDuration } from '../../src/go/duration.js';
 
 export type Mode = 'pub' | 'sub' | 'pubsub';
 

@@ -6,7 +6,7 @@
 
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { encodeCommand } from '../../src/frame/encode.js';
+import { encodeCommand } from '../../src/wire/encode.js';
 import { type Histogram, recordUs } from './histogram.js';
 
 export const MAGIC_V2: Buffer = Buffer.from('  V2', 'latin1');

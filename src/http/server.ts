@@ -6,9 +6,9 @@
 
 import { createRequire } from 'node:module';
 import { STATUS_CODES } from 'node:http';
-import { formatAddress, parseListenAddress } from '../acceptor/address.js';
-import type { HttpServerChoice, Options } from '../options/options.js';
-import type { RouteTable } from './routes.js';
+import { formatAddress, parseListenAddress } from '../nsqd/acceptor/address.js';
+import type { HttpServerChoice, Options } from '../nsqd/options/options.js';
+import type { RouteTable } from '../nsqd/http/routes.js';
 
 export interface HttpServerAdapter {
   readonly kind: 'uws' | 'node';
@@ -171,7 +171,7 @@ export async function startHttpServer(
     }
   }
   if (adapter === null) {
-    const { createNodeServer } = await import('../../native-free/http-node.js');
+    const { createNodeServer } = await import('./node.js');
     adapter = createNodeServer(table, log);
   }
   if (addr.kind === 'unix') {

@@ -4,8 +4,8 @@
  * socket; loaded only when src/http/server.ts found the native build.
  */
 
-import { formatAddress } from '../acceptor/address.js';
-import { type HttpResponse, newRequest, type RouteTable } from './routes.js';
+import { formatAddress } from '../nsqd/acceptor/address.js';
+import { type HttpResponse, newRequest, type RouteTable } from '../nsqd/http/routes.js';
 import {
   BodyBuffer,
   type HttpServerAdapter,

@@ -6,10 +6,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Broker } from '../../src/broker.js';
+import { Broker } from '../../src/nsqd/broker.js';
 import { Logger } from '../../src/log.js';
-import { defaultOptions } from '../../src/options/cli.js';
-import type { Options } from '../../src/options/options.js';
+import { defaultOptions } from '../../src/nsqd/options/cli.js';
+import type { Options } from '../../src/nsqd/options/options.js';
 
 export interface TestBroker {
   broker: Broker;

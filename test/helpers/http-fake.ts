@@ -4,10 +4,10 @@
  */
 
 import assert from 'node:assert/strict';
-import type { ApiResult, BrokerApi, StatsFilter, StatsSnapshot } from '../../src/http/api.js';
-import { type HttpResponse, makeRoutes, newRequest, type RouteTable } from '../../src/http/routes.js';
-import { defaultOptions } from '../../src/options/cli.js';
-import type { Options } from '../../src/options/options.js';
+import type { ApiResult, BrokerApi, StatsFilter, StatsSnapshot } from '../../src/nsqd/http/api.js';
+import { type HttpResponse, makeRoutes, newRequest, type RouteTable } from '../../src/nsqd/http/routes.js';
+import { defaultOptions } from '../../src/nsqd/options/cli.js';
+import type { Options } from '../../src/nsqd/options/options.js';
 
 export type Call = [string, ...unknown[]];
 

@@ -2,14 +2,14 @@
 // whole, byte by byte and at seeded random split points, so each scenario asserts one log every way.
 
 import { describe, test } from 'node:test';
-import { errorFrameData, type ProtocolError } from '../../src/errors.js';
+import { errorFrameData, type ProtocolError } from '../../src/wire/errors.js';
 import {
   type BodyRule,
   type BodyRules,
   FrameParser,
   type FrameSink,
   makeBodyRules,
-} from '../../src/frame/parser.js';
+} from '../../src/wire/parser.js';
 import { prng } from './prng.js';
 
 export const MAGIC = Buffer.from('  V2', 'latin1');

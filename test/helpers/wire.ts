@@ -14,7 +14,7 @@ import {
   FRAME_RESPONSE,
   type Frame,
   FrameReader,
-} from '../../src/frame/encode.js';
+} from '../../src/wire/encode.js';
 
 export const MAGIC = Buffer.from('  V2');
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/nsqd/main.js', import.meta.url));
 
 interface Run {
   code: number | null;

@@ -16,11 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { decodeMessage, FRAME_ERROR, FRAME_MESSAGE, FRAME_RESPONSE } from '../../src/frame/encode.js';
+import { decodeMessage, FRAME_ERROR, FRAME_MESSAGE, FRAME_RESPONSE } from '../../src/wire/encode.js';
 import { prng } from '../helpers/prng.js';
 import { sleep, subscriber, WireClient } from '../helpers/wire.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/nsqd/main.js', import.meta.url));
 const TOPIC = 'rel';
 const CHANNEL = 'c';
 const ROUNDS = 5;

@@ -28,7 +28,7 @@ import { describe, it } from 'node:test';
 import { startBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
 
-const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../../src/nsqd/main.js', import.meta.url));
 
 function startServer(args: string[]): Promise<{ proc: ChildProcess; port: number; exited: Promise<void> }> {
   return new Promise((resolve, reject) => {

@@ -121,7 +121,7 @@ for (const workers of SHARD_MATRIX) {
         for (;;) {
           const f = await s.frame(400).catch(() => null);
           if (f === null) return;
-          const m = (await import('../../src/frame/encode.js')).decodeMessage(Buffer.from(f.data));
+          const m = (await import('../../src/wire/encode.js')).decodeMessage(Buffer.from(f.data));
           seen.push(m.body.toString());
           counts[k]!++;
           s.cmd(`FIN ${m.id}`);

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { encodeMpubBody } from '../../src/frame/encode.js';
+import { encodeMpubBody } from '../../src/wire/encode.js';
 import { SHARD_MATRIX, startBroker, type TestBroker } from '../helpers/broker.js';
 import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
 

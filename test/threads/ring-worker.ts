@@ -2,7 +2,7 @@
 // seeded-random size into job.data, reads cumulative ECHOs from job.echo, and sleeps on the echo
 // ring's doorbell whenever it can do nothing else (window or ring full, or all sent).
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { RingReader, RingWriter } from '../../src/shard/ring.js';
+import { RingReader, RingWriter } from '../../src/nsqd/shard/ring.js';
 import { prng } from '../helpers/prng.js';
 import { checksum, DATA_HEADER, makeSource, type RingJob, type RingJobResult } from './ring-protocol.js';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { createRingBuffer, RingReader, RingWriter } from '../../src/shard/ring.js';
+import { createRingBuffer, RingReader, RingWriter } from '../../src/nsqd/shard/ring.js';
 import { prng } from '../helpers/prng.js';
 import {
   checksum,

@@ -6,9 +6,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { acquireDataDirLock, LOCK_FILE } from '../../src/disk/dirlock.js';
+import { acquireDataDirLock, LOCK_FILE } from '../../src/nsqd/disk/dirlock.js';
 
-const MODULE_URL = new URL('../../src/disk/dirlock.js', import.meta.url).href;
+const MODULE_URL = new URL('../../src/nsqd/disk/dirlock.js', import.meta.url).href;
 const dirs: string[] = [];
 function tmp(): string {
   const d = mkdtempSync(path.join(tmpdir(), 'nsq-ts-lock-'));

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { DiskQueue, type DiskQueueOptions } from '../../src/disk/diskqueue.js';
+import { DiskQueue, type DiskQueueOptions } from '../../src/nsqd/disk/diskqueue.js';
 import { prng } from '../helpers/prng.js';
 
 let dir = '';

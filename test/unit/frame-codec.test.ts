@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { errorFrameData, type ProtocolError, protocolError } from '../../src/errors.js';
+import { errorFrameData, type ProtocolError, protocolError } from '../../src/wire/errors.js';
 import {
   CLOSE_WAIT_FRAME,
   decodeMessage,
@@ -19,18 +19,18 @@ import {
   MESSAGE_HEADER_SIZE,
   OK_FRAME,
   writeMessageHeader,
-} from '../../src/frame/encode.js';
-import { decodeIdentify, type IdentifyData } from '../../src/frame/identify.js';
-import { mpubMessageLength, scanMpubBody } from '../../src/frame/mpub.js';
+} from '../../src/wire/encode.js';
+import { decodeIdentify, type IdentifyData } from '../../src/wire/identify.js';
+import { mpubMessageLength, scanMpubBody } from '../../src/wire/mpub.js';
 import {
   isEphemeral,
   isEphemeralBytes,
   isValidChannelName,
   isValidNameBytes,
   isValidTopicName,
-} from '../../src/frame/names.js';
-import { parsedId, parseIdHex } from '../../src/frame/msgid.js';
-import { goQuote, parseBase10 } from '../../src/frame/numbers.js';
+} from '../../src/wire/names.js';
+import { parsedId, parseIdHex } from '../../src/wire/msgid.js';
+import { goQuote, parseBase10 } from '../../src/wire/numbers.js';
 import { prng } from '../helpers/prng.js';
 
 function messageFrame(ts: bigint, attempts: number, id: string, body: Buffer): Buffer {

@@ -3,15 +3,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { errorFrameData } from '../../src/errors.js';
-import { encodeCommand, encodeMpubBody } from '../../src/frame/encode.js';
+import { errorFrameData } from '../../src/wire/errors.js';
+import { encodeCommand, encodeMpubBody } from '../../src/wire/encode.js';
 import {
   type BodyRule,
   FrameParser,
   type FrameSink,
   makeBodyRules,
   readFailureError,
-} from '../../src/frame/parser.js';
+} from '../../src/wire/parser.js';
 import { eachWay, int32, MAGIC, Recorder } from '../helpers/parser-recorder.js';
 
 const ID = '0123456789abcdef';

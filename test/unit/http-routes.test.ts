@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseDefer } from '../../src/http/publish-params.js';
+import { parseDefer } from '../../src/nsqd/http/publish-params.js';
 import {
   assertEmpty,
   assertOk,

@@ -11,7 +11,7 @@ import {
   loadMetadata,
   saveMetadata,
   type TopicMeta,
-} from '../../src/disk/metadata.js';
+} from '../../src/nsqd/disk/metadata.js';
 
 const dirs: string[] = [];
 function tmp(): string {

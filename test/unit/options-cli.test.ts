@@ -16,9 +16,9 @@ import {
   flagHelp,
   flagNames,
   resolveOptions,
-} from '../../src/options/cli.js';
-import { crc32Ieee, defaultNodeId, defaultWorkers, NSQD_FLAGS } from '../../src/options/flags.js';
-import type { Options } from '../../src/options/options.js';
+} from '../../src/nsqd/options/cli.js';
+import { crc32Ieee, defaultNodeId, defaultWorkers, NSQD_FLAGS } from '../../src/nsqd/options/flags.js';
+import type { Options } from '../../src/nsqd/options/options.js';
 
 function run(argv: string[]): { options: Options; warnings: string[] } {
   const r = resolveOptions(argv);

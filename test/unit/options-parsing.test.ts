@@ -4,9 +4,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatGoDuration, parseGoDuration, parseGoDurationNs } from '../../src/options/duration.js';
-import { goQuote, parseGoBool, parseGoFlags, parseGoFloat, parseGoIntBig } from '../../src/options/goflag.js';
-import { parseToml, TomlError } from '../../src/options/toml.js';
+import { formatGoDuration, parseGoDuration, parseGoDurationNs } from '../../src/go/duration.js';
+import { goQuote, parseGoBool, parseGoFlags, parseGoFloat, parseGoIntBig } from '../../src/go/flag.js';
+import { parseToml, TomlError } from '../../src/go/toml.js';
 
 describe('parseGoDuration (Go time.ParseDuration)', () => {
   const ok: [string, number][] = [

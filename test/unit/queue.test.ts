@@ -5,15 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProtocolError } from '../../src/errors.js';
-import { defaultOptions } from '../../src/options/cli.js';
-import { MessageQueue } from '../../src/queue/deque.js';
-import { GuidFactory } from '../../src/queue/guid.js';
-import { IndexedHeap } from '../../src/queue/heap.js';
-import { Message, PubBatch } from '../../src/queue/message.js';
-import { idHexString } from '../../src/frame/msgid.js';
-import type { Outbox } from '../../src/queue/outbox.js';
-import { DPUB, MPUB, PUB, type PubKind, ShardCore } from '../../src/queue/shard-core.js';
+import type { ProtocolError } from '../../src/wire/errors.js';
+import { defaultOptions } from '../../src/nsqd/options/cli.js';
+import { MessageQueue } from '../../src/nsqd/queue/deque.js';
+import { GuidFactory } from '../../src/nsqd/queue/guid.js';
+import { IndexedHeap } from '../../src/nsqd/queue/heap.js';
+import { Message, PubBatch } from '../../src/nsqd/queue/message.js';
+import { idHexString } from '../../src/wire/msgid.js';
+import type { Outbox } from '../../src/nsqd/queue/outbox.js';
+import { DPUB, MPUB, PUB, type PubKind, ShardCore } from '../../src/nsqd/queue/shard-core.js';
 import { prng } from '../helpers/prng.js';
 
 type Event =

@@ -10,7 +10,7 @@ import {
   RingWriter,
   ringCapacityFor,
   ringRecordBytes,
-} from '../../src/shard/ring.js';
+} from '../../src/nsqd/shard/ring.js';
 import { prng } from '../helpers/prng.js';
 
 const CAP = 64 * 1024;

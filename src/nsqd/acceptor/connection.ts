@@ -1,0 +1,286 @@
+/**
+ * One TCP client on the io thread: reads are pulled through the frame parser into its Session,
+ * writes go through its OutputWriter, and it enforces nsqd's heartbeats and deadlines (read: 2 x
+ * heartbeat interval between commands; write: no progress for 1 x interval). A client that
+ * half-closes still gets the answers it is owed (a "failed to read" error for a body cut short)
+ * before the close. It owns the socket, the parser and the timers; it never decides delivery.
+ */
+
+import type { Socket } from 'node:net';
+import { type ProtocolError, protocolError } from '../../wire/errors.js';
+import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
+import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
+import type { ServerContext } from '../router/context.js';
+import { type ConnectionPort, Session } from '../router/session.js';
+import type { Message } from '../queue/message.js';
+import type { ConnectionTable, ShardPeer } from './table.js';
+import { OutputWriter } from './writer.js';
+
+/** nsqd's fixed ClientTimeout: the read deadline before IDENTIFY can change the heartbeat */
+const CLIENT_TIMEOUT_MS = 60000;
+/** Go's bufio reader size: the longest command line */
+const MAX_LINE = 16 * 1024;
+/** stop reading a client whose unsent output passes this (it is not reading its responses) */
+const WRITE_HIGH_WATER = 4 * 1024 * 1024;
+/** after a fatal error frame, how long the client gets to close before we destroy the socket */
+const LINGER_MS = 2000;
+
+const kConn = Symbol('nsq.connection');
+type TaggedSocket = Socket & { [kConn]?: Connection };
+
+export class Connection implements FrameSink, ConnectionPort, ShardPeer {
+  readonly id: number;
+  readonly socket: Socket;
+  readonly writer: OutputWriter;
+  readonly session: Session;
+  readonly remoteAddress: string;
+  /** `ip:port` of the client, for /stats */
+  readonly remoteHostPort: string;
+  /** unix seconds when it connected */
+  readonly connectTs = Math.floor(Date.now() / 1000);
+  private readonly parser: FrameParser;
+  private readonly table: ConnectionTable;
+  private lastCommandAt: number;
+  private magicSeen = false;
+  private timer: NodeJS.Timeout | null = null;
+  private nextHeartbeatAt = 0;
+  private lastBytesWritten = 0;
+  private closed = false;
+  private inputPaused = false;
+  private writeBlocked = false;
+
+  constructor(socket: Socket, ctx: ServerContext, table: ConnectionTable) {
+    this.id = table.newId();
+    this.socket = socket;
+    this.table = table;
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remoteHostPort = `${this.remoteAddress.includes(':') ? `[${this.remoteAddress}]` : this.remoteAddress}:${socket.remotePort ?? 0}`;
+    this.writer = new OutputWriter(socket);
+    this.writer.bufferTimeout = ctx.options.outputBufferTimeout;
+    this.session = new Session(this, ctx);
+    this.parser = new FrameParser(this, { maxLineLength: MAX_LINE });
+    this.lastCommandAt = Date.now();
+    table.add(this);
+    (socket as TaggedSocket)[kConn] = this;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 30000);
+    socket.on('data', onData);
+    socket.on('end', onEnd);
+    socket.on('drain', onDrain);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    this.armTimer();
+  }
+
+  // ---- FrameSink ----
+  onMagic(): void {
+    this.magicSeen = true;
+    this.lastCommandAt = Date.now();
+    this.armTimer();
+  }
+
+  onBadMagic(): void {
+    // nsqd answers a bad magic with a bare framed E_BAD_PROTOCOL
+    this.fail(protocolError('E_BAD_PROTOCOL', ''));
+  }
+
+  onLine(buf: Buffer, start: number, end: number): BodyRule | null {
+    this.lastCommandAt = Date.now();
+    return this.session.onLine(buf, start, end);
+  }
+
+  onBody(_rule: BodyRule, buf: Buffer, start: number, end: number): void {
+    this.session.onBody(buf, start, end);
+  }
+
+  onFrameError(err: ProtocolError): void {
+    this.session.fatal(err.code, err.text);
+  }
+
+  onEnd(err: ProtocolError | null): void {
+    this.session.inputEnded(err);
+  }
+
+  // ---- ConnectionPort ----
+  pauseInput(): void {
+    this.inputPaused = true;
+    this.parser.pause();
+    this.socket.pause();
+    this.table.noteStalled(this);
+  }
+
+  resumeInput(): void {
+    if (this.closed) return;
+    this.inputPaused = false;
+    this.parser.resume();
+    if (!this.inputPaused && !this.writeBlocked) this.socket.resume();
+  }
+
+  fail(err: ProtocolError): void {
+    if (this.closed) return;
+    this.writer.writeFrame(encodeError(err));
+    this.shutdown();
+  }
+
+  close(): void {
+    if (!this.closed) this.shutdown();
+  }
+
+  /** flush what is buffered, stop reading and timing, then end the socket (destroyed if it lingers) */
+  private shutdown(): void {
+    this.writer.flush();
+    this.closed = true;
+    this.parser.close();
+    this.stopTimer();
+    this.writer.close();
+    this.socket.end();
+    setTimeout(destroySocket, LINGER_MS, this.socket).unref();
+  }
+
+  // ---- ShardPeer ----
+  onShardOk(): void {
+    this.session.onShardOk();
+  }
+
+  onShardError(err: ProtocolError): void {
+    this.session.onShardError(err);
+  }
+
+  onShardDeliver(msg: Message, flush: boolean): void {
+    this.writer.writeMessage(msg, flush);
+  }
+
+  onShardMessage(buf: Buffer, start: number, end: number, flush: boolean): void {
+    this.writer.writeEncodedMessage(buf, start, end, flush);
+  }
+
+  onShardLost(index: number): void {
+    const s = this.session;
+    if (s.subShard === index || (s.pending > 0 && s.pendingShard === index)) this.close();
+  }
+
+  heartbeatChanged(): void {
+    this.armTimer();
+  }
+
+  // ---- socket events ----
+  handleData(chunk: Buffer): void {
+    if (this.closed) return;
+    this.parser.push(chunk);
+    if (!this.closed && this.socket.writableLength > WRITE_HIGH_WATER) {
+      this.writeBlocked = true;
+      this.socket.pause();
+    }
+  }
+
+  handleDrain(): void {
+    if (!this.writeBlocked) return;
+    this.writeBlocked = false;
+    // resume on the next turn, never straight from 'drain'
+    setImmediate(resumeSocket, this);
+  }
+
+  /** the client half-closed (the socket allows half-open): parse what came before, then answer */
+  handleEnd(): void {
+    if (!this.closed) this.parser.end();
+  }
+
+  resumeSocketIfIdle(): void {
+    if (!this.closed && !this.inputPaused && !this.writeBlocked) this.socket.resume();
+  }
+
+  handleClose(): void {
+    this.closed = true;
+    this.parser.close();
+    this.stopTimer();
+    this.writer.close();
+    this.table.remove(this);
+    const s = this.session;
+    const links = s.ctx.links;
+    if (s.subShard >= 0) links[s.subShard]!.disconnect(this.id);
+  }
+
+  // ---- heartbeats and deadlines ----
+  private readDeadlineMs(): number {
+    if (!this.magicSeen) return CLIENT_TIMEOUT_MS;
+    const hb = this.session.heartbeatInterval;
+    return hb > 0 ? 2 * hb : Number.POSITIVE_INFINITY;
+  }
+
+  private armTimer(): void {
+    this.stopTimer();
+    if (this.closed) return;
+    const hb = this.session.heartbeatInterval;
+    if (this.magicSeen && hb <= 0) return; // heartbeats disabled: no deadlines, as nsqd
+    const now = Date.now();
+    this.nextHeartbeatAt = now + (hb > 0 ? hb : CLIENT_TIMEOUT_MS);
+    this.lastBytesWritten = this.socket.bytesWritten;
+    this.schedule(now);
+  }
+
+  private schedule(now: number): void {
+    const readDeadline = this.lastCommandAt + this.readDeadlineMs();
+    const at = Math.min(readDeadline, this.magicSeen ? this.nextHeartbeatAt : readDeadline);
+    this.timer = setTimeout(onTimer, Math.max(1, at - now), this);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  tick(): void {
+    this.timer = null;
+    if (this.closed) return;
+    const now = Date.now();
+    if (now - this.lastCommandAt >= this.readDeadlineMs()) {
+      this.readTimeout();
+      return;
+    }
+    const hb = this.session.heartbeatInterval;
+    if (this.magicSeen && hb > 0 && now >= this.nextHeartbeatAt) {
+      // write deadline: output pending and no byte went out for a whole interval
+      const written = this.socket.bytesWritten;
+      if (this.socket.writableLength > 0 && written === this.lastBytesWritten) {
+        this.close();
+        return;
+      }
+      this.lastBytesWritten = written;
+      this.writer.writeFrame(HEARTBEAT_FRAME);
+      this.nextHeartbeatAt = now + hb;
+    }
+    this.schedule(now);
+  }
+
+  /** idle past the read deadline: mid-frame clients get nsqd's "failed to read" error first */
+  private readTimeout(): void {
+    const err = this.parser.truncationError();
+    if (err !== null) this.fail(err);
+    else this.close();
+  }
+}
+
+function onData(this: TaggedSocket, chunk: Buffer): void {
+  this[kConn]!.handleData(chunk);
+}
+function onEnd(this: TaggedSocket): void {
+  this[kConn]!.handleEnd();
+}
+function onDrain(this: TaggedSocket): void {
+  this[kConn]!.handleDrain();
+}
+function onError(this: TaggedSocket): void {
+  // 'close' follows; nothing to add
+}
+function onClose(this: TaggedSocket): void {
+  this[kConn]!.handleClose();
+}
+function onTimer(c: Connection): void {
+  c.tick();
+}
+function resumeSocket(c: Connection): void {
+  c.resumeSocketIfIdle();
+}
+function destroySocket(s: Socket): void {
+  s.destroy();
+}

@@ -1,0 +1,190 @@
+/**
+ * The composition root: builds the io thread (TCP listener, connection table, sessions' context,
+ * the HTTP API) and the shards (inline with --workers=0, else worker threads), and owns their
+ * lifecycle: start, and one idempotent close that stops accepting, closes clients, then stops the
+ * shards.
+ */
+
+import { mkdirSync } from 'node:fs';
+import { parseListenAddress } from './acceptor/address.js';
+import { TcpListener } from './acceptor/server.js';
+import { ConnectionTable } from './acceptor/table.js';
+import { Logger } from '../log.js';
+import type { Options } from './options/options.js';
+import { makeBodyRules } from '../wire/parser.js';
+import type { ServerContext } from './router/context.js';
+import type { ShardLink } from './router/link.js';
+import { ShardHost } from './shard/host.js';
+import { InlineShard } from './shard/inline.js';
+import { LocalBrokerApi } from './broker-api.js';
+import type { HttpServerAdapter } from '../http/server.js';
+import { startHttpServer } from '../http/server.js';
+import { makeRoutes } from './http/routes.js';
+import type { ControlRequest, ControlResponse } from './queue/admin.js';
+import { acquireDataDirLock } from './disk/dirlock.js';
+import { MetadataKeeper } from './metadata-sync.js';
+import { resolve } from 'node:path';
+
+export class Broker {
+  readonly options: Options;
+  readonly log: Logger;
+  private readonly table = new ConnectionTable();
+  private readonly listener: TcpListener;
+  private readonly host: ShardHost | null;
+  private readonly inline: InlineShard | null;
+  /** unix seconds */
+  readonly startTime = Math.floor(Date.now() / 1000);
+  readonly api: LocalBrokerApi;
+  private http: HttpServerAdapter | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly metadata: MetadataKeeper;
+  /** shards whose last disk write failed, with the error */
+  private readonly unhealthy = new Map<number, string>();
+  private lock: { release(): void } | null = null;
+  /** nsqd.dat was read: only then may shutdown write it (never over a file that failed to load) */
+  private metadataLoaded = false;
+
+  private constructor(options: Options, log: Logger) {
+    this.options = options;
+    this.log = log;
+    let links: readonly ShardLink[];
+    const dataPath = resolve(options.dataPath === '' ? process.cwd() : options.dataPath);
+    this.metadata = new MetadataKeeper(dataPath, Math.max(1, options.workers), (i, req) =>
+      this.control(i, req),
+    );
+    const reports = {
+      health: (index: number, error: string | null) => {
+        if (error === null) this.unhealthy.delete(index);
+        else this.unhealthy.set(index, error);
+      },
+      log: (level: 'info' | 'warn' | 'error', msg: string) => log[level](msg),
+      metaChanged: () => this.metadata.changed(),
+    };
+    if (options.workers === 0) {
+      this.inline = new InlineShard(options, this.table, {
+        health: (e) => reports.health(0, e),
+        log: reports.log,
+        metaChanged: reports.metaChanged,
+      });
+      this.host = null;
+      links = [this.inline];
+    } else {
+      this.inline = null;
+      this.host = new ShardHost(options, options.workers, this.table, reports, log);
+      links = this.host.links;
+    }
+    const ctx: ServerContext = { options, links, rules: makeBodyRules(options) };
+    this.listener = new TcpListener(ctx, this.table, log);
+    const broker = this;
+    this.api = new LocalBrokerApi({
+      options,
+      log,
+      table: this.table,
+      links,
+      control: (index, req) => broker.control(index, req),
+      get tcpPort() {
+        return broker.tcpPort;
+      },
+      get httpPort() {
+        return broker.httpPort;
+      },
+      startTime: this.startTime,
+      health: () => broker.health(),
+      persistMetadata: () => broker.metadata.persist(),
+    });
+  }
+
+  /** nsqd's health: "OK", or "NOK - <error>" while a shard's last disk write failed */
+  health(): string {
+    for (const e of this.unhealthy.values()) return `NOK - ${e}`;
+    return 'OK';
+  }
+
+  /** a control-plane request to shard `index` */
+  control(index: number, req: ControlRequest): Promise<ControlResponse> {
+    return this.inline !== null ? this.inline.control(req) : this.host!.control(index, req);
+  }
+
+  static async start(
+    options: Options,
+    log = new Logger(options.logLevel, options.logPrefix),
+  ): Promise<Broker> {
+    const dataPath = options.dataPath === '' ? process.cwd() : options.dataPath;
+    mkdirSync(dataPath, { recursive: true });
+    const lock = acquireDataDirLock(dataPath);
+    const b = new Broker(options, log);
+    b.lock = lock;
+    const shards = options.workers === 0 ? 'one inline shard' : `${options.workers} shard worker(s)`;
+    log.info(`nsq-ts nsqd (compatible with nsqd v1.3.0), ${shards}, node ${process.version}`);
+    log.info(`ID: ${options.nodeId}`);
+    try {
+      await b.metadata.load();
+      b.metadataLoaded = true;
+    } catch (err) {
+      await b.close();
+      throw err;
+    }
+    try {
+      await b.listener.listen(parseListenAddress('tcp-address', options.tcpAddress));
+    } catch (err) {
+      await b.close();
+      throw new Error(`listen (${options.tcpAddress}) failed - ${(err as Error).message}`);
+    }
+    try {
+      b.http = await startHttpServer(makeRoutes(b.api, options, log), options, options.httpServer, log);
+    } catch (err) {
+      await b.close();
+      throw new Error(`listen (${options.httpAddress}) failed - ${(err as Error).message}`);
+    }
+    return b;
+  }
+
+  /** the TCP port actually bound (useful with --tcp-address=127.0.0.1:0) */
+  get tcpPort(): number {
+    return this.listener.port;
+  }
+
+  /** the HTTP port actually bound; -1 on a unix socket, 0 when HTTP is disabled */
+  get httpPort(): number {
+    return this.http?.port ?? 0;
+  }
+
+  /** which HTTP server implementation serves the API ('' when disabled) */
+  get httpServerKind(): string {
+    return this.http?.kind ?? '';
+  }
+
+  /** fault injection for tests: crash shard `index` (worker mode only); it is restarted */
+  crashShard(index: number): void {
+    this.host?.crash(index);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.doClose();
+    return this.closing;
+  }
+
+  /**
+   * nsqd's Exit(): stop accepting and close clients, close HTTP, write nsqd.dat, then every shard
+   * writes its memory, in-flight and deferred messages to disk and syncs; the lock goes last.
+   */
+  private async doClose(): Promise<void> {
+    this.log.info('TCP: closing');
+    const listening = this.listener.close();
+    const http = this.http?.close();
+    for (const c of [...this.table.all()]) c.close();
+    await http;
+    this.metadata.stop();
+    if (this.metadataLoaded) {
+      try {
+        await this.metadata.persist();
+      } catch (err) {
+        this.log.error(`failed to persist metadata - ${(err as Error).message}`);
+      }
+    }
+    this.inline?.stop();
+    await this.host?.close();
+    await listening;
+    this.lock?.release();
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * SUB, RDY, FIN, REQ, TOUCH and CLS on the io thread: state and parameter checks in nsqd's order,
+ * then the command goes to the shard that owns the subscribed topic. Only SUB is answered by the
+ * shard; FIN/REQ/TOUCH answer only on failure (non-fatal E_*_FAILED, from the shard).
+ */
+
+import { CLOSE_WAIT_FRAME } from '../../../wire/encode.js';
+import { isValidChannelName, isValidTopicName } from '../../../wire/names.js';
+import { goQuote, parseBase10 } from '../../../wire/numbers.js';
+import type { Session } from '../session.js';
+import { STATE_CLOSING, STATE_INIT, STATE_SUBSCRIBED } from '../session.js';
+
+const MSG_ID_LENGTH = 16;
+
+export function sub(s: Session): void {
+  const line = s.line;
+  if (s.state !== STATE_INIT) return void s.fatal('E_INVALID', 'cannot SUB in current state');
+  if (s.heartbeatInterval <= 0) return void s.fatal('E_INVALID', 'cannot SUB with heartbeats disabled');
+  if (line.count < 3) return void s.fatal('E_INVALID', 'SUB insufficient number of parameters');
+  const topic = line.str(1);
+  if (!isValidTopicName(topic)) {
+    const q = goQuote(line.buf.subarray(line.starts[1], line.ends[1]));
+    return void s.fatal('E_BAD_TOPIC', `SUB topic name ${q} is not valid`);
+  }
+  const channel = line.str(2);
+  if (!isValidChannelName(channel)) {
+    const q = goQuote(line.buf.subarray(line.starts[2], line.ends[2]));
+    return void s.fatal('E_BAD_CHANNEL', `SUB channel name ${q} is not valid`);
+  }
+  const k = s.shardOf(topic);
+  s.state = STATE_SUBSCRIBED;
+  s.subShard = k;
+  const { msgTimeout, sampleRate } = s;
+  const conn = s.port.id;
+  const go = (): boolean => {
+    if (!s.claim(k)) return false;
+    if (s.ctx.links[k]!.subscribe(conn, topic, channel, msgTimeout, sampleRate)) return true;
+    s.unclaim();
+    return false;
+  };
+  if (!go()) s.stall(go);
+}
+
+export function rdy(s: Session): void {
+  const line = s.line;
+  if (s.state === STATE_CLOSING) return; // nsqd ignores RDY after CLS
+  if (s.state !== STATE_SUBSCRIBED) return void s.fatal('E_INVALID', 'cannot RDY in current state');
+  let count = 1;
+  if (line.count > 1) {
+    count = parseBase10(line.buf, line.starts[1]!, line.ends[1]!);
+    if (count < 0) return void s.fatal('E_INVALID', `RDY could not parse count ${line.str(1)}`);
+  }
+  const max = s.ctx.options.maxRdyCount;
+  if (count > max) return void s.fatal('E_INVALID', `RDY count ${count} out of range 0-${max}`);
+  const link = s.ctx.links[s.subShard]!;
+  const conn = s.port.id;
+  if (!link.ready(conn, count)) s.stall(() => link.ready(conn, count));
+}
+
+/** the checks FIN, REQ and TOUCH share; returns the ID's offset in the line buffer, or -1 */
+function idParam(s: Session, cmd: string, minParams: number): number {
+  const line = s.line;
+  if (s.state !== STATE_SUBSCRIBED && s.state !== STATE_CLOSING) {
+    s.fatal('E_INVALID', `cannot ${cmd} in current state`);
+    return -1;
+  }
+  if (line.count < minParams) {
+    s.fatal('E_INVALID', `${cmd} insufficient number of params`);
+    return -1;
+  }
+  if (line.len(1) !== MSG_ID_LENGTH) {
+    s.fatal('E_INVALID', 'invalid message ID');
+    return -1;
+  }
+  return line.starts[1]!;
+}
+
+/** a stall keeps the line's bytes: the parser will reuse nothing until input resumes */
+export function fin(s: Session): void {
+  const at = idParam(s, 'FIN', 2);
+  if (at < 0) return;
+  const link = s.ctx.links[s.subShard]!;
+  const { buf } = s.line;
+  const conn = s.port.id;
+  if (!link.finish(conn, buf, at)) s.stall(() => link.finish(conn, buf, at));
+}
+
+export function req(s: Session): void {
+  const at = idParam(s, 'REQ', 3);
+  if (at < 0) return;
+  const line = s.line;
+  let ms = parseBase10(line.buf, line.starts[2]!, line.ends[2]!);
+  if (ms < 0) return void s.fatal('E_INVALID', `REQ could not parse timeout ${line.str(2)}`);
+  const max = s.ctx.options.maxReqTimeout;
+  if (ms > max) ms = max; // clamped, as nsqd >= 1.1 does
+  const link = s.ctx.links[s.subShard]!;
+  const { buf } = line;
+  const conn = s.port.id;
+  if (!link.requeue(conn, buf, at, ms)) s.stall(() => link.requeue(conn, buf, at, ms));
+}
+
+export function touch(s: Session): void {
+  const at = idParam(s, 'TOUCH', 2);
+  if (at < 0) return;
+  const link = s.ctx.links[s.subShard]!;
+  const { buf } = s.line;
+  const conn = s.port.id;
+  if (!link.touch(conn, buf, at)) s.stall(() => link.touch(conn, buf, at));
+}
+
+export function cls(s: Session): void {
+  if (s.state !== STATE_SUBSCRIBED) return void s.fatal('E_INVALID', 'cannot CLS in current state');
+  s.state = STATE_CLOSING;
+  const link = s.ctx.links[s.subShard]!;
+  const conn = s.port.id;
+  let told = false;
+  const done = (): boolean => {
+    if (!told) {
+      if (!link.startClose(conn)) return false;
+      told = true;
+    }
+    if (s.pending > 0) return false;
+    s.port.writer.writeFrame(CLOSE_WAIT_FRAME);
+    return true;
+  };
+  if (!done()) s.stall(done);
+}

@@ -1,0 +1,73 @@
+/**
+ * PUB, MPUB and DPUB on the io thread: nsqd's checks in nsqd's order, then the body goes to the
+ * topic's shard (one copy into its ring, or straight into its core inline). The shard answers OK.
+ */
+
+import { mpubMessageCount } from '../../../wire/mpub.js';
+import { isValidTopicName } from '../../../wire/names.js';
+import { goQuote, parseBase10 } from '../../../wire/numbers.js';
+import type { BodyRule } from '../../../wire/parser.js';
+import { DPUB, MPUB, PUB, type PubKind } from '../../queue/shard-core.js';
+import { CMD_DPUB, CMD_MPUB } from '../../../wire/line.js';
+import type { Session } from '../session.js';
+
+export function publishLine(s: Session, cmd: number): BodyRule | null {
+  const line = s.line;
+  const name = cmd === CMD_MPUB ? 'MPUB' : cmd === CMD_DPUB ? 'DPUB' : 'PUB';
+  const minParams = cmd === CMD_DPUB ? 3 : 2;
+  if (line.count < minParams) return s.fatal('E_INVALID', `${name} insufficient number of parameters`);
+  const topic = line.str(1);
+  if (!isValidTopicName(topic)) {
+    const q = goQuote(line.buf.subarray(line.starts[1], line.ends[1]));
+    // nsqd repeats the code in MPUB's text
+    const prefix = cmd === CMD_MPUB ? 'E_BAD_TOPIC ' : '';
+    return s.fatal('E_BAD_TOPIC', `${prefix}${name} topic name ${q} is not valid`);
+  }
+  s.bodyCmd = cmd;
+  s.bodyTopic = topic;
+  s.bodyDefer = 0;
+  if (cmd === CMD_DPUB) {
+    const ms = parseBase10(line.buf, line.starts[2]!, line.ends[2]!);
+    if (ms < 0) return s.fatal('E_INVALID', `DPUB could not parse timeout ${line.str(2)}`);
+    const max = s.ctx.options.maxReqTimeout;
+    if (ms > max) return s.fatal('E_INVALID', `DPUB timeout ${ms} out of range 0-${max}`);
+    s.bodyDefer = ms;
+    return s.ctx.rules.DPUB;
+  }
+  return cmd === CMD_MPUB ? s.ctx.rules.MPUB : s.ctx.rules.PUB;
+}
+
+export function onPublishBody(s: Session, buf: Buffer, start: number, end: number): void {
+  const cmd = s.bodyCmd;
+  if (cmd === CMD_MPUB) {
+    // the parser validated the body (Go's checks as the bytes arrived, plus the outer size)
+    send(s, MPUB, s.bodyTopic, 0, buf, start + 4, end, mpubMessageCount(buf, start), true);
+    return;
+  }
+  send(s, cmd === CMD_DPUB ? DPUB : PUB, s.bodyTopic, s.bodyDefer, buf, start, end, 1, false);
+}
+
+function send(
+  s: Session,
+  kind: PubKind,
+  topic: string,
+  deferMs: number,
+  buf: Buffer,
+  start: number,
+  end: number,
+  count: number,
+  framed: boolean,
+): void {
+  const k = s.shardOf(topic);
+  s.pubCounts.set(topic, (s.pubCounts.get(topic) ?? 0) + count);
+  if (s.claim(k)) {
+    if (s.ctx.links[k]!.publish(s.port.id, kind, topic, deferMs, buf, start, end, count, framed)) return;
+    s.unclaim();
+  }
+  s.stall(() => {
+    if (!s.claim(k)) return false;
+    if (s.ctx.links[k]!.publish(s.port.id, kind, topic, deferMs, buf, start, end, count, framed)) return true;
+    s.unclaim();
+    return false;
+  });
+}

@@ -1,0 +1,162 @@
+/**
+ * The shard host on the io thread: spawns the shard workers, hands each its two rings, pumps their
+ * outbound rings into connections, and on a shard crash logs it, closes the connections that
+ * depended on it and starts a fresh worker in its place. Owns the Worker objects and the links.
+ */
+
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../log.js';
+import type { ControlRequest, ControlResponse } from '../queue/admin.js';
+import type { Options } from '../options/options.js';
+import { createRingBuffer, ringCapacityFor } from './ring.js';
+import type { ShardWorkerData } from './worker.js';
+import { type ConnectionLookup, WorkerLink } from './worker-link.js';
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+/** how long the io thread keeps polling a shard's outbound ring after it last had something */
+const SPIN_MS = 0.5;
+
+/** what the host tells the io thread when a shard dies */
+export interface ShardHostEvents extends ConnectionLookup {
+  /** close every connection that has commands on (or a subscription in) this shard */
+  onShardLost(index: number): void;
+}
+
+/** what shards report that is not about a connection */
+export interface ShardReports {
+  health(index: number, error: string | null): void;
+  log(level: 'info' | 'warn' | 'error', msg: string): void;
+  metaChanged(): void;
+}
+
+/** how long a shard may take to write its queues to disk at shutdown before it is terminated */
+const SHUTDOWN_TIMEOUT_MS = 120_000;
+
+type ShardMessage =
+  | { type: 'control'; id: number; res: ControlResponse }
+  | { type: 'health'; error: string | null }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
+  | { type: 'meta' }
+  | { type: 'stopped' };
+
+interface Slot {
+  worker: Worker;
+  link: WorkerLink;
+  /** control requests awaiting the shard's answer, by id */
+  pending: Map<number, { resolve: (r: ControlResponse) => void; reject: (e: Error) => void }>;
+}
+
+export class ShardHost {
+  private readonly slots: Slot[] = [];
+  private readonly options: Options;
+  private readonly events: ShardHostEvents;
+  private readonly log: Logger;
+  private closing = false;
+  private nextRequestId = 1;
+  /** links in shard order; a restarted shard gets a new link object at the same index */
+  readonly links: WorkerLink[] = [];
+
+  private readonly reports: ShardReports;
+
+  constructor(options: Options, count: number, events: ShardHostEvents, reports: ShardReports, log: Logger) {
+    this.options = options;
+    this.events = events;
+    this.reports = reports;
+    this.log = log;
+    for (let i = 0; i < count; i++) this.spawn(i);
+  }
+
+  private spawn(index: number): void {
+    const o = this.options;
+    const inbound = createRingBuffer(ringCapacityFor(o.maxBodySize + 256));
+    const outbound = createRingBuffer(ringCapacityFor(o.maxMsgSize + 256));
+    const data: ShardWorkerData = { index, inbound, outbound, options: o };
+    const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
+    const link = new WorkerLink(index, inbound, outbound, this.events);
+    const slot: Slot = { worker, link, pending: new Map() };
+    worker.on('message', (msg: ShardMessage) => {
+      if (msg.type === 'control') {
+        const p = slot.pending.get(msg.id);
+        slot.pending.delete(msg.id);
+        p?.resolve(msg.res);
+      } else if (msg.type === 'health') this.reports.health(index, msg.error);
+      else if (msg.type === 'log') this.reports.log(msg.level, msg.msg);
+      else if (msg.type === 'meta') this.reports.metaChanged();
+    });
+    this.slots[index] = slot;
+    this.links[index] = link;
+    worker.on('error', (err) => this.lost(slot, index, err));
+    worker.on('exit', (code) => {
+      if (!this.closing && this.slots[index] === slot)
+        this.lost(slot, index, new Error(`exited with code ${code}`));
+    });
+    void this.pump(link);
+  }
+
+  /**
+   * Move what the shard says into connections until the link stops. After activity it keeps
+   * looking once per event-loop turn for a short while before sleeping on the doorbell: under load
+   * the shard then never has to ring (a futex wake and a cross-thread task per ring).
+   */
+  private async pump(link: WorkerLink): Promise<void> {
+    let lastActive = performance.now();
+    while (!link.isStopped) {
+      if (link.drain() > 0) {
+        this.events.onRingSpace();
+        lastActive = performance.now();
+      } else if (performance.now() - lastActive > SPIN_MS) {
+        const wait = link.waitOutbound();
+        if (wait !== null) await wait;
+        lastActive = performance.now();
+        continue;
+      }
+      // let sockets and timers run between looks
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private lost(slot: Slot, index: number, err: Error): void {
+    if (this.closing || this.slots[index] !== slot) return;
+    this.log.error(`shard ${index} failed: ${err.stack ?? err.message}; restarting it`);
+    slot.link.stop();
+    void slot.worker.terminate();
+    for (const p of slot.pending.values()) p.reject(new Error(`shard ${index} failed`));
+    slot.pending.clear();
+    this.spawn(index);
+    this.events.onShardLost(index);
+  }
+
+  /** a control-plane request (admin action, stats) to shard `index` */
+  control(index: number, req: ControlRequest): Promise<ControlResponse> {
+    const slot = this.slots[index]!;
+    const id = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      slot.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ type: 'control', id, req });
+    });
+  }
+
+  /** fault injection for tests: make shard `index` throw as a bug would */
+  crash(index: number): void {
+    this.slots[index]?.worker.postMessage({ type: 'crash' });
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        slot.link.stop();
+        slot.worker.postMessage({ type: 'stop' });
+        const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));
+        const timeout = setTimeout(() => {
+          this.log.error(
+            `shard ${slot.link.index}: shutdown took over ${SHUTDOWN_TIMEOUT_MS / 1000} s; terminating it`,
+          );
+          void slot.worker.terminate();
+        }, SHUTDOWN_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timeout);
+      }),
+    );
+  }
+}
