@@ -5,7 +5,7 @@
  */
 
 import { type ProtocolError, protocolError } from './errors.js';
-import { decodeRune, RUNE_ERROR, widthOf } from './numbers.js';
+import { decodeRune, RUNE_ERROR, widthOf } from '../go/utf8.js';
 
 export interface IdentifyData {
   clientId: string;

@@ -30,7 +30,8 @@ import {
   isValidTopicName,
 } from '../../src/wire/names.js';
 import { parsedId, parseIdHex } from '../../src/wire/msgid.js';
-import { goQuote, parseBase10 } from '../../src/wire/numbers.js';
+import { goQuote } from '../../src/go/quote.js';
+import { parseBase10 } from '../../src/wire/numbers.js';
 import { prng } from '../helpers/prng.js';
 
 function messageFrame(ts: bigint, attempts: number, id: string, body: Buffer): Buffer {

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatGoDuration, parseGoDuration, parseGoDurationNs } from '../../src/go/duration.js';
-import { goQuote, parseGoBool, parseGoFlags, parseGoFloat, parseGoIntBig } from '../../src/go/flag.js';
+import { parseGoFlags } from '../../src/go/flag.js';
+import { goQuote } from '../../src/go/quote.js';
+import { parseGoBool, parseGoFloat, parseGoIntBig } from '../../src/go/strconv.js';
 import { parseToml, TomlError } from '../../src/go/toml.js';
 
 describe('parseGoDuration (Go time.ParseDuration)', () => {

@@ -16,7 +16,9 @@ import {
   parseTlsMinVersion,
   parseTlsRequired,
 } from './flags.js';
-import { goQuote, parseGoBool, parseGoFloat, parseGoFlags, parseGoIntBig } from '../../go/flag.js';
+import { parseGoFlags } from '../../go/flag.js';
+import { goQuote } from '../../go/quote.js';
+import { parseGoBool, parseGoFloat, parseGoIntBig } from '../../go/strconv.js';
 import type { Options } from './options.js';
 import { readTomlFile, type TomlValue } from '../../go/toml.js';
 

@@ -3,7 +3,9 @@
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { formatGoDuration, parseGoDuration } from '../../go/duration.js';
-import { ERR_PARSE, type GoFlag, goQuote, parseGoBool, parseGoFloat, parseGoInt } from '../../go/flag.js';
+import type { GoFlag } from '../../go/flag.js';
+import { goQuote } from '../../go/quote.js';
+import { ERR_PARSE, parseGoBool, parseGoFloat, parseGoInt } from '../../go/strconv.js';
 import type { HttpServerChoice, LogLevel, Options, TlsRequired } from './options.js';
 
 export type NsqdFlagKind =

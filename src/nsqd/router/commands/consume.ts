@@ -6,7 +6,8 @@
 
 import { CLOSE_WAIT_FRAME } from '../../../wire/encode.js';
 import { isValidChannelName, isValidTopicName } from '../../../wire/names.js';
-import { goQuote, parseBase10 } from '../../../wire/numbers.js';
+import { goQuote } from '../../../go/quote.js';
+import { parseBase10 } from '../../../wire/numbers.js';
 import type { Session } from '../session.js';
 import { STATE_CLOSING, STATE_INIT, STATE_SUBSCRIBED } from '../session.js';
 

@@ -5,7 +5,8 @@
 
 import { mpubMessageCount } from '../../../wire/mpub.js';
 import { isValidTopicName } from '../../../wire/names.js';
-import { goQuote, parseBase10 } from '../../../wire/numbers.js';
+import { goQuote } from '../../../go/quote.js';
+import { parseBase10 } from '../../../wire/numbers.js';
 import type { BodyRule } from '../../../wire/parser.js';
 import { DPUB, MPUB, PUB, type PubKind } from '../../queue/shard-core.js';
 import { CMD_DPUB, CMD_MPUB } from '../../../wire/line.js';
