@@ -8,21 +8,14 @@
 import { hostname } from 'node:os';
 import type { Connection } from './acceptor/connection.js';
 import type { ConnectionTable } from './acceptor/table.js';
-import type {
-  ApiResult,
-  BrokerApi,
-  ChannelStats,
-  ClientStats,
-  StatsFilter,
-  StatsSnapshot,
-  TopicStats,
-} from './http/api.js';
+import type { ApiResult, BrokerApi } from './http/api.js';
 import type { Logger } from '../log.js';
 import type { Options } from './options/options.js';
 import type { ConsumerStats, ControlRequest, ControlResponse, ShardTopicStats } from './queue/admin.js';
 import { NSQD_VERSION } from './router/commands/identify.js';
 import { publishViaShards } from './router/http-publish.js';
 import { type ShardLink, shardIndexOf } from './router/link.js';
+import type { ChannelStats, ClientStats, StatsFilter, StatsSnapshot, TopicStats } from './stats.js';
 
 /** what the API needs from the broker around it */
 export interface ApiHost {

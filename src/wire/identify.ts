@@ -5,6 +5,7 @@
  */
 
 import { type ProtocolError, protocolError } from './errors.js';
+import { goFoldKey } from '../go/json.js';
 import { decodeRune, RUNE_ERROR, widthOf } from '../go/utf8.js';
 
 export interface IdentifyData {
@@ -74,22 +75,6 @@ const FIELDS = new Map<string, Field>([
   ['topology_zone', { key: 'topologyZone', kind: K_STRING }],
   ['topology_region', { key: 'topologyRegion', kind: K_STRING }],
 ]);
-
-/**
- * Go's key folding (encoding/json foldName): ASCII letters fold case, and the only non-ASCII runes
- * that fold onto ASCII are KELVIN SIGN (→ k) and LATIN SMALL LETTER LONG S (→ s).
- */
-function foldKey(key: string): string {
-  let out = '';
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x5a) out += String.fromCharCode(c + 0x20);
-    else if (c === 0x212a) out += 'k';
-    else if (c === 0x017f) out += 's';
-    else out += key[i];
-  }
-  return out;
-}
 
 const BAD_JSON = 'IDENTIFY failed to decode JSON body';
 
@@ -403,7 +388,7 @@ export function decodeIdentify(body: Uint8Array): IdentifyData | ProtocolError {
         r.ws();
         r.expect(C_COLON);
         r.ws();
-        const field = FIELDS.get(foldKey(key));
+        const field = FIELDS.get(goFoldKey(key));
         if (field === undefined) r.skipValue(1);
         else readField(r, field, out);
         r.ws();

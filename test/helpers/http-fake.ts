@@ -4,7 +4,8 @@
  */
 
 import assert from 'node:assert/strict';
-import type { ApiResult, BrokerApi, StatsFilter, StatsSnapshot } from '../../src/nsqd/http/api.js';
+import type { ApiResult, BrokerApi } from '../../src/nsqd/http/api.js';
+import type { StatsFilter, StatsSnapshot } from '../../src/nsqd/stats.js';
 import { type HttpResponse, makeRoutes, newRequest, type RouteTable } from '../../src/nsqd/http/routes.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import type { Options } from '../../src/nsqd/options/options.js';

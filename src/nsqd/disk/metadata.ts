@@ -2,6 +2,7 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { goFoldKey, goJsonString } from '../../go/json.js';
 import { isEphemeral, isValidChannelName, isValidTopicName } from '../../wire/names.js';
 
 export interface TopicMeta {
@@ -16,42 +17,6 @@ export const METADATA_FILE = 'nsqd.dat';
 
 export interface MetadataLog {
   warn(msg: string): void;
-}
-
-const HEX = '0123456789abcdef';
-
-/** Go encoding/json string encoding (escapeHTML on): `<>&`, U+2028/9 and controls escaped; lone surrogates become \ufffd as Go's invalid UTF-8 does. */
-export function goJsonString(s: string): string {
-  let out = '"';
-  let from = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    let esc: string | null = null;
-    if (c < 0x20 || c === 0x22 || c === 0x5c || c === 0x3c || c === 0x3e || c === 0x26) {
-      if (c === 0x22) esc = '\\"';
-      else if (c === 0x5c) esc = '\\\\';
-      else if (c === 0x08) esc = '\\b';
-      else if (c === 0x0c) esc = '\\f';
-      else if (c === 0x0a) esc = '\\n';
-      else if (c === 0x0d) esc = '\\r';
-      else if (c === 0x09) esc = '\\t';
-      else esc = `\\u00${HEX[c >> 4]}${HEX[c & 0xf]}`;
-    } else if (c === 0x2028 || c === 0x2029) {
-      esc = `\\u${c.toString(16)}`;
-    } else if (c >= 0xd800 && c <= 0xdfff) {
-      const next = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
-        i++; // a valid pair is written as is
-        continue;
-      }
-      esc = '\\ufffd';
-    }
-    if (esc !== null) {
-      out += s.slice(from, i) + esc;
-      from = i + 1;
-    }
-  }
-  return `${out}${s.slice(from)}"`;
 }
 
 /** json.Marshal(Metadata): `topics`/`channels` are null when empty, ephemeral topics and channels omitted. */
@@ -73,11 +38,6 @@ export function encodeMetadata(topics: readonly TopicMeta[]): string {
   return `{"topics":${topicsJson},"version":${goJsonString(METADATA_VERSION)}}`;
 }
 
-/** Go matches JSON keys to struct tags exactly, else case-insensitively (ASCII folding plus Go's ſ→s; no other special fold applies to these keys). */
-function fold(key: string): string {
-  return key.replace(/[A-Z]/g, (ch) => ch.toLowerCase()).replace(/\u017f/g, 's');
-}
-
 function jsonKind(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   return typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : (typeof v as string);
@@ -97,7 +57,7 @@ function fields(obj: unknown, where: string, type: string, names: readonly strin
   if (obj === null) return out; // null leaves the zero value
   if (typeof obj !== 'object' || Array.isArray(obj)) throw mismatch(obj, where, type);
   for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
-    const f = names.includes(k) ? k : names.find((n) => n === fold(k));
+    const f = names.includes(k) ? k : names.find((n) => n === goFoldKey(k));
     if (f !== undefined) out.set(f, v);
   }
   return out;

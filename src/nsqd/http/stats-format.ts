@@ -1,21 +1,16 @@
 /** Renders a StatsSnapshot exactly as nsqd 1.3.0's `/stats` does: Go's JSON marshalling of its stats structs, or `printStats` text. */
 
-import v8 from 'node:v8';
 import { formatGoDuration, formatGoDurationNs } from '../../go/duration.js';
-import type { ChannelStats, ClientStats, LatencyStats, StatsSnapshot, TopicStats } from './api.js';
-
-/** Go's `memStats` (nsqd/stats.go), in its field order; Node stands in for the Go runtime numbers */
-export interface MemStats {
-  heapObjects: number;
-  heapIdleBytes: number;
-  heapInUseBytes: number;
-  heapReleasedBytes: number;
-  gcPauseUsec100: number;
-  gcPauseUsec99: number;
-  gcPauseUsec95: number;
-  nextGcBytes: number;
-  gcTotalRuns: number;
-}
+import { goJsonArray, goJsonNumber, goJsonObject, goJsonString } from '../../go/json.js';
+import {
+  type ChannelStats,
+  type ClientStats,
+  type LatencyStats,
+  type MemStats,
+  readMemStats,
+  type StatsSnapshot,
+  type TopicStats,
+} from '../stats.js';
 
 /** what the formatters read from the outside world, injectable for tests */
 export interface StatsFormatEnv {
@@ -25,58 +20,16 @@ export interface StatsFormatEnv {
   mem?: MemStats;
 }
 
-/**
- * V8 heap numbers mapped onto Go's runtime.MemStats fields: in-use = used heap, idle = committed but
- * unused heap, released = committed but not resident, next GC = the current heap size (V8 collects or
- * grows there). V8 exposes no object count or GC pause history, so those stay 0.
- */
-export function readMemStats(): MemStats {
-  const h = v8.getHeapStatistics();
-  return {
-    heapObjects: 0,
-    heapIdleBytes: Math.max(0, h.total_heap_size - h.used_heap_size),
-    heapInUseBytes: h.used_heap_size,
-    heapReleasedBytes: Math.max(0, h.total_heap_size - h.total_physical_size),
-    gcPauseUsec100: 0,
-    gcPauseUsec99: 0,
-    gcPauseUsec95: 0,
-    nextGcBytes: h.total_heap_size,
-    gcTotalRuns: 0,
-  };
-}
-
 // ---------------------------------------------------------------- JSON (encoding/json)
 
-const HTML_UNSAFE = /[<>&\u2028\u2029]/g;
-
-/** a JSON string as Go's json.Marshal writes it: HTML-escaped `<>&` and U+2028/U+2029 as \u00XX / \u20XX */
-function str(s: string): string {
-  return JSON.stringify(s).replace(HTML_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/**
- * Numbers: Go prints integers plainly and float64 in the shortest round-trip form, switching to
- * exponent form below 1e-6 and from 1e21, the same digits and cut-offs as JS number-to-string.
- */
-const num = (n: number): string => JSON.stringify(n);
+const str = goJsonString;
+const num = goJsonNumber;
+const obj = goJsonObject;
+const arr = goJsonArray;
 const bool = (b: boolean | undefined): string => (b === true ? 'true' : 'false');
-
-/** fields in order; `undefined` values are left out (Go's omitempty) */
-function obj(fields: [string, string | undefined][]): string {
-  let out = '';
-  for (const [k, v] of fields) {
-    if (v === undefined) continue;
-    out += `${out === '' ? '' : ','}"${k}":${v}`;
-  }
-  return `{${out}}`;
-}
 
 const omitZero = (n: number | undefined): string | undefined => (n ? num(n) : undefined);
 const omitEmpty = (s: string | undefined): string | undefined => (s ? str(s) : undefined);
-
-function arr<T>(items: readonly T[] | null, f: (t: T) => string): string {
-  return items === null ? 'null' : `[${items.map(f).join(',')}]`;
-}
 
 /** quantile.Result: percentiles are `[]map[string]float64`, so each entry's keys come out sorted */
 function jsonLatency(l: LatencyStats): string {

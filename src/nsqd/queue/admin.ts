@@ -5,7 +5,7 @@
  */
 
 import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
-import type { ChannelStats, LatencyStats, TopicStats } from '../http/api.js';
+import type { ChannelStats, LatencyStats, TopicStats } from '../stats.js';
 import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
 import { readdirSync } from 'node:fs';
 import { percentilesOf } from './latency.js';

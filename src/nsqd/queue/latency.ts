@@ -6,7 +6,7 @@
  */
 
 import * as hdr from 'hdr-histogram-js';
-import type { LatencyStats } from '../http/api.js';
+import type { LatencyStats } from '../stats.js';
 
 type Histogram = ReturnType<typeof hdr.build>;
 
