@@ -1,10 +1,10 @@
 /**
- * A channel: its memory queue, the in-flight map and deadline heap, the deferred heap, and the
- * consumers competing for its messages (whoever is ready gets the next one, round robin). Owned by
- * one shard; never touches sockets — deliveries leave through the shard's Outbox.
+ * A channel: its memory and disk queues, the in-flight map and deadline heap, and the deferred heap;
+ * its Dispatcher picks which consumer gets the next message. Owned by one shard; never touches
+ * sockets — deliveries leave through the shard's Outbox.
  */
 
-import { Consumer } from '../delivery/consumer.js';
+import { type Consumer, type DeliveryHost, Dispatcher } from '../delivery/dispatcher.js';
 import type { DiskQueue } from '../disk/diskqueue.js';
 import type { ShardContext } from './context.js';
 import { MessageQueue } from './deque.js';
@@ -13,7 +13,10 @@ import { E2eLatency } from './latency.js';
 import { Message, type PubBatch } from './message.js';
 import type { Topic } from './topic.js';
 
-export class Channel {
+/** a consumer of a channel (shard-core finds its channel through it) */
+export type ChannelConsumer = Consumer<Channel>;
+
+export class Channel implements DeliveryHost<Channel, Message> {
   readonly topic: Topic;
   readonly name: string;
   readonly ephemeral: boolean;
@@ -23,7 +26,7 @@ export class Channel {
   inFlightCount = 0;
   readonly inFlightHeap = new IndexedHeap();
   readonly deferred = new IndexedHeap();
-  readonly consumers: Consumer[] = [];
+  private readonly dispatcher: Dispatcher<Channel, Message>;
   paused = false;
   deleted = false;
   messageCount = 0;
@@ -35,8 +38,6 @@ export class Channel {
   private diskTurn = false;
   /** publish → FIN latency window; null unless --e2e-processing-latency-percentile is set */
   readonly latency: E2eLatency | null;
-  private readyCount = 0;
-  private rr = 0;
   private readonly ctx: ShardContext;
 
   constructor(topic: Topic, name: string, ctx: ShardContext) {
@@ -45,6 +46,7 @@ export class Channel {
     this.ephemeral = name.endsWith('#ephemeral');
     this.ctx = ctx;
     this.disk = this.ephemeral ? null : ctx.disk.open(`${topic.name}:${name}`);
+    this.dispatcher = new Dispatcher(this, ctx);
     const o = ctx.options;
     this.latency =
       o.e2eProcessingLatencyPercentiles.length > 0
@@ -61,10 +63,10 @@ export class Channel {
       this.pump();
       return;
     }
-    if (this.readyCount > 0 && !this.paused && this.queue.length === 0 && !this.onDisk) {
+    if (this.dispatcher.hasReady && !this.paused && this.queue.length === 0 && !this.onDisk) {
       // someone is waiting and nothing is ahead of it: straight to delivery (in flight: kept)
       batch.retain();
-      this.offer(new Message(idHi, idLo, batch, offset, length));
+      this.dispatcher.offer(new Message(idHi, idLo, batch, offset, length));
       return;
     }
     this.enqueue(idHi, idLo, batch, offset, length, 0);
@@ -140,47 +142,35 @@ export class Channel {
     this.enqueue(m.idHi, m.idLo, m.batch, m.offset, m.length, m.attempts);
   }
 
-  addConsumer(conn: number, msgTimeout: number, sampleRate: number): Consumer {
-    const c = new Consumer(conn, this, msgTimeout, sampleRate);
-    this.consumers.push(c);
-    return c;
+  /** the subscribers, in round-robin order */
+  get consumers(): readonly ChannelConsumer[] {
+    return this.dispatcher.consumers;
   }
 
-  removeConsumer(c: Consumer): void {
-    c.gone = true;
-    this.updateReady(c);
-    const i = this.consumers.indexOf(c);
-    if (i >= 0) this.consumers.splice(i, 1);
-    if (this.rr >= this.consumers.length) this.rr = 0;
-    if (this.ephemeral && this.consumers.length === 0) this.ctx.channelEmptied(this);
+  addConsumer(conn: number, msgTimeout: number, sampleRate: number): ChannelConsumer {
+    return this.dispatcher.add(conn, this, msgTimeout, sampleRate);
   }
 
-  setReady(c: Consumer, count: number): void {
-    c.rdy = count;
-    this.updateReady(c);
+  removeConsumer(c: ChannelConsumer): void {
+    this.dispatcher.remove(c);
+    if (this.ephemeral && this.dispatcher.consumers.length === 0) this.ctx.channelEmptied(this);
+  }
+
+  setReady(c: ChannelConsumer, count: number): void {
+    this.dispatcher.setReady(c, count);
     this.pump();
   }
 
-  startClose(c: Consumer): void {
-    c.closing = true;
-    c.rdy = 0;
-    this.updateReady(c);
-  }
-
-  updateReady(c: Consumer): void {
-    const r = c.wantsMore();
-    if (r !== c.ready) {
-      c.ready = r;
-      this.readyCount += r ? 1 : -1;
-    }
+  startClose(c: ChannelConsumer): void {
+    this.dispatcher.startClose(c);
   }
 
   /** deliver queued messages to ready consumers until one side runs out */
   pump(): void {
-    while (this.readyCount > 0 && !this.paused) {
+    while (this.dispatcher.hasReady && !this.paused) {
       const m = this.next();
       if (m === undefined) return;
-      this.offer(m);
+      this.dispatcher.offer(m);
     }
   }
 
@@ -194,32 +184,8 @@ export class Channel {
     return this.queue.shift();
   }
 
-  /** give one message to the next ready consumer (there is one), unless sampling drops it */
-  private offer(m: Message): void {
-    const c = this.nextReady();
-    if (c.sampleRate > 0 && Math.floor(this.ctx.random() * 100) > c.sampleRate) {
-      if (m.ticket >= 0) this.disk?.release(m.ticket); // sampled out: done with, as nsqd drops it
-      return;
-    }
-    this.deliver(c, m);
-  }
-
-  private nextReady(): Consumer {
-    const cs = this.consumers;
-    const n = cs.length;
-    for (let i = 0; i < n; i++) {
-      let k = this.rr + i;
-      if (k >= n) k -= n;
-      const c = cs[k]!;
-      if (c.ready) {
-        this.rr = k + 1 >= n ? 0 : k + 1;
-        return c;
-      }
-    }
-    throw new Error(`channel ${this.name}: readyCount ${this.readyCount} but no ready consumer`);
-  }
-
-  private deliver(c: Consumer, m: Message): void {
+  /** DeliveryHost: the dispatcher gave `m` to `c`: in flight until its deadline, then out */
+  startFlight(c: ChannelConsumer, m: Message, last: boolean): void {
     const now = this.ctx.now();
     m.attempts = (m.attempts + 1) & 0xffff;
     m.owner = c;
@@ -227,10 +193,12 @@ export class Channel {
     m.pri = now + c.msgTimeout;
     this.addInFlight(m);
     this.inFlightHeap.push(m);
-    c.inFlight++;
-    c.messageCount++;
-    this.updateReady(c);
-    this.ctx.outbox.deliver(c.conn, m, !c.ready);
+    this.ctx.outbox.deliver(c.conn, m, last);
+  }
+
+  /** DeliveryHost: sampled out, done with as nsqd drops it (a disk read's record is released) */
+  dropSampled(m: Message): void {
+    if (m.ticket >= 0) this.disk?.release(m.ticket);
   }
 
   private addInFlight(m: Message): void {
@@ -261,19 +229,18 @@ export class Channel {
   }
 
   /** take an in-flight message back from its owner; a string is nsqd's failure reason */
-  private settle(c: Consumer, hi: number, lo: number): Message | string {
+  private settle(c: ChannelConsumer, hi: number, lo: number): Message | string {
     const m = this.findInFlight(hi, lo);
     if (m === undefined) return 'ID not in flight';
     if (m.owner !== c) return 'client does not own message';
     this.removeInFlight(m);
     this.inFlightHeap.remove(m);
     m.owner = null;
-    c.inFlight--;
-    this.updateReady(c);
+    this.dispatcher.landed(c);
     return m;
   }
 
-  finish(c: Consumer, hi: number, lo: number): string | null {
+  finish(c: ChannelConsumer, hi: number, lo: number): string | null {
     const m = this.settle(c, hi, lo);
     if (typeof m === 'string') return m;
     c.finishCount++;
@@ -283,7 +250,7 @@ export class Channel {
     return null;
   }
 
-  requeue(c: Consumer, hi: number, lo: number, delayMs: number): string | null {
+  requeue(c: ChannelConsumer, hi: number, lo: number, delayMs: number): string | null {
     const m = this.settle(c, hi, lo);
     if (typeof m === 'string') return m;
     this.requeueCount++;
@@ -299,7 +266,7 @@ export class Channel {
     return null;
   }
 
-  touch(c: Consumer, hi: number, lo: number): string | null {
+  touch(c: ChannelConsumer, hi: number, lo: number): string | null {
     const m = this.findInFlight(hi, lo);
     if (m === undefined) return 'ID not in flight';
     if (m.owner !== c) return 'client does not own message';
@@ -320,10 +287,7 @@ export class Channel {
         this.timeoutCount++;
         const owner = m.owner;
         m.owner = null;
-        if (owner !== null) {
-          owner.inFlight--;
-          this.updateReady(owner);
-        }
+        if (owner !== null) this.dispatcher.landed(owner);
         this.requeueNow(m);
         m = this.inFlightHeap.peek();
       }
@@ -344,10 +308,7 @@ export class Channel {
       m.chain = null;
       const owner = m.owner;
       m.owner = null;
-      if (owner !== null) {
-        owner.inFlight--;
-        this.updateReady(owner);
-      }
+      if (owner !== null) this.dispatcher.landed(owner);
     }
     this.inFlight.clear();
     this.inFlightCount = 0;

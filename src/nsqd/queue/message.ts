@@ -6,8 +6,8 @@
  * inline: no heap number, no string per message.
  */
 
-import type { Consumer } from '../delivery/consumer.js';
 import type { BodyStore } from './body-store.js';
+import type { ChannelConsumer } from './channel.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -103,7 +103,7 @@ export class Message {
   /** position in whichever IndexedHeap holds it, -1 when in none */
   heapIndex: number;
   /** the consumer it is in flight to, or null */
-  owner: Consumer | null;
+  owner: ChannelConsumer | null;
   /** when it was last delivered (shard clock, ms), for the TOUCH cap */
   deliveredAt: number;
   /** the next in-flight message of the same channel whose idLo is the same (rare) */

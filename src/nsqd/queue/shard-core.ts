@@ -5,11 +5,10 @@
  * --workers=0 — and answers only through its Outbox. Transport-agnostic: no rings, no sockets.
  */
 
-import type { Consumer } from '../delivery/consumer.js';
 import { protocolError } from '../../wire/errors.js';
 import { MSG_ID_LENGTH, parsedId, parseIdHex } from '../../wire/msgid.js';
 import type { Options } from '../options/options.js';
-import type { Channel } from './channel.js';
+import type { Channel, ChannelConsumer } from './channel.js';
 import type { ShardContext } from './context.js';
 import { BodyStore } from './body-store.js';
 import { Message, PubBatch } from './message.js';
@@ -53,7 +52,7 @@ export class ShardCore {
   readonly topics = new Map<string, Topic>();
   /** the shard clock (ms), for admin and stats code outside the core */
   readonly now: () => number;
-  readonly consumers = new Map<number, Consumer>();
+  readonly consumers = new Map<number, ChannelConsumer>();
   readonly options: Options;
   private readonly store = new BodyStore();
   private readonly ctx: ShardContext;
