@@ -6,15 +6,15 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { HttpResponse, RouteTable } from '../nsqd/http/routes.js';
-import { newRequest } from '../nsqd/http/routes.js';
 import {
   BodyBuffer,
   type HttpServerAdapter,
   parseContentLength,
   type ServerLog,
   statusText,
-} from './server.js';
+} from './adapter.js';
+import { type HttpResponse, newRequest } from './request.js';
+import type { RouteTable } from './table.js';
 
 /** how long a connection we are closing keeps draining input, so the client reads our answer, not a RST */
 const CLOSE_GRACE_MS = 500;

@@ -4,16 +4,24 @@
  * socket; loaded only when src/http/server.ts found the native build.
  */
 
-import { formatAddress } from '../nsqd/acceptor/address.js';
-import { type HttpResponse, newRequest, type RouteTable } from '../nsqd/http/routes.js';
+import { formatAddress } from '../go/address.js';
 import {
   BodyBuffer,
   type HttpServerAdapter,
   parseContentLength,
   type ServerLog,
   statusText,
-  type UwsModule,
-} from './server.js';
+} from './adapter.js';
+import { type HttpResponse, newRequest } from './request.js';
+import type { RouteTable } from './table.js';
+
+/** the parts of uWebSockets.js's module the adapter uses (the package is optional; no type import) */
+export interface UwsModule {
+  App(): unknown;
+  SSLApp: unknown;
+  us_listen_socket_close(listenSocket: unknown): void;
+  us_socket_local_port(socket: unknown): number;
+}
 
 /** the slice of uWS's HttpRequest used here (valid only during the route callback) */
 interface UwsRequest {

@@ -6,7 +6,7 @@
  */
 
 import { mkdirSync } from 'node:fs';
-import { parseListenAddress } from './acceptor/address.js';
+import { parseListenAddress } from '../go/address.js';
 import { TcpListener } from './acceptor/server.js';
 import { ConnectionTable } from './acceptor/table.js';
 import { Logger } from '../log.js';
@@ -17,7 +17,7 @@ import type { ShardLink } from './router/link.js';
 import { ShardHost } from './shard/host.js';
 import { InlineShard } from './shard/inline.js';
 import { LocalBrokerApi } from './broker-api.js';
-import type { HttpServerAdapter } from '../http/server.js';
+import type { HttpServerAdapter } from '../http/adapter.js';
 import { startHttpServer } from '../http/server.js';
 import { makeRoutes } from './http/routes.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
@@ -131,7 +131,12 @@ export class Broker {
       throw new Error(`listen (${options.tcpAddress}) failed - ${(err as Error).message}`);
     }
     try {
-      b.http = await startHttpServer(makeRoutes(b.api, options, log), options, options.httpServer, log);
+      b.http = await startHttpServer(
+        options.httpAddress,
+        options.httpServer,
+        makeRoutes(b.api, options, log),
+        log,
+      );
     } catch (err) {
       await b.close();
       throw new Error(`listen (${options.httpAddress}) failed - ${(err as Error).message}`);

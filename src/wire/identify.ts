@@ -4,9 +4,9 @@
  * lone surrogates); validation of the values is the router's job.
  */
 
-import { type ProtocolError, protocolError } from './errors.js';
 import { goFoldKey } from '../go/json.js';
 import { decodeRune, RUNE_ERROR, widthOf } from '../go/utf8.js';
+import { type ProtocolError, protocolError } from './errors.js';
 
 export interface IdentifyData {
   clientId: string;

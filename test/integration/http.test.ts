@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import type { HttpServerChoice } from '../../src/http/adapter.js';
 import { loadUws } from '../../src/http/server.js';
-import type { HttpServerChoice } from '../../src/nsqd/options/options.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber } from '../helpers/wire.js';
 

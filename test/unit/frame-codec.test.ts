@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { errorFrameData, type ProtocolError, protocolError } from '../../src/wire/errors.js';
+import { goQuote } from '../../src/go/quote.js';
 import {
   CLOSE_WAIT_FRAME,
   decodeMessage,
@@ -20,8 +20,10 @@ import {
   OK_FRAME,
   writeMessageHeader,
 } from '../../src/wire/encode.js';
+import { errorFrameData, type ProtocolError, protocolError } from '../../src/wire/errors.js';
 import { decodeIdentify, type IdentifyData } from '../../src/wire/identify.js';
 import { mpubMessageLength, scanMpubBody } from '../../src/wire/mpub.js';
+import { parsedId, parseIdHex } from '../../src/wire/msgid.js';
 import {
   isEphemeral,
   isEphemeralBytes,
@@ -29,8 +31,6 @@ import {
   isValidNameBytes,
   isValidTopicName,
 } from '../../src/wire/names.js';
-import { parsedId, parseIdHex } from '../../src/wire/msgid.js';
-import { goQuote } from '../../src/go/quote.js';
 import { parseBase10 } from '../../src/wire/numbers.js';
 import { prng } from '../helpers/prng.js';
 

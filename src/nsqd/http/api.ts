@@ -1,7 +1,7 @@
 /**
  * What the HTTP API (and later nsqadmin-facing tools) may ask of the broker, as one interface: the
  * admin actions, HTTP publishing (the same path into the shards as TCP publishing), and the stats
- * snapshot. The broker implements it; handlers in src/http never touch shards or sockets directly.
+ * snapshot. The broker implements it; the handlers in ./routes.ts never touch shards or sockets.
  */
 
 import type { StatsFilter, StatsSnapshot } from '../stats.js';

@@ -6,7 +6,8 @@ import { formatGoDuration, parseGoDuration } from '../../go/duration.js';
 import type { GoFlag } from '../../go/flag.js';
 import { goQuote } from '../../go/quote.js';
 import { ERR_PARSE, parseGoBool, parseGoFloat, parseGoInt } from '../../go/strconv.js';
-import type { HttpServerChoice, LogLevel, Options, TlsRequired } from './options.js';
+import type { HttpServerChoice } from '../../http/adapter.js';
+import type { LogLevel, Options, TlsRequired } from './options.js';
 
 export type NsqdFlagKind =
   | 'string'

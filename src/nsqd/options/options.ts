@@ -4,10 +4,10 @@
  * start-up except through the explicit runtime config endpoints (later issues).
  */
 
+import type { HttpServerChoice } from '../../http/adapter.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type TlsRequired = 'false' | 'true' | 'tcp-https';
-/** `--http-server`: uWebSockets.js when its native build loads ('auto'), or forced */
-export type HttpServerChoice = 'auto' | 'uws' | 'node';
 
 export interface Options {
   // listeners / identity

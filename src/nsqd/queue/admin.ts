@@ -4,10 +4,11 @@
  * cross threads by postMessage unchanged; the work itself runs on the shard's own thread.
  */
 
+import { readdirSync } from 'node:fs';
+import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
 import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
 import type { ChannelStats, LatencyStats, TopicStats } from '../stats.js';
-import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
-import { readdirSync } from 'node:fs';
+import type { Channel } from './channel.js';
 import { percentilesOf } from './latency.js';
 import type { ShardCore } from './shard-core.js';
 import type { Topic } from './topic.js';
@@ -71,60 +72,86 @@ const OK: ControlResponse = { error: null };
 const NO_TOPIC: ControlResponse = { error: 'TOPIC_NOT_FOUND' };
 const NO_CHANNEL: ControlResponse = { error: 'CHANNEL_NOT_FOUND' };
 
+/** Runs one control request on the shard's own thread. */
 export function control(core: ShardCore, req: ControlRequest): ControlResponse {
-  if (req.op === 'createTopic') {
-    core.getOrCreateTopic(req.topic);
-    return OK;
-  }
-  if (req.op === 'stats') return { error: null, topics: stats(core, req.topic, req.channel) };
-  if (req.op === 'meta') return { error: null, meta: metaOf(core) };
-  if (req.op === 'health') return { error: null, health: core.disk.health };
-  if (req.op === 'saveMeta' || req.op === 'loadMeta') {
-    try {
-      if (req.op === 'loadMeta') {
+  switch (req.op) {
+    case 'createTopic':
+      core.getOrCreateTopic(req.topic);
+      return OK;
+    case 'deleteTopic':
+      return onTopic(core, req.topic, (t) => core.deleteTopic(t));
+    case 'emptyTopic':
+      return onTopic(core, req.topic, (t) => t.empty());
+    case 'pauseTopic':
+      return onTopic(core, req.topic, (t) => t.setPaused(req.paused));
+    case 'createChannel':
+      return onTopic(core, req.topic, (t) => {
+        t.getOrCreateChannel(req.channel);
+      });
+    case 'deleteChannel':
+      return onChannel(core, req.topic, req.channel, (ch) => core.deleteChannel(ch));
+    case 'emptyChannel':
+      return onChannel(core, req.topic, req.channel, (ch) => ch.empty());
+    case 'pauseChannel':
+      return onChannel(core, req.topic, req.channel, (ch) => ch.setPaused(req.paused));
+    case 'stats':
+      return { error: null, topics: stats(core, req.topic, req.channel) };
+    case 'meta':
+      return { error: null, meta: metaOf(core) };
+    case 'health':
+      return { error: null, health: core.disk.health };
+    case 'loadMeta':
+      return onDisk(() => {
         const warn = (m: string): void => core.log('warn', m);
         return {
           error: null,
           meta: withOrphanQueues(req.dataPath, loadMetadata(req.dataPath, { warn }), warn),
         };
-      }
-      saveMetadata(req.dataPath, req.topics);
-      return OK;
-    } catch (err) {
-      return { error: (err as Error).message };
-    }
-  }
-  const topic = core.topics.get(req.topic);
-  if (topic === undefined) return NO_TOPIC;
-  switch (req.op) {
-    case 'deleteTopic':
-      core.deleteTopic(topic);
-      return OK;
-    case 'emptyTopic':
-      topic.empty();
-      return OK;
-    case 'pauseTopic':
-      topic.setPaused(req.paused);
-      return OK;
-    case 'createChannel':
-      topic.getOrCreateChannel(req.channel);
-      return OK;
+      });
+    case 'saveMeta':
+      return onDisk(() => {
+        saveMetadata(req.dataPath, req.topics);
+        return OK;
+      });
     default:
-      break;
+      return unknownRequest(req);
   }
-  if (req.op !== 'deleteChannel' && req.op !== 'emptyChannel' && req.op !== 'pauseChannel') return OK;
-  const ch = topic.channels.get(req.channel);
+}
+
+/** the compiler's proof that every request kind is handled above */
+function unknownRequest(req: never): never {
+  throw new Error(`unknown control request ${JSON.stringify(req)}`);
+}
+
+/** an action on an existing topic: TOPIC_NOT_FOUND when it is missing */
+function onTopic(core: ShardCore, name: string, act: (t: Topic) => void): ControlResponse {
+  const topic = core.topics.get(name);
+  if (topic === undefined) return NO_TOPIC;
+  act(topic);
+  return OK;
+}
+
+/** an action on an existing channel: TOPIC_NOT_FOUND / CHANNEL_NOT_FOUND when either is missing */
+function onChannel(
+  core: ShardCore,
+  topic: string,
+  name: string,
+  act: (ch: Channel) => void,
+): ControlResponse {
+  const t = core.topics.get(topic);
+  if (t === undefined) return NO_TOPIC;
+  const ch = t.channels.get(name);
   if (ch === undefined) return NO_CHANNEL;
-  switch (req.op) {
-    case 'deleteChannel':
-      core.deleteChannel(ch);
-      return OK;
-    case 'emptyChannel':
-      ch.empty();
-      return OK;
-    case 'pauseChannel':
-      ch.setPaused(req.paused);
-      return OK;
+  act(ch);
+  return OK;
+}
+
+/** nsqd.dat I/O: a failure is the request's error, not the shard's */
+function onDisk(io: () => ControlResponse): ControlResponse {
+  try {
+    return io();
+  } catch (err) {
+    return { error: (err as Error).message };
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * Listen addresses as nsqd writes them: `host:port`, `[v6]:port`, `:port`, or a path (no colon)
- * for a unix socket. Pure parsing; errors name the flag.
+ * Listen addresses as every NSQ program takes them (Go's net address rules, as nsqd decides between
+ * tcp and unix): `host:port`, `[v6]:port`, `:port`, or a path (no colon) for a unix socket; and
+ * `host:port` printed as Go's net.JoinHostPort. Pure parsing; errors name the flag.
  */
 
 export type ListenAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };

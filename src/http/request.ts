@@ -1,0 +1,47 @@
+/**
+ * A request and a response as every program's handlers see them: what a server parsed off the wire
+ * (Go's URL.Path and ParseQuery semantics), and the status, headers and body to write back. No I/O.
+ */
+
+import { decodePath, parseQuery } from './router.js';
+
+export interface HttpRequest {
+  method: string;
+  /** the percent-decoded path (Go's URL.Path) */
+  path: string;
+  /** the query string as sent, without '?' */
+  rawQuery: string;
+  /** Go's url.ParseQuery of rawQuery (first value wins with .get()); null where Go fails to parse it */
+  query: URLSearchParams | null;
+  /** the body, cut at the plan's `limit` bytes */
+  body: Buffer;
+  /** the Content-Length header, null when absent (chunked) */
+  contentLength: number | null;
+  header(name: string): string | undefined;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: [string, string][];
+  body: Buffer | string;
+}
+
+/** Builds the request object a route table dispatches from what a server parsed off the wire. */
+export function newRequest(
+  method: string,
+  rawPath: string,
+  rawQuery: string,
+  body: Buffer,
+  contentLength: number | null,
+  header: (name: string) => string | undefined,
+): HttpRequest {
+  return {
+    method,
+    path: decodePath(rawPath),
+    rawQuery,
+    query: parseQuery(rawQuery),
+    body,
+    contentLength,
+    header,
+  };
+}
