@@ -12,7 +12,7 @@ import type { ApiResult, BrokerApi } from './http/api.js';
 import type { Logger } from '../log.js';
 import type { Options } from './options/options.js';
 import type { ConsumerStats, ControlRequest, ControlResponse, ShardTopicStats } from './queue/admin.js';
-import { NSQD_VERSION } from './router/commands/identify.js';
+import { NSQD_VERSION } from './constants.js';
 import { publishViaShards } from './router/http-publish.js';
 import { type ShardLink, shardIndexOf } from './router/link.js';
 import type { ChannelStats, ClientStats, StatsFilter, StatsSnapshot, TopicStats } from './stats.js';

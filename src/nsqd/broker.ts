@@ -17,6 +17,7 @@ import type { ShardLink } from './router/link.js';
 import { ShardHost } from './shard/host.js';
 import { InlineShard } from './shard/inline.js';
 import { LocalBrokerApi } from './broker-api.js';
+import { NSQD_VERSION } from './constants.js';
 import type { HttpServerAdapter } from '../http/adapter.js';
 import { startHttpServer } from '../http/server.js';
 import { makeRoutes } from './http/routes.js';
@@ -115,7 +116,7 @@ export class Broker {
     const b = new Broker(options, log);
     b.lock = lock;
     const shards = options.workers === 0 ? 'one inline shard' : `${options.workers} shard worker(s)`;
-    log.info(`nsq-ts nsqd (compatible with nsqd v1.3.0), ${shards}, node ${process.version}`);
+    log.info(`nsq-ts nsqd (compatible with nsqd v${NSQD_VERSION}), ${shards}, node ${process.version}`);
     log.info(`ID: ${options.nodeId}`);
     try {
       await b.metadata.load();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseGoDuration } from '../../go/duration.js';
+import { NSQD_VERSION } from '../constants.js';
 import {
   checkChoice,
   cfgName,
@@ -27,9 +28,6 @@ export { defaultOptions, flagHelp } from './flags.js';
 export type CliResult =
   | { kind: 'run'; options: Options; warnings: string[] }
   | { kind: 'exit'; code: number; stdout: string; stderr: string };
-
-/** The nsqd release whose behaviour (and --version string) nsq-ts mirrors. */
-export const NSQD_VERSION = '1.3.0';
 
 const exit = (code: number, stdout: string, stderr: string): CliResult => ({
   kind: 'exit',

@@ -6,10 +6,8 @@
 
 import { encodeResponse, OK_FRAME } from '../../../wire/encode.js';
 import { decodeIdentify, type IdentifyData } from '../../../wire/identify.js';
+import { NSQD_VERSION } from '../../constants.js';
 import type { Session } from '../session.js';
-
-/** the nsqd version we are wire-compatible with (clients and nsqadmin parse it as semver) */
-export const NSQD_VERSION = '1.3.0';
 
 export function onIdentifyBody(s: Session, buf: Buffer, start: number, end: number): void {
   const d = decodeIdentify(buf.subarray(start, end));
