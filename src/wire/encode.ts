@@ -9,7 +9,7 @@
  */
 
 import { errorFrameData, type ProtocolError } from './errors.js';
-import { writeIdHex } from './msgid.js';
+import { MSG_ID_LENGTH, writeIdHex } from './msgid.js';
 
 export const FRAME_RESPONSE = 0;
 export const FRAME_ERROR = 1;
@@ -18,10 +18,9 @@ export const FRAME_MESSAGE = 2;
 /** bytes before `data`: size and frame type */
 export const FRAME_HEADER_SIZE = 8;
 /** bytes of a message's data before its body: timestamp, attempts, id */
-export const MESSAGE_META_SIZE = 8 + 2 + 16;
+export const MESSAGE_META_SIZE = 8 + 2 + MSG_ID_LENGTH;
 /** frame header + message header: everything writeMessageHeader writes */
 export const MESSAGE_HEADER_SIZE = FRAME_HEADER_SIZE + MESSAGE_META_SIZE;
-export const MESSAGE_ID_LENGTH = 16;
 
 function encodeFrame(frameType: number, data: string | Uint8Array): Buffer {
   const len = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length;

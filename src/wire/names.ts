@@ -1,6 +1,6 @@
 /**
  * Topic and channel name rules (spec §12): `^[.a-zA-Z0-9_-]+(#ephemeral)?$`, 1..64 bytes including the
- * suffix. Pure functions over strings or raw bytes; no broker state.
+ * suffix. Pure functions over strings (a command line's arguments are decoded first); no broker state.
  */
 
 export const MAX_NAME_LENGTH = 64;
@@ -46,33 +46,4 @@ export function isValidChannelName(s: string): boolean {
 /** Go's `strings.HasSuffix(name, "#ephemeral")`. */
 export function isEphemeral(s: string): boolean {
   return s.endsWith(EPHEMERAL_SUFFIX);
-}
-
-const SUFFIX_BYTES = Buffer.from(EPHEMERAL_SUFFIX, 'latin1');
-
-function hasSuffixBytes(buf: Uint8Array, start: number, end: number): boolean {
-  if (end - start < SUFFIX_LEN) return false;
-  const base = end - SUFFIX_LEN;
-  for (let i = 0; i < SUFFIX_LEN; i++) {
-    if (buf[base + i] !== SUFFIX_BYTES[i]) return false;
-  }
-  return true;
-}
-
-/** The same rule over raw bytes `buf[start..end)`, so a command line can be checked before decoding. */
-export function isValidNameBytes(buf: Uint8Array, start: number, end: number): boolean {
-  const len = end - start;
-  if (len < 1 || len > MAX_NAME_LENGTH) return false;
-  let stop = end;
-  if (len > SUFFIX_LEN && hasSuffixBytes(buf, start, end)) stop = end - SUFFIX_LEN;
-  for (let i = start; i < stop; i++) {
-    const c = buf[i]!;
-    if (c >= 128 || NAME_CHAR[c] === 0) return false;
-  }
-  return true;
-}
-
-/** isEphemeral over raw bytes. */
-export function isEphemeralBytes(buf: Uint8Array, start: number, end: number): boolean {
-  return hasSuffixBytes(buf, start, end);
 }

@@ -5,13 +5,12 @@
  */
 
 import { CLOSE_WAIT_FRAME } from '../../../wire/encode.js';
+import { MSG_ID_LENGTH } from '../../../wire/msgid.js';
 import { isValidChannelName, isValidTopicName } from '../../../wire/names.js';
 import { goQuote } from '../../../go/quote.js';
 import { parseBase10 } from '../../../wire/numbers.js';
 import type { Session } from '../session.js';
 import { STATE_CLOSING, STATE_INIT, STATE_SUBSCRIBED } from '../session.js';
-
-const MSG_ID_LENGTH = 16;
 
 export function sub(s: Session): void {
   const line = s.line;
