@@ -12,7 +12,7 @@ import {
 } from './files.js';
 import { type DiskLog, type DiskQueueOptions, validateOptions } from './options.js';
 import { HeldReads } from './held-reads.js';
-import { packRecord, packRecords, RecordReader, trimStaging } from './records.js';
+import { packRecord, packRecords, RecordReader, trimStaging } from './data-file.js';
 import { loadQueueState } from './recovery.js';
 
 export type { DiskLog, DiskQueueOptions, QueueMeta };

@@ -17,6 +17,12 @@ export function dataFileName(dataPath: string, name: string, fileNum: number): s
   return path.join(dataPath, `${name}.diskqueue.${String(fileNum).padStart(6, '0')}.dat`);
 }
 
+/**
+ * Any queue's data or metadata file name, as dataFileName and metaFileName make them: [1] the queue's
+ * name, [2] the data file's number (undefined for the metadata file). `.bad` files do not match.
+ */
+export const QUEUE_FILE = /^(.+)\.diskqueue\.(?:(\d{6,})|meta)\.dat$/;
+
 /** `<dataPath>/<name>.diskqueue.meta.dat` */
 export function metaFileName(dataPath: string, name: string): string {
   return path.join(dataPath, `${name}.diskqueue.meta.dat`);
@@ -94,12 +100,10 @@ export function fileSize(file: string): number {
 
 /** The file numbers of this queue's data files in `dataPath` (not `.bad` ones), ascending. */
 export function listDataFiles(dataPath: string, name: string): number[] {
-  const prefix = `${name}.diskqueue.`;
   const nums: number[] = [];
   for (const entry of fs.readdirSync(dataPath)) {
-    if (!entry.startsWith(prefix)) continue;
-    const m = /^(\d{6,})\.dat$/.exec(entry.slice(prefix.length));
-    if (m !== null) nums.push(Number(m[1]));
+    const m = QUEUE_FILE.exec(entry);
+    if (m !== null && m[1] === name && m[2] !== undefined) nums.push(Number(m[2]));
   }
   return nums.sort((a, b) => a - b);
 }

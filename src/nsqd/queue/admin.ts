@@ -6,6 +6,7 @@
 
 import { readdirSync } from 'node:fs';
 import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
+import { QUEUE_FILE } from '../disk/files.js';
 import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
 import type { ChannelStats, LatencyStats, TopicStats } from '../stats.js';
 import type { Channel } from './channel.js';
@@ -216,8 +217,6 @@ function metaOf(core: ShardCore): TopicMeta[] {
     channels: [...t.channels.values()].map((ch) => ({ name: ch.name, paused: ch.paused })),
   }));
 }
-
-const QUEUE_FILE = /^(.+)\.diskqueue\.(?:meta|\d{6})\.dat$/;
 
 /**
  * Beyond nsqd: a topic or channel that has diskqueue files but is missing from nsqd.dat (a crash

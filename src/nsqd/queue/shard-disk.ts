@@ -9,7 +9,7 @@
 import { DiskQueue } from '../disk/diskqueue.js';
 import type { Options } from '../options/options.js';
 import type { Message, PubBatch } from './message.js';
-import { encodeRecord, RECORD_HEADER, readMessage } from './persist.js';
+import { DISK_MESSAGE_HEADER, encodeDiskMessage, readDiskMessage } from './disk-message.js';
 
 export interface ShardDiskEvents {
   /** the health changed: null = OK, else the error text */
@@ -20,7 +20,7 @@ export interface ShardDiskEvents {
 export class ShardDisk {
   private readonly options: Options;
   private readonly events: ShardDiskEvents;
-  /** one message's disk record is encoded here before the queue copies it out */
+  /** one message is encoded here (disk-message.ts) before the queue copies it into a record */
   private scratch: Buffer;
   private readonly queues = new Set<DiskQueue>();
   private error: string | null = null;
@@ -30,7 +30,7 @@ export class ShardDisk {
   constructor(options: Options, events: ShardDiskEvents) {
     this.options = options;
     this.events = events;
-    this.scratch = Buffer.allocUnsafe(RECORD_HEADER + Math.min(options.maxMsgSize, 64 * 1024));
+    this.scratch = Buffer.allocUnsafe(DISK_MESSAGE_HEADER + Math.min(options.maxMsgSize, 64 * 1024));
   }
 
   /**
@@ -43,8 +43,8 @@ export class ShardDisk {
       dataPath: o.dataPath === '' ? process.cwd() : o.dataPath,
       name,
       maxBytesPerFile: o.maxBytesPerFile,
-      minMsgSize: RECORD_HEADER,
-      maxMsgSize: o.maxMsgSize + RECORD_HEADER,
+      minMsgSize: DISK_MESSAGE_HEADER,
+      maxMsgSize: o.maxMsgSize + DISK_MESSAGE_HEADER,
       syncEvery: o.syncEvery,
       syncTimeoutMs: o.syncTimeout,
       log: (level, msg) => this.events.log(level, msg),
@@ -78,9 +78,9 @@ export class ShardDisk {
     attempts: number,
   ): void {
     try {
-      if (RECORD_HEADER + length > this.scratch.length)
-        this.scratch = Buffer.allocUnsafe(RECORD_HEADER + length);
-      const n = encodeRecord(this.scratch, idHi, idLo, batch, offset, length, attempts);
+      if (DISK_MESSAGE_HEADER + length > this.scratch.length)
+        this.scratch = Buffer.allocUnsafe(DISK_MESSAGE_HEADER + length);
+      const n = encodeDiskMessage(this.scratch, idHi, idLo, batch, offset, length, attempts);
       q.put(this.scratch.subarray(0, n));
     } catch (err) {
       this.setError(`failed to write to diskqueue - ${(err as Error).message}`);
@@ -107,7 +107,7 @@ export class ShardDisk {
   }
 
   read(q: DiskQueue): Message | null {
-    return readMessage(q);
+    return readDiskMessage(q);
   }
 
   /** the sync timers of every queue (--sync-timeout) */

@@ -1,4 +1,8 @@
-/** The data-file record layout `[int32 BE length][payload]`, no file header, no checksum: a read-ahead reader over one file and the packing of records for one write; it keeps no queue positions. */
+/**
+ * The framing of a go-diskqueue data file: records `[int32 BE length][payload]` back to back, no file
+ * header, no checksum. A read-ahead reader over one file and the packing of records for one write;
+ * it keeps no queue positions and knows nothing of what a payload holds (queue/disk-message.ts does).
+ */
 
 import * as fs from 'node:fs';
 
