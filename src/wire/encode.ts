@@ -54,7 +54,7 @@ export const CLOSE_WAIT_FRAME: Buffer = encodeResponse('CLOSE_WAIT');
  * off+4   uint32 frame type = 2
  * off+8   uint32 timestamp ns, high half     off+12  uint32 timestamp ns, low half
  * off+16  uint16 attempts (wraps at 65536)
- * off+18  16 bytes id (16 ASCII hex chars of the two int32 halves, see frame/msgid.ts)
+ * off+18  16 bytes id (16 ASCII hex chars of the two int32 halves, see msgid.ts)
  * ```
  * The caller copies the body to the returned offset. No allocation.
  */

@@ -1,7 +1,7 @@
 /**
  * Message IDs, one factory per topic, as nsqd makes them:
  * `(ts - 1288834974288) << 22 | nodeId << 12 | sequence` with ts = UnixNano >> 20, held as two
- * int32 halves (frame/msgid.ts renders the hex). Where nsqd sleeps 1 ms when 4096 IDs were taken in
+ * int32 halves (wire/msgid.ts renders the hex). Where nsqd sleeps 1 ms when 4096 IDs were taken in
  * one pseudo-ms (or the clock went back), this factory borrows the next pseudo-ms instead: IDs stay
  * unique and increasing and the shard never blocks.
  */

@@ -89,7 +89,7 @@ export class PubBatch {
 }
 
 export class Message {
-  /** the guid as two int32 halves; the wire form is their 16 hex chars (frame/msgid.ts) */
+  /** the guid as two int32 halves; the wire form is their 16 hex chars (wire/msgid.ts) */
   readonly idHi: number;
   readonly idLo: number;
   /** the body's batch and where the body is in it (batch.slab[offset + batch.shift]; changed only by ownBody) */
