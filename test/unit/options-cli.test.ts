@@ -18,7 +18,7 @@ import {
   resolveOptions,
 } from '../../src/nsqd/options/cli.js';
 import { crc32Ieee, defaultNodeId, defaultWorkers, NSQD_FLAGS } from '../../src/nsqd/options/flags.js';
-import type { Options } from '../../src/nsqd/options/options.js';
+import { INTERNAL_DEFAULTS, type Options } from '../../src/nsqd/options/options.js';
 
 function run(argv: string[]): { options: Options; warnings: string[] } {
   const r = resolveOptions(argv);
@@ -115,6 +115,9 @@ describe('defaults', () => {
       workers: Math.max(1, os.availableParallelism() - 1),
       httpServer: 'auto',
       syncPublish: false,
+      clientTimeout: 60000,
+      heartbeatInterval: 30000,
+      queueScanInterval: 100,
     });
     assert.equal(defaultWorkers(), Math.max(1, os.availableParallelism() - 1));
   });
@@ -134,7 +137,13 @@ describe('defaults', () => {
     const names = flagNames();
     assert.equal(new Set(names).size, names.length);
     const keys = NSQD_FLAGS.flatMap((f) => (f.key === undefined ? [] : [f.key]));
-    assert.deepEqual(new Set(keys), new Set(Object.keys(defaultOptions())));
+    const internal = Object.keys(INTERNAL_DEFAULTS);
+    assert.deepEqual(
+      new Set([...keys, ...internal]),
+      new Set(Object.keys(defaultOptions())),
+      'every option but the internal ones has a flag',
+    );
+    assert.equal(keys.length + internal.length, Object.keys(defaultOptions()).length, 'no internal flag');
     for (const n of ['config', 'version', 'verbose', 'worker-id', 'workers', 'node-id', 'tls-required']) {
       assert.ok(names.includes(n), n);
     }

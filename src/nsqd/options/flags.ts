@@ -7,7 +7,7 @@ import type { GoFlag } from '../../go/flag.js';
 import { goQuote } from '../../go/quote.js';
 import { ERR_PARSE, parseGoBool, parseGoFloat, parseGoInt } from '../../go/strconv.js';
 import type { HttpServerChoice } from '../../http/adapter.js';
-import type { LogLevel, Options, TlsRequired } from './options.js';
+import { INTERNAL_DEFAULTS, type LogLevel, type Options, type TlsRequired } from './options.js';
 
 export type NsqdFlagKind =
   | 'string'
@@ -295,6 +295,7 @@ export function defaultOptions(): Options {
     workers: defaultWorkers(),
     httpServer: 'auto',
     syncPublish: false,
+    ...INTERNAL_DEFAULTS,
   };
 }
 

@@ -80,4 +80,21 @@ export interface Options {
   httpServer: HttpServerChoice;
   /** OK only after the message is fsynced (group commit) */
   syncPublish: boolean;
+  // internal: no flag, no config-file key, not in /config (nsqd's hidden Options); tests shorten them
+  /** nsqd's ClientTimeout: how long a new connection has to send the magic */
+  clientTimeout: number;
+  /** the heartbeat interval of a client that IDENTIFYs none (nsqd: ClientTimeout / 2) */
+  heartbeatInterval: number;
+  /** nsqd's QueueScanInterval: how often a shard looks for timed-out and deferred messages */
+  queueScanInterval: number;
 }
+
+/** the internal options' keys: set only by code (tests), never by a flag or a config file */
+export type InternalOptionKey = 'clientTimeout' | 'heartbeatInterval' | 'queueScanInterval';
+
+/** the internal options' values in production, nsqd's (ms) */
+export const INTERNAL_DEFAULTS: Readonly<Pick<Options, InternalOptionKey>> = {
+  clientTimeout: 60_000,
+  heartbeatInterval: 30_000,
+  queueScanInterval: 100,
+};
