@@ -14,7 +14,8 @@ import type { Options } from './options/options.js';
 import type { ConsumerStats, ControlRequest, ControlResponse, ShardTopicStats } from './queue/admin.js';
 import { NSQD_VERSION } from './constants.js';
 import { publishViaShards } from './router/http-publish.js';
-import { type ShardLink, shardIndexOf } from './router/link.js';
+import { shardIndexOf } from './router/shard-map.js';
+import type { ShardLink } from './shard-contract.js';
 import type { ChannelStats, ClientStats, StatsFilter, StatsSnapshot, TopicStats } from './stats.js';
 
 /** what the API needs from the broker around it */

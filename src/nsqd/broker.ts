@@ -13,7 +13,7 @@ import { Logger } from '../log.js';
 import type { Options } from './options/options.js';
 import { makeBodyRules } from '../wire/parser.js';
 import type { ServerContext } from './router/context.js';
-import type { ShardLink } from './router/link.js';
+import type { ShardLink } from './shard-contract.js';
 import { ShardHost } from './shard/host.js';
 import { InlineShard } from './shard/inline.js';
 import { LocalBrokerApi } from './broker-api.js';

@@ -8,7 +8,7 @@
 
 import type { TopicMeta } from './disk/metadata.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
-import { shardIndexOf } from './router/link.js';
+import { shardIndexOf } from './router/shard-map.js';
 
 const DEBOUNCE_MS = 20;
 

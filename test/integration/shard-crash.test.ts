@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { shardIndexOf } from '../../src/nsqd/router/link.js';
+import { shardIndexOf } from '../../src/nsqd/router/shard-map.js';
 import { startBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
 

@@ -1,5 +1,5 @@
 /**
- * The shard core without threads or sockets: a recording Outbox and a fake clock drive topics,
+ * The shard core without threads or sockets: recorded answers (CoreAnswers) and a fake clock drive topics,
  * channels, the RDY window, timeouts, deferral and IDs; plus the heap, message queue and ID factory alone.
  */
 
@@ -12,8 +12,8 @@ import { GuidFactory } from '../../src/nsqd/queue/guid.js';
 import { IndexedHeap } from '../../src/nsqd/queue/heap.js';
 import { Message, PubBatch } from '../../src/nsqd/queue/message.js';
 import { idHexString } from '../../src/wire/msgid.js';
-import type { Outbox } from '../../src/nsqd/queue/outbox.js';
-import { DPUB, MPUB, PUB, type PubKind, ShardCore } from '../../src/nsqd/queue/shard-core.js';
+import { ShardCore } from '../../src/nsqd/queue/shard-core.js';
+import { type CoreAnswers, DPUB, PUB, type PubKind } from '../../src/nsqd/shard-contract.js';
 import { prng } from '../helpers/prng.js';
 
 type Event =
@@ -22,7 +22,7 @@ type Event =
   | { kind: 'msg'; conn: number; id: string; body: string; attempts: number; flush: boolean }
   | { kind: 'close'; conn: number };
 
-class Recorder implements Outbox {
+class Recorder implements CoreAnswers {
   events: Event[] = [];
   ok(conn: number): void {
     this.events.push({ kind: 'ok', conn });
@@ -88,7 +88,7 @@ describe('shard core', () => {
   it('buffers in a channel-less topic, then the first channel gets it all; RDY is a window', () => {
     const { out, core } = setup();
     const body = mpubBody(['a', 'b', 'c', 'd']);
-    core.publish(1, MPUB, 't', 0, body, 0, body.length, 4);
+    core.publishBatch(1, 't', body, 0, body.length, 4);
     assert.deepEqual(out.take(), [{ kind: 'ok', conn: 1 }]);
     core.subscribe(2, 't', 'c', 60000, 0);
     assert.deepEqual(out.take(), [{ kind: 'ok', conn: 2 }]);
@@ -193,7 +193,7 @@ describe('shard core', () => {
     core.subscribe(2, 't', 'c', 60000, 20);
     core.ready(2, 2500);
     const body = mpubBody(Array.from({ length: 2000 }, () => 'm'));
-    core.publish(1, MPUB, 't', 0, body, 0, body.length, 2000);
+    core.publishBatch(1, 't', body, 0, body.length, 2000);
     const n = out.messages().length;
     assert.ok(n > 300 && n < 550, `about 21% delivered, got ${n}`);
   });

@@ -1,6 +1,7 @@
 /**
- * One TCP client on the io thread: reads are pulled through the frame parser into its Session,
- * writes go through its OutputWriter, and it enforces nsqd's heartbeats and deadlines (read: 2 x
+ * One TCP client on the io thread: reads are pulled through the frame parser into its Session (by
+ * the command table), shard answers for it arrive as ShardAnswers, writes go through its
+ * OutputWriter, and it enforces nsqd's heartbeats and deadlines (read: 2 x
  * heartbeat interval between commands; write: no progress for 1 x interval). A client that
  * half-closes still gets the answers it is owed (a "failed to read" error for a body cut short)
  * before the close. It owns the socket, the parser and the timers; it never decides delivery.
@@ -10,14 +11,13 @@ import type { Socket } from 'node:net';
 import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
+import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
-import type { Message } from '../queue/message.js';
-import type { ConnectionTable, ShardPeer } from './table.js';
+import type { OutgoingMessage, ShardAnswers } from '../shard-contract.js';
+import type { ConnectionTable } from './table.js';
 import { OutputWriter } from './writer.js';
 
-/** nsqd's fixed ClientTimeout: the read deadline before IDENTIFY can change the heartbeat */
-const CLIENT_TIMEOUT_MS = 60000;
 /** Go's bufio reader size: the longest command line */
 const MAX_LINE = 16 * 1024;
 /** stop reading a client whose unsent output passes this (it is not reading its responses) */
@@ -28,7 +28,7 @@ const LINGER_MS = 2000;
 const kConn = Symbol('nsq.connection');
 type TaggedSocket = Socket & { [kConn]?: Connection };
 
-export class Connection implements FrameSink, ConnectionPort, ShardPeer {
+export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   readonly id: number;
   readonly socket: Socket;
   readonly writer: OutputWriter;
@@ -40,6 +40,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
   readonly connectTs = Math.floor(Date.now() / 1000);
   private readonly parser: FrameParser;
   private readonly table: ConnectionTable;
+  /** nsqd's ClientTimeout (an internal option): the read deadline until the magic arrives */
+  private readonly clientTimeout: number;
   private lastCommandAt: number;
   private magicSeen = false;
   private timer: NodeJS.Timeout | null = null;
@@ -53,11 +55,11 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
     this.id = table.newId();
     this.socket = socket;
     this.table = table;
+    this.clientTimeout = ctx.options.clientTimeout;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remoteHostPort = `${this.remoteAddress.includes(':') ? `[${this.remoteAddress}]` : this.remoteAddress}:${socket.remotePort ?? 0}`;
-    this.writer = new OutputWriter(socket);
-    this.writer.bufferTimeout = ctx.options.outputBufferTimeout;
     this.session = new Session(this, ctx);
+    this.writer = new OutputWriter(socket, this.session.outputBufferSize, this.session.outputBufferTimeout);
     this.parser = new FrameParser(this, { maxLineLength: MAX_LINE });
     this.lastCommandAt = Date.now();
     table.add(this);
@@ -86,11 +88,11 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
 
   onLine(buf: Buffer, start: number, end: number): BodyRule | null {
     this.lastCommandAt = Date.now();
-    return this.session.onLine(buf, start, end);
+    return onCommandLine(this.session, buf, start, end);
   }
 
   onBody(_rule: BodyRule, buf: Buffer, start: number, end: number): void {
-    this.session.onBody(buf, start, end);
+    onCommandBody(this.session, buf, start, end);
   }
 
   onFrameError(err: ProtocolError): void {
@@ -102,6 +104,19 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
   }
 
   // ---- ConnectionPort ----
+  writeFrame(frame: Buffer): void {
+    this.writer.writeFrame(frame);
+  }
+
+  writeError(err: ProtocolError): void {
+    this.writer.writeError(err);
+  }
+
+  setOutputBuffer(size: number, timeoutMs: number): void {
+    this.writer.bufferSize = size;
+    this.writer.bufferTimeout = timeoutMs;
+  }
+
   pauseInput(): void {
     this.inputPaused = true;
     this.parser.pause();
@@ -112,6 +127,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
   resumeInput(): void {
     if (this.closed) return;
     this.inputPaused = false;
+    this.table.noteResumed(this);
     this.parser.resume();
     if (!this.inputPaused && !this.writeBlocked) this.socket.resume();
   }
@@ -137,26 +153,30 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
     setTimeout(destroySocket, LINGER_MS, this.socket).unref();
   }
 
-  // ---- ShardPeer ----
-  onShardOk(): void {
+  // ---- ShardAnswers (the table hands this connection's answers here) ----
+  ok(): void {
     this.session.onShardOk();
   }
 
-  onShardError(err: ProtocolError): void {
+  error(_conn: number, err: ProtocolError): void {
     this.session.onShardError(err);
   }
 
-  onShardDeliver(msg: Message, flush: boolean): void {
+  deliver(_conn: number, msg: OutgoingMessage, flush: boolean): void {
     this.writer.writeMessage(msg, flush);
   }
 
-  onShardMessage(buf: Buffer, start: number, end: number, flush: boolean): void {
+  deliverFrame(_conn: number, buf: Buffer, start: number, end: number, flush: boolean): void {
     this.writer.writeEncodedMessage(buf, start, end, flush);
   }
 
-  onShardLost(index: number): void {
+  shardLost(index: number): void {
     const s = this.session;
     if (s.subShard === index || (s.pending > 0 && s.pendingShard === index)) this.close();
+  }
+
+  ringSpace(): void {
+    this.session.retryStalled();
   }
 
   heartbeatChanged(): void {
@@ -202,7 +222,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
 
   // ---- heartbeats and deadlines ----
   private readDeadlineMs(): number {
-    if (!this.magicSeen) return CLIENT_TIMEOUT_MS;
+    if (!this.magicSeen) return this.clientTimeout;
     const hb = this.session.heartbeatInterval;
     return hb > 0 ? 2 * hb : Number.POSITIVE_INFINITY;
   }
@@ -213,7 +233,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardPeer {
     const hb = this.session.heartbeatInterval;
     if (this.magicSeen && hb <= 0) return; // heartbeats disabled: no deadlines, as nsqd
     const now = Date.now();
-    this.nextHeartbeatAt = now + (hb > 0 ? hb : CLIENT_TIMEOUT_MS);
+    this.nextHeartbeatAt = now + (hb > 0 ? hb : this.clientTimeout);
     this.lastBytesWritten = this.socket.bytesWritten;
     this.schedule(now);
   }

@@ -1,38 +1,21 @@
 /**
  * The io thread's table of everything a shard may answer, by id: TCP connections, and HTTP
- * publishes waiting for their OK. Shard answers (inline or from a worker's outbound ring) find
- * their peer here, and stalled sessions are retried from here. Owns the id sequence and the maps;
- * a peer removes itself when it is done.
+ * publishes waiting for their OK. It is the io thread's ShardAnswers: each answer (inline, or from
+ * a worker's outbound ring) goes to the peer its id names. It also holds the stall set, the one
+ * list of peers waiting for room in a shard's inbound ring, retried whenever a link says a ring has
+ * room. Owns the id sequence, the maps and the stall set; a peer removes itself when it is done.
  */
 
-import type { ErrorCode, ProtocolError } from '../../wire/errors.js';
-import { protocolError } from '../../wire/errors.js';
-import type { Message } from '../queue/message.js';
-import type { ShardHostEvents } from '../shard/host.js';
-import type { InlineConnections } from '../shard/inline.js';
+import type { ProtocolError } from '../../wire/errors.js';
+import type { OutgoingMessage, ShardAnswers } from '../shard-contract.js';
 import type { Connection } from './connection.js';
 
-/** anything a shard answers */
-export interface ShardPeer {
-  onShardOk(): void;
-  onShardError(err: ProtocolError): void;
-  onShardDeliver(msg: Message, flush: boolean): void;
-  onShardMessage(buf: Buffer, start: number, end: number, flush: boolean): void;
-  /** the shard dropped this subscriber */
-  close(): void;
-  /** shard `index` crashed and was restarted */
-  onShardLost(index: number): void;
-}
-
-const RETRY_MS = 1;
-
-export class ConnectionTable implements InlineConnections, ShardHostEvents {
-  private readonly peers = new Map<number, ShardPeer>();
+export class ConnectionTable implements ShardAnswers {
+  private readonly peers = new Map<number, ShardAnswers>();
   private readonly tcp = new Map<number, Connection>();
   private nextId = 1;
-  /** sessions waiting for ring space or for answers, retried on a short timer */
-  private readonly stalled = new Set<Connection>();
-  private retryTimer: NodeJS.Timeout | null = null;
+  /** peers that could not go on (a full ring, or answers owed): each is told ringSpace() */
+  private readonly stalled = new Set<ShardAnswers>();
 
   newId(): number {
     return this.nextId++;
@@ -49,12 +32,16 @@ export class ConnectionTable implements InlineConnections, ShardHostEvents {
     this.stalled.delete(c);
   }
 
-  addPeer(id: number, peer: ShardPeer): void {
+  /** a peer that is not a TCP connection (an HTTP publish) */
+  addPeer(id: number, peer: ShardAnswers): void {
     this.peers.set(id, peer);
   }
 
   removePeer(id: number): void {
+    const p = this.peers.get(id);
+    if (p === undefined) return;
     this.peers.delete(id);
+    this.stalled.delete(p);
   }
 
   get size(): number {
@@ -70,47 +57,35 @@ export class ConnectionTable implements InlineConnections, ShardHostEvents {
     return this.tcp.get(id);
   }
 
-  noteStalled(c: Connection): void {
-    this.stalled.add(c);
-    if (this.retryTimer === null) this.retryTimer = setTimeout(() => this.retryAll(), RETRY_MS);
+  /** the peer waits: tell it ringSpace() until it says it goes on */
+  noteStalled(peer: ShardAnswers): void {
+    this.stalled.add(peer);
   }
 
-  private retryAll(): void {
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
-    for (const c of this.stalled) {
-      c.session.retryStalled();
-      if (!c.session.isStalled) this.stalled.delete(c);
-    }
-    if (this.stalled.size > 0) this.retryTimer = setTimeout(() => this.retryAll(), RETRY_MS);
+  noteResumed(peer: ShardAnswers): void {
+    this.stalled.delete(peer);
   }
 
-  // ---- answers from shards ----
-  onShardOk(conn: number): void {
-    this.peers.get(conn)?.onShardOk();
+  // ---- ShardAnswers: each to the peer it names ----
+  ok(conn: number): void {
+    this.peers.get(conn)?.ok(conn);
   }
-  onShardProtocolError(conn: number, err: ProtocolError): void {
-    this.peers.get(conn)?.onShardError(err);
+  error(conn: number, err: ProtocolError): void {
+    this.peers.get(conn)?.error(conn, err);
   }
-  onShardError(conn: number, code: ErrorCode, text: string, fatal: boolean): void {
-    const p = this.peers.get(conn);
-    if (p === undefined) return;
-    const err = protocolError(code, text);
-    p.onShardError(err.fatal === fatal ? err : { code, text, fatal });
+  deliver(conn: number, msg: OutgoingMessage, flush: boolean): void {
+    this.peers.get(conn)?.deliver(conn, msg, flush);
   }
-  onShardDeliver(conn: number, msg: Message, flush: boolean): void {
-    this.peers.get(conn)?.onShardDeliver(msg, flush);
+  deliverFrame(conn: number, buf: Buffer, start: number, end: number, flush: boolean): void {
+    this.peers.get(conn)?.deliverFrame(conn, buf, start, end, flush);
   }
-  onShardMessage(conn: number, buf: Buffer, start: number, end: number, flush: boolean): void {
-    this.peers.get(conn)?.onShardMessage(buf, start, end, flush);
+  close(conn: number): void {
+    this.peers.get(conn)?.close(conn);
   }
-  onShardClose(conn: number): void {
-    this.peers.get(conn)?.close();
+  shardLost(index: number): void {
+    for (const p of [...this.peers.values()]) p.shardLost(index);
   }
-  onRingSpace(): void {
-    if (this.stalled.size > 0) this.retryAll();
-  }
-  onShardLost(index: number): void {
-    for (const p of [...this.peers.values()]) p.onShardLost(index);
+  ringSpace(): void {
+    for (const p of this.stalled) p.ringSpace();
   }
 }

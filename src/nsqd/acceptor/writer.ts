@@ -5,11 +5,15 @@
  * Owns the chunk and its timer; never decides delivery.
  */
 
-import type { Socket } from 'node:net';
 import { encodeError, FRAME_MESSAGE, writeMessageHeader } from '../../wire/encode.js';
 import type { ProtocolError } from '../../wire/errors.js';
-import type { Message } from '../queue/message.js';
+import type { OutgoingMessage } from '../shard-contract.js';
 import { type Flushable, scheduleFlush } from './flush-queue.js';
+
+/** where the bytes go: the connection's socket (a test's recorder) */
+export interface ByteSink {
+  write(chunk: Buffer): boolean;
+}
 
 const CHUNK = 64 * 1024;
 /** flushes up to this size are copied out instead of giving the chunk away (no 64 KiB allocation per ack) */
@@ -18,17 +22,19 @@ const SMALL_WRITE = 2048;
 export class OutputWriter implements Flushable {
   flushScheduled = false;
   /** bytes buffered before a message frame forces a write (IDENTIFY output_buffer_size) */
-  bufferSize = 16384;
+  bufferSize: number;
   /** ms a message frame may wait in the buffer (IDENTIFY output_buffer_timeout); 0 = end of event */
-  bufferTimeout = 250;
+  bufferTimeout: number;
   private chunk: Buffer = Buffer.allocUnsafe(CHUNK);
   private used = 0;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private readonly socket: Socket;
+  private readonly socket: ByteSink;
 
-  constructor(socket: Socket) {
+  constructor(socket: ByteSink, bufferSize: number, bufferTimeout: number) {
     this.socket = socket;
+    this.bufferSize = bufferSize;
+    this.bufferTimeout = bufferTimeout;
   }
 
   /** a response or error frame: flushed at the end of the current event */
@@ -43,7 +49,7 @@ export class OutputWriter implements Flushable {
   }
 
   /** a message frame from the inline shard: header plus the body straight from the body store */
-  writeMessage(msg: Message, flushNow: boolean): void {
+  writeMessage(msg: OutgoingMessage, flushNow: boolean): void {
     if (this.closed) return;
     const total = 34 + msg.length;
     this.reserve(total);

@@ -4,11 +4,12 @@
  */
 
 import type { Options } from '../options/options.js';
-import type { Outbox } from './outbox.js';
+import type { CoreAnswers } from '../shard-contract.js';
 import type { ShardDisk } from './shard-disk.js';
 
 export interface ShardContext {
-  readonly outbox: Outbox;
+  /** what the shard says to the io thread (shard-contract.ts) */
+  readonly outbox: CoreAnswers;
   readonly options: Options;
   /** ms since the epoch, with sub-ms precision */
   now(): number;

@@ -2,24 +2,21 @@
  * Everything one shard owns: its topics (and through them channels, queues, in-flight and deferred
  * heaps) and the consumer state of every connection subscribed to one of them. It is driven by
  * plain method calls — from the ring decoder in a worker, or directly on the io thread with
- * --workers=0 — and answers only through its Outbox. Transport-agnostic: no rings, no sockets.
+ * --workers=0 — and answers only through its CoreAnswers (see shard-contract.ts).
+ * Transport-agnostic: no rings, no sockets.
  */
 
 import { protocolError } from '../../wire/errors.js';
+import { type CoreAnswers, MPUB, type PubKind, type ShardCommands } from '../shard-contract.js';
 import { MSG_ID_LENGTH, parsedId, parseIdHex } from '../../wire/msgid.js';
 import type { Options } from '../options/options.js';
 import type { Channel, ChannelConsumer } from './channel.js';
 import type { ShardContext } from './context.js';
 import { BodyStore } from './body-store.js';
 import { Message, PubBatch } from './message.js';
-import type { Outbox } from './outbox.js';
 import { ShardDisk } from './shard-disk.js';
 import { Topic } from './topic.js';
 
-export const PUB = 0;
-export const MPUB = 1;
-export const DPUB = 2;
-export type PubKind = typeof PUB | typeof MPUB | typeof DPUB;
 const PUB_NAMES = ['PUB', 'MPUB', 'DPUB'] as const;
 const PUB_CODES = ['E_PUB_FAILED', 'E_MPUB_FAILED', 'E_DPUB_FAILED'] as const;
 
@@ -48,7 +45,7 @@ const NO_HOOKS: ShardHooks = { health() {}, log() {}, metaChanged() {}, afterAsy
 /** records a topic hands from its disk to its channels per turn */
 const DRAIN_SLICE = 5000;
 
-export class ShardCore {
+export class ShardCore implements ShardCommands {
   readonly topics = new Map<string, Topic>();
   /** the shard clock (ms), for admin and stats code outside the core */
   readonly now: () => number;
@@ -69,7 +66,7 @@ export class ShardCore {
 
   constructor(
     options: Options,
-    outbox: Outbox,
+    answers: CoreAnswers,
     now: () => number = shardClockMs,
     random = Math.random,
     hooks: Partial<ShardHooks> = {},
@@ -82,7 +79,7 @@ export class ShardCore {
       log: (l, m) => this.hooks.log(l, m),
     });
     this.ctx = {
-      outbox,
+      outbox: answers,
       options,
       now,
       wallNs: wallClockNs,
@@ -120,24 +117,7 @@ export class ShardCore {
     }
   }
 
-  /**
-   * MPUB (or a PUB/DPUB from a ring record): `src[start, end)` holds `count` messages as
-   * `[u32 size][body]...`, the MPUB wire layout after its count.
-   */
-  publish(
-    conn: number,
-    kind: PubKind,
-    topicName: string,
-    deferMs: number,
-    src: Buffer,
-    start: number,
-    end: number,
-    count: number,
-  ): void {
-    this.accept(conn, kind, topicName, deferMs, src, start, end, count, true);
-  }
-
-  /** PUB or DPUB straight from the io thread (inline shard): `src[start, end)` is the body */
+  /** PUB or DPUB: `src[start, end)` is the body */
   publishOne(
     conn: number,
     kind: PubKind,
@@ -148,6 +128,18 @@ export class ShardCore {
     end: number,
   ): void {
     this.accept(conn, kind, topicName, deferMs, src, start, end, 1, false);
+  }
+
+  /** MPUB: `src[start, end)` holds `count` messages as `[u32 size][body]...` */
+  publishBatch(
+    conn: number,
+    topicName: string,
+    src: Buffer,
+    start: number,
+    end: number,
+    count: number,
+  ): void {
+    this.accept(conn, MPUB, topicName, 0, src, start, end, count, true);
   }
 
   /** the bytes are copied into the body store at most once, for all the messages they hold, and only if one is kept in memory */

@@ -5,7 +5,7 @@
 
 import type { BodyRules } from '../../wire/parser.js';
 import type { Options } from '../options/options.js';
-import type { ShardLink } from './link.js';
+import type { ShardLink } from '../shard-contract.js';
 
 export interface ServerContext {
   readonly options: Options;

@@ -1,70 +1,127 @@
 /**
  * HTTP publishing (/pub, /mpub) on the io thread: the same link into the topic's shard as a TCP
- * PUB/MPUB/DPUB, answered the same way. Each request is a short-lived ShardPeer in the table that
- * resolves when its shard says OK (or refuses). Owns nothing beyond one request.
+ * PUB/MPUB/DPUB, answered the same way. Each request is a short-lived peer in the io thread's
+ * table (ShardAnswers under its own id) that resolves when its shard says OK (or refuses); when the
+ * shard's ring is full it waits in the table's stall set like a TCP connection. Owns nothing beyond
+ * one request.
  */
 
-import type { ShardPeer, ConnectionTable } from '../acceptor/table.js';
 import type { ApiResult } from '../http/api.js';
-import { DPUB, MPUB, PUB, type PubKind } from '../queue/shard-core.js';
-import { type ShardLink, shardIndexOf } from './link.js';
+import { DPUB, PUB, type ShardAnswers, type ShardLink } from '../shard-contract.js';
+import { shardIndexOf } from './shard-map.js';
+
+/** what HTTP publishing needs from the io thread's table of peers (acceptor/table.ts) */
+export interface PeerTable {
+  newId(): number;
+  addPeer(id: number, peer: ShardAnswers): void;
+  /** forgets the peer, in the stall set too */
+  removePeer(id: number): void;
+  noteStalled(peer: ShardAnswers): void;
+  noteResumed(peer: ShardAnswers): void;
+}
 
 const EXITING: ApiResult = { status: 503, message: 'EXITING' };
 /** how long a publish may wait for room in a full ring before it is refused */
 const RING_WAIT_MS = 5000;
 
 export function publishViaShards(
-  table: ConnectionTable,
+  table: PeerTable,
   links: readonly ShardLink[],
   topic: string,
   bodies: readonly Buffer[],
   deferMs: number,
 ): Promise<ApiResult> {
   if (bodies.length === 0) return Promise.resolve(null);
-  const k = shardIndexOf(topic, links.length);
-  let buf: Buffer;
-  let framed = false;
-  let kind: PubKind = deferMs > 0 ? DPUB : PUB;
-  if (bodies.length === 1) {
-    buf = bodies[0]!;
-  } else {
-    kind = MPUB;
-    framed = true;
-    const parts: Buffer[] = [];
-    for (const b of bodies) {
-      const len = Buffer.allocUnsafe(4);
-      len.writeUInt32BE(b.length, 0);
-      parts.push(len, b);
-    }
-    buf = Buffer.concat(parts);
+  return new Promise((resolve) => new HttpPublish(table, links, topic, bodies, deferMs, resolve).start());
+}
+
+/** MPUB's body after its count: `[u32 size][body]...` */
+function frameBodies(bodies: readonly Buffer[]): Buffer {
+  let n = 0;
+  for (const b of bodies) n += 4 + b.length;
+  const out = Buffer.allocUnsafe(n);
+  let p = 0;
+  for (const b of bodies) {
+    p = out.writeUInt32BE(b.length, p);
+    p += b.copy(out, p);
   }
-  const id = table.newId();
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (r: ApiResult): void => {
-      if (done) return;
-      done = true;
-      table.removePeer(id);
-      resolve(r);
-    };
-    const peer: ShardPeer = {
-      onShardOk: () => finish(null),
-      onShardError: () => finish(EXITING),
-      onShardDeliver: () => {},
-      onShardMessage: () => {},
-      close: () => finish(EXITING),
-      onShardLost: (index) => {
-        if (index === k) finish(EXITING);
-      },
-    };
-    table.addPeer(id, peer);
-    const deadline = Date.now() + RING_WAIT_MS;
-    const attempt = (): void => {
-      if (done) return;
-      if (links[k]!.publish(id, kind, topic, deferMs, buf, 0, buf.length, bodies.length, framed)) return;
-      if (Date.now() > deadline) finish(EXITING);
-      else setTimeout(attempt, 1);
-    };
-    attempt();
-  });
+  return out;
+}
+
+class HttpPublish implements ShardAnswers {
+  private readonly table: PeerTable;
+  private readonly link: ShardLink;
+  private readonly id: number;
+  private readonly topic: string;
+  private readonly bodies: readonly Buffer[];
+  /** MPUB's framed bodies, or null for a single PUB/DPUB body */
+  private readonly framed: Buffer | null;
+  private readonly deferMs: number;
+  private readonly resolve: (r: ApiResult) => void;
+  private deadline: NodeJS.Timeout | null = null;
+  private done = false;
+
+  constructor(
+    table: PeerTable,
+    links: readonly ShardLink[],
+    topic: string,
+    bodies: readonly Buffer[],
+    deferMs: number,
+    resolve: (r: ApiResult) => void,
+  ) {
+    this.table = table;
+    this.link = links[shardIndexOf(topic, links.length)]!;
+    this.id = table.newId();
+    this.topic = topic;
+    this.bodies = bodies;
+    this.framed = bodies.length > 1 ? frameBodies(bodies) : null;
+    this.deferMs = deferMs;
+    this.resolve = resolve;
+  }
+
+  start(): void {
+    this.table.addPeer(this.id, this);
+    if (this.send()) return;
+    this.table.noteStalled(this);
+    this.deadline = setTimeout(() => this.finish(EXITING), RING_WAIT_MS);
+  }
+
+  /** hand the publish to the shard's link; false when its ring is full */
+  private send(): boolean {
+    const f = this.framed;
+    if (f !== null) return this.link.publishBatch(this.id, this.topic, f, 0, f.length, this.bodies.length);
+    const body = this.bodies[0]!;
+    const kind = this.deferMs > 0 ? DPUB : PUB;
+    return this.link.publishOne(this.id, kind, this.topic, this.deferMs, body, 0, body.length);
+  }
+
+  private finish(r: ApiResult): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.deadline !== null) clearTimeout(this.deadline);
+    this.table.removePeer(this.id);
+    this.resolve(r);
+  }
+
+  // ---- ShardAnswers ----
+  ok(): void {
+    this.finish(null);
+  }
+  error(): void {
+    this.finish(EXITING);
+  }
+  deliver(): void {}
+  deliverFrame(): void {}
+  close(): void {
+    this.finish(EXITING);
+  }
+  shardLost(index: number): void {
+    if (index === this.link.index) this.finish(EXITING);
+  }
+  ringSpace(): void {
+    if (this.done || !this.send()) return;
+    this.table.noteResumed(this);
+    if (this.deadline !== null) clearTimeout(this.deadline);
+    this.deadline = null;
+  }
 }

@@ -1,26 +1,20 @@
 /**
  * The shard host on the io thread: spawns the shard workers, hands each its two rings, pumps their
- * outbound rings into connections, and on a shard crash logs it, closes the connections that
- * depended on it and starts a fresh worker in its place. Owns the Worker objects and the links.
+ * outbound rings into the io thread's ShardAnswers, and on a shard crash logs it, tells the answers
+ * `shardLost` (closing what depended on it) and starts a fresh worker in its place. Owns the Worker
+ * objects and the links.
  */
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
 import type { Options } from '../options/options.js';
+import { RING_SPIN_MS, type ShardAnswers } from '../shard-contract.js';
 import { createRingBuffer, ringCapacityFor } from './ring.js';
 import type { ShardWorkerData } from './worker.js';
-import { type ConnectionLookup, WorkerLink } from './worker-link.js';
+import { WorkerLink } from './worker-link.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
-/** how long the io thread keeps polling a shard's outbound ring after it last had something */
-const SPIN_MS = 0.5;
-
-/** what the host tells the io thread when a shard dies */
-export interface ShardHostEvents extends ConnectionLookup {
-  /** close every connection that has commands on (or a subscription in) this shard */
-  onShardLost(index: number): void;
-}
 
 /** what shards report that is not about a connection */
 export interface ShardReports {
@@ -49,7 +43,7 @@ interface Slot {
 export class ShardHost {
   private readonly slots: Slot[] = [];
   private readonly options: Options;
-  private readonly events: ShardHostEvents;
+  private readonly answers: ShardAnswers;
   private readonly log: Logger;
   private closing = false;
   private nextRequestId = 1;
@@ -58,9 +52,9 @@ export class ShardHost {
 
   private readonly reports: ShardReports;
 
-  constructor(options: Options, count: number, events: ShardHostEvents, reports: ShardReports, log: Logger) {
+  constructor(options: Options, count: number, answers: ShardAnswers, reports: ShardReports, log: Logger) {
     this.options = options;
-    this.events = events;
+    this.answers = answers;
     this.reports = reports;
     this.log = log;
     for (let i = 0; i < count; i++) this.spawn(i);
@@ -72,7 +66,7 @@ export class ShardHost {
     const outbound = createRingBuffer(ringCapacityFor(o.maxMsgSize + 256));
     const data: ShardWorkerData = { index, inbound, outbound, options: o };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
-    const link = new WorkerLink(index, inbound, outbound, this.events);
+    const link = new WorkerLink(index, inbound, outbound, this.answers);
     const slot: Slot = { worker, link, pending: new Map() };
     worker.on('message', (msg: ShardMessage) => {
       if (msg.type === 'control') {
@@ -102,9 +96,8 @@ export class ShardHost {
     let lastActive = performance.now();
     while (!link.isStopped) {
       if (link.drain() > 0) {
-        this.events.onRingSpace();
         lastActive = performance.now();
-      } else if (performance.now() - lastActive > SPIN_MS) {
+      } else if (performance.now() - lastActive > RING_SPIN_MS) {
         const wait = link.waitOutbound();
         if (wait !== null) await wait;
         lastActive = performance.now();
@@ -123,7 +116,7 @@ export class ShardHost {
     for (const p of slot.pending.values()) p.reject(new Error(`shard ${index} failed`));
     slot.pending.clear();
     this.spawn(index);
-    this.events.onShardLost(index);
+    this.answers.shardLost(index);
   }
 
   /** a control-plane request (admin action, stats) to shard `index` */

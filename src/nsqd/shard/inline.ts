@@ -1,42 +1,26 @@
 /**
- * --workers=0: one shard core on the io thread, called directly. It is both the ShardLink the
- * sessions call and the Outbox the core answers through, so no record is ever encoded. Owns its
- * ShardCore and the queue-scan timer.
+ * --workers=0: one shard core on the io thread, called directly. It is the ShardLink the sessions
+ * call, and the core answers straight into the io thread's ShardAnswers, so no record is ever
+ * encoded and no command is ever refused. Owns its ShardCore and the queue-scan timer.
  */
 
-import type { ProtocolError } from '../../wire/errors.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, type ControlResponse, control } from '../queue/admin.js';
-import type { Message } from '../queue/message.js';
-import type { Outbox } from '../queue/outbox.js';
-import { type PubKind, ShardCore, type ShardHooks } from '../queue/shard-core.js';
-import type { ShardLink } from '../router/link.js';
+import { ShardCore, type ShardHooks } from '../queue/shard-core.js';
+import type { PubKind, ShardAnswers, ShardLink } from '../shard-contract.js';
 
-/** how the inline shard reaches connections */
-export interface InlineConnections {
-  onShardOk(conn: number): void;
-  onShardProtocolError(conn: number, err: ProtocolError): void;
-  onShardDeliver(conn: number, msg: Message, flush: boolean): void;
-  onShardClose(conn: number): void;
-}
-
-const SCAN_INTERVAL_MS = 100;
-
-export class InlineShard implements ShardLink, Outbox {
+export class InlineShard implements ShardLink {
   readonly index = 0;
   readonly core: ShardCore;
-  private readonly conns: InlineConnections;
   private readonly scan: NodeJS.Timeout;
 
-  constructor(options: Options, conns: InlineConnections, hooks: Partial<ShardHooks> = {}) {
-    this.conns = conns;
-    this.core = new ShardCore(options, this, undefined, undefined, hooks);
-    this.scan = setInterval(() => this.core.tick(), SCAN_INTERVAL_MS);
+  constructor(options: Options, answers: ShardAnswers, hooks: Partial<ShardHooks> = {}) {
+    this.core = new ShardCore(options, answers, undefined, undefined, hooks);
+    this.scan = setInterval(() => this.core.tick(), options.queueScanInterval);
     this.scan.unref();
   }
 
-  // ---- ShardLink ----
-  publish(
+  publishOne(
     conn: number,
     kind: PubKind,
     topic: string,
@@ -44,11 +28,12 @@ export class InlineShard implements ShardLink, Outbox {
     buf: Buffer,
     start: number,
     end: number,
-    count: number,
-    framed: boolean,
   ): boolean {
-    if (framed) this.core.publish(conn, kind, topic, deferMs, buf, start, end, count);
-    else this.core.publishOne(conn, kind, topic, deferMs, buf, start, end);
+    this.core.publishOne(conn, kind, topic, deferMs, buf, start, end);
+    return true;
+  }
+  publishBatch(conn: number, topic: string, buf: Buffer, start: number, end: number, count: number): boolean {
+    this.core.publishBatch(conn, topic, buf, start, end, count);
     return true;
   }
   subscribe(conn: number, topic: string, channel: string, msgTimeout: number, sampleRate: number): boolean {
@@ -77,20 +62,6 @@ export class InlineShard implements ShardLink, Outbox {
   }
   disconnect(conn: number): void {
     this.core.disconnect(conn);
-  }
-
-  // ---- Outbox ----
-  ok(conn: number): void {
-    this.conns.onShardOk(conn);
-  }
-  error(conn: number, err: ProtocolError): void {
-    this.conns.onShardProtocolError(conn, err);
-  }
-  deliver(conn: number, msg: Message, flush: boolean): void {
-    this.conns.onShardDeliver(conn, msg, flush);
-  }
-  close(conn: number): void {
-    this.conns.onShardClose(conn);
   }
 
   /** a control-plane request (admin action, stats), answered at once */

@@ -1,18 +1,25 @@
 /**
- * A worker shard's Outbox: encodes what the shard core says as records on the outbound ring (see
- * records.ts). When the ring is full, records wait in an overflow list, in order, and the worker
- * stops taking inbound records until the io thread has drained enough. Owns the producer end of
- * the outbound ring.
+ * A worker shard's CoreAnswers: encodes what the shard core says as records on the outbound ring
+ * (see ring-records.ts). When the ring is full, records wait in an overflow list, in order, and the
+ * worker stops taking inbound records until the io thread has drained enough (it sleeps on the
+ * ring's space doorbell). Owns the producer end of the outbound ring.
  */
 
-import { errorFrameData, type ProtocolError } from '../../wire/errors.js';
+import { errorCodeIndex, type ProtocolError } from '../../wire/errors.js';
 import { writeIdHex } from '../../wire/msgid.js';
-import type { Message } from '../queue/message.js';
-import type { Outbox } from '../queue/outbox.js';
-import * as R from './records.js';
+import {
+  type CoreAnswers,
+  DOORBELL_TIMEOUT_MS,
+  OUT_CLOSE,
+  OUT_ERR,
+  OUT_MSG,
+  OUT_OK,
+  type OutgoingMessage,
+} from '../shard-contract.js';
+import * as R from './ring-records.js';
 import { RingWriter } from './ring.js';
 
-export class RingOutbox implements Outbox {
+export class RingOutbox implements CoreAnswers {
   private readonly w: RingWriter;
   private readonly overflow: Buffer[] = [];
   private dirty = false;
@@ -28,58 +35,78 @@ export class RingOutbox implements Outbox {
     return this.overflow.length > 0;
   }
 
-  private head(op: number, conn: number, payload: number, a: number): boolean {
-    if (this.overflow.length > 0 || !this.w.begin(R.HEAD + payload)) return false;
-    const w = this.w;
-    w.u8(op);
-    w.u8(a);
-    w.u8(0);
-    w.u8(0);
-    w.u32(conn);
-    return true;
+  /** open a record of HEAD + `payload` bytes in the ring, unless records wait or it does not fit */
+  private open(payload: number): boolean {
+    return this.overflow.length === 0 && this.w.begin(R.HEAD + payload);
   }
 
-  private spill(op: number, conn: number, payload: number, a: number): Buffer {
+  /** a record that must wait for room: its head (op-specific bytes 0) in a buffer of its own */
+  private spill(op: number, conn: number, payload: number): Buffer {
     const b = Buffer.allocUnsafe(R.HEAD + payload);
     b[R.OFF_OP] = op;
-    b[R.OFF_A] = a;
-    b[R.OFF_B] = 0;
-    b[R.OFF_C] = 0;
+    b.fill(0, R.OFF_OP + 1, R.OFF_CONN);
     b.writeUInt32BE(conn, R.OFF_CONN);
     this.overflow.push(b);
     return b;
   }
 
+  private plain(op: number, conn: number): void {
+    if (!this.open(0)) {
+      this.spill(op, conn, 0);
+      return;
+    }
+    const w = this.w;
+    w.u8(op);
+    w.u8(0);
+    w.u8(0);
+    w.u8(0);
+    w.u32(conn);
+    this.done();
+  }
+
   ok(conn: number): void {
-    if (this.head(R.OUT_OK, conn, 0, 0)) this.done();
-    else this.spill(R.OUT_OK, conn, 0, 0);
+    this.plain(OUT_OK, conn);
   }
 
   close(conn: number): void {
-    if (this.head(R.OUT_CLOSE, conn, 0, 0)) this.done();
-    else this.spill(R.OUT_CLOSE, conn, 0, 0);
+    this.plain(OUT_CLOSE, conn);
   }
 
   error(conn: number, err: ProtocolError): void {
-    const data = errorFrameData(err);
+    const code = errorCodeIndex(err.code);
     const fatal = err.fatal ? 1 : 0;
-    if (this.head(R.OUT_ERR, conn, data.length, fatal)) {
-      this.w.latin1(data);
+    const text = err.text;
+    if (this.open(text.length)) {
+      const w = this.w;
+      w.u8(OUT_ERR);
+      w.u8(code);
+      w.u8(fatal);
+      w.u8(0);
+      w.u32(conn);
+      w.latin1(text);
       this.done();
-    } else {
-      this.spill(R.OUT_ERR, conn, data.length, fatal).write(data, R.HEAD, 'latin1');
+      return;
     }
+    const b = this.spill(OUT_ERR, conn, text.length);
+    b[R.OFF_ERR_CODE] = code;
+    b[R.OFF_ERR_FATAL] = fatal;
+    b.write(text, R.HEAD, 'latin1');
   }
 
-  deliver(conn: number, msg: Message, flush: boolean): void {
+  deliver(conn: number, msg: OutgoingMessage, flush: boolean): void {
     const payload = R.MSG_FIXED + msg.length;
     const b = msg.batch;
     const at = msg.offset + b.shift;
     const f = flush ? 1 : 0;
     const id = this.id;
     writeIdHex(id, 0, msg.idHi, msg.idLo);
-    if (this.head(R.OUT_MSG, conn, payload, f)) {
+    if (this.open(payload)) {
       const w = this.w;
+      w.u8(OUT_MSG);
+      w.u8(f);
+      w.u8(0);
+      w.u8(0);
+      w.u32(conn);
       w.u32(b.tsHi >>> 0);
       w.u32(b.tsLo >>> 0);
       w.u16(msg.attempts);
@@ -88,7 +115,8 @@ export class RingOutbox implements Outbox {
       this.done();
       return;
     }
-    const out = this.spill(R.OUT_MSG, conn, payload, f);
+    const out = this.spill(OUT_MSG, conn, payload);
+    out[R.OFF_MSG_FLUSH] = f;
     let p = R.HEAD;
     p = out.writeUInt32BE(b.tsHi >>> 0, p);
     p = out.writeUInt32BE(b.tsLo >>> 0, p);
@@ -114,6 +142,14 @@ export class RingOutbox implements Outbox {
     }
     this.flush();
     return o.length === 0;
+  }
+
+  /**
+   * After retryOverflow() left records over: sleep until the io thread releases outbound space
+   * (bounded); null when it already has (retry now).
+   */
+  waitForSpace(): Promise<unknown> | null {
+    return this.w.waitForSpace(DOORBELL_TIMEOUT_MS);
   }
 
   /** publish the records written since the last flush and ring the io thread's doorbell */

@@ -1,33 +1,36 @@
 // ring: a single-producer / single-consumer byte ring of variable-length records over one
-// SharedArrayBuffer. It owns the shared layout, the record framing and the doorbell; it never knows
-// what a record means (record layouts live with their encoders) and never touches sockets or files.
+// SharedArrayBuffer. It owns the shared layout, the record framing and the two doorbells; it never
+// knows what a record means (see ring-records.ts) and never touches sockets or files.
 //
-// Contract (after padenot/ringbuf.js): each counter has exactly one writer; the doorbell has a protocol.
+// Contract (after padenot/ringbuf.js): each counter has exactly one writer; each doorbell has a protocol.
 //   WRITE     u32 byte counter, monotonically increasing mod 2^32; written only by the producer.
 //   READ      u32 byte counter, same; written only by the consumer.
-//   SLEEPING  the doorbell flag; the one shared word. The consumer sets it to 1 before it sleeps (and
+//   SLEEPING  the data doorbell: the consumer sets it to 1 before it sleeps waiting for records (and
 //             back to 0 if it decides not to); the producer clears it 1 → 0 (compareExchange) and
 //             notifies. Both sides use seq-cst Atomics: the producer stores WRITE then reads
 //             SLEEPING, the consumer stores SLEEPING then reads WRITE, so at least one of them sees
 //             the other's store and no wakeup is lost.
+//   SPACE     the space doorbell, its mirror image: a producer that found the ring full sets it to 1
+//             before it sleeps (back to 0 if READ moved meanwhile); the consumer, after storing READ,
+//             clears it 1 → 0 and notifies.
 //   used = (WRITE - READ) >>> 0, free = capacity - used. Counters count bytes, so a full ring
 //   (used == capacity) is told from an empty one without wasting a slot. The capacity is a power of
 //   two ≤ 2^30, hence divides 2^32, so `counter & mask` stays right when a counter wraps.
 //   Records are visible to the consumer only after publish(); the producer may batch many records per
 //   publish. Space comes back to the producer only after release(); the consumer may batch too.
-//   Producers never sleep here: a producer that finds the ring full polls on its own schedule (the io
-//   thread re-checks after each drain of its outbound ring, or waits on its own inbound doorbell with
-//   a timeout).
+//   A producer that finds the ring full waits on the space doorbell (waitForSpace) and retries when
+//   the consumer next releases; neither side ever polls on a timer.
 //   A pending Atomics.waitAsync does not keep a thread's event loop alive: the caller must hold a
 //   referenced handle (an interval, a ref'ed MessagePort, a server) while it sleeps on a ring.
 //
-// Shared layout (Int32 header, one 64-byte line per hot word so WRITE and READ never share a line):
+// Shared layout (Int32 header, one 64-byte line per hot word so WRITE and READ never share a line;
+// SPACE shares the first line with words nobody writes after creation):
 //
-//   byte 0        4          8      64       68     128      132    192        196    256
-//        +--------+----------+- - --+--------+- - --+--------+- - --+----------+- - --+------------------+
-//        | MAGIC  | CAPACITY | ...  | WRITE  | ...  | READ   | ...  | SLEEPING | ...  | data[capacity]   |
-//        +--------+----------+- - --+--------+- - --+--------+- - --+----------+- - --+------------------+
-//   Int32 [H_MAGIC] [H_CAPACITY]    [H_WRITE]       [H_READ]        [H_SLEEPING]      ^RING_HEADER_BYTES
+//   byte 0        4          32      36     64       68     128      132    192        196    256
+//        +--------+----------+- -+-------+- -+--------+- - --+--------+- - --+----------+- - --+----------------+
+//        | MAGIC  | CAPACITY |...| SPACE |...| WRITE  | ...  | READ   | ...  | SLEEPING | ...  | data[capacity] |
+//        +--------+----------+- -+-------+- -+--------+- - --+--------+- - --+----------+- - --+----------------+
+//   Int32 [H_MAGIC] [H_CAPACITY] [H_SPACE]   [H_WRITE]       [H_READ]        [H_SLEEPING]      ^RING_HEADER_BYTES
 //
 // Record, at data[counter & mask]; 4-byte aligned, so the length word never straddles the end:
 //
@@ -41,7 +44,8 @@ export const H_MAGIC = 0; // Int32 index: RING_MAGIC, marks a buffer made by cre
 export const H_CAPACITY = 1; // Int32 index: data capacity in bytes, set once at creation
 export const H_WRITE = 16; // Int32 index: producer's u32 byte counter (producer writes)
 export const H_READ = 32; // Int32 index: consumer's u32 byte counter (consumer writes)
-export const H_SLEEPING = 48; // Int32 index: doorbell flag, 1 while the consumer sleeps or is about to
+export const H_SLEEPING = 48; // Int32 index: data doorbell, 1 while the consumer sleeps or is about to
+export const H_SPACE = 8; // Int32 index: space doorbell, 1 while the producer waits for room or is about to
 export const RING_HEADER_BYTES = 256; // bytes before the data region
 export const RECORD_HEADER_BYTES = 4; // the length word in front of every record
 export const RING_MIN_CAPACITY = 64 * 1024;
@@ -298,6 +302,22 @@ export class RingWriter {
     }
   }
 
+  /**
+   * Race-free sleep until the consumer releases space, for a producer whose begin() just returned
+   * false. Returns null when the consumer released something since that begin() (retry now);
+   * otherwise a promise that settles at the consumer's next release, or after `timeoutMs`. Hold a
+   * referenced handle while awaiting it: a pending waitAsync alone does not keep the thread alive.
+   */
+  waitForSpace(timeoutMs: number): Promise<'ok' | 'timed-out'> | null {
+    Atomics.store(this.header, H_SPACE, 1);
+    if (Atomics.load(this.header, H_READ) >>> 0 !== this.readCache) {
+      Atomics.store(this.header, H_SPACE, 0);
+      return null;
+    }
+    const r = atomicsWaitAsync(this.header, H_SPACE, 1, timeoutMs);
+    return r.async ? r.value : null;
+  }
+
   private overflow(n: number): never {
     if (this.remaining === -1) throw new Error('ring: write outside a record (call begin() first)');
     throw new RangeError(`ring: writing ${n} bytes past the record's declared length`);
@@ -371,11 +391,20 @@ export class RingReader {
     return true;
   }
 
-  /** Give back to the producer everything up to the end of the last record returned by next(). */
+  /**
+   * Give back to the producer everything up to the end of the last record returned by next(), and
+   * ring the space doorbell if the producer waits for room.
+   */
   release(): void {
     if (this.cursor === this.released) return;
     this.released = this.cursor;
     Atomics.store(this.header, H_READ, this.cursor | 0);
+    if (
+      Atomics.load(this.header, H_SPACE) === 1 &&
+      Atomics.compareExchange(this.header, H_SPACE, 1, 0) === 1
+    ) {
+      Atomics.notify(this.header, H_SPACE);
+    }
   }
 
   /** True when every published record has been returned by next(). */

@@ -1,61 +1,67 @@
 /**
- * The io thread's side of one worker shard: encodes commands as records on the shard's inbound
- * ring (see records.ts), and decodes the shard's outbound ring into connection calls. Owns the
- * producer end of the inbound ring and the consumer end of the outbound ring; nothing else.
+ * The io thread's side of one worker shard: a ShardLink that encodes commands as records on the
+ * shard's inbound ring (see ring-records.ts), and the decoder of the shard's outbound ring into
+ * ShardAnswers. When the inbound ring is full it waits on the ring's space doorbell and then tells
+ * the answers `ringSpace()`. Owns the producer end of the inbound ring and the consumer end of the
+ * outbound ring; nothing else.
  */
 
-import type { ShardLink } from '../router/link.js';
-import type { PubKind } from '../queue/shard-core.js';
-import type { ErrorCode } from '../../wire/errors.js';
+import {
+  DOORBELL_TIMEOUT_MS,
+  IN_CLS,
+  IN_FIN,
+  IN_GONE,
+  IN_PUB_BATCH,
+  IN_PUB_ONE,
+  IN_RDY,
+  IN_REQ,
+  IN_SUB,
+  IN_TOUCH,
+  type PubKind,
+  type ShardAnswers,
+  type ShardLink,
+} from '../shard-contract.js';
+import * as R from './ring-records.js';
 import { RingReader, RingWriter } from './ring.js';
-import * as R from './records.js';
-
-/** the longest the io thread sleeps on a shard's doorbell before looking anyway */
-const DOORBELL_TIMEOUT_MS = 100;
-
-/** what the link needs from the io thread: find a connection's session and writer by id */
-export interface ConnectionLookup {
-  onShardOk(conn: number): void;
-  onShardError(conn: number, code: ErrorCode, text: string, fatal: boolean): void;
-  onShardMessage(conn: number, buf: Buffer, start: number, end: number, flush: boolean): void;
-  onShardClose(conn: number): void;
-  /** a ring that was full may have room again: retry stalled sessions */
-  onRingSpace(): void;
-}
 
 export class WorkerLink implements ShardLink {
   readonly index: number;
   private readonly in: RingWriter;
   private readonly out: RingReader;
-  private readonly conns: ConnectionLookup;
+  private readonly answers: ShardAnswers;
   /** GONE records that did not fit; sent before anything else once there is room */
   private readonly gone: number[] = [];
   private dirty = false;
   private flushArmed = false;
+  /** waiting on the inbound ring's space doorbell */
+  private spaceArmed = false;
   private stopped = false;
 
-  constructor(
-    index: number,
-    inbound: SharedArrayBuffer,
-    outbound: SharedArrayBuffer,
-    conns: ConnectionLookup,
-  ) {
+  constructor(index: number, inbound: SharedArrayBuffer, outbound: SharedArrayBuffer, answers: ShardAnswers) {
     this.index = index;
     this.in = new RingWriter(inbound);
     this.out = new RingReader(outbound);
-    this.conns = conns;
+    this.answers = answers;
   }
 
   // ---- inbound: commands ----
 
-  private begin(op: number, conn: number, payload: number, a = 0, b = 0, c = 0): boolean {
+  /** open a record of HEAD + `payload` bytes; false (and a wait for space) when it does not fit */
+  private open(payload: number): boolean {
     if (this.gone.length > 0 && !this.sendGone()) return false;
-    if (!this.in.begin(R.HEAD + payload)) return false;
+    if (this.in.begin(R.HEAD + payload)) return true;
+    this.awaitSpace();
+    return false;
+  }
+
+  /** the head of a record whose op-specific bytes are all 0 */
+  private plain(op: number, conn: number, payload: number): boolean {
+    if (!this.open(payload)) return false;
     const w = this.in;
     w.u8(op);
-    w.u8(a);
-    w.u8(b);
-    w.u8(c);
+    w.u8(0);
+    w.u8(0);
+    w.u8(0);
     w.u32(conn);
     return true;
   }
@@ -80,7 +86,7 @@ export class WorkerLink implements ShardLink {
     this.in.publish();
   }
 
-  publish(
+  publishOne(
     conn: number,
     kind: PubKind,
     topic: string,
@@ -88,28 +94,49 @@ export class WorkerLink implements ShardLink {
     buf: Buffer,
     start: number,
     end: number,
-    count: number,
-    framed: boolean,
   ): boolean {
-    const size = framed ? end - start : 4 + (end - start);
-    const fixed = R.HEAD + R.PUB_FIXED + topic.length + (framed ? 0 : 4);
+    return this.pub(IN_PUB_ONE, kind, conn, topic, deferMs, buf, start, end);
+  }
+
+  publishBatch(conn: number, topic: string, buf: Buffer, start: number, end: number, count: number): boolean {
+    return this.pub(IN_PUB_BATCH, 0, conn, topic, count, buf, start, end);
+  }
+
+  /** IN_PUB_ONE (`field` = deferMs) or IN_PUB_BATCH (`field` = count), bodies padded to agree mod 8 */
+  private pub(
+    op: number,
+    kind: number,
+    conn: number,
+    topic: string,
+    field: number,
+    buf: Buffer,
+    start: number,
+    end: number,
+  ): boolean {
+    const fixed = R.HEAD + R.PUB_FIXED + topic.length;
     const pad = (buf.byteOffset + start - (this.in.nextPayloadOffset() + fixed)) & 7;
-    if (!this.begin(R.IN_PUB, conn, R.PUB_FIXED + topic.length + pad + size, kind, topic.length, pad))
-      return false;
+    if (!this.open(R.PUB_FIXED + topic.length + pad + (end - start))) return false;
     const w = this.in;
-    w.u32(deferMs);
-    w.u32(count);
+    w.u8(op);
+    w.u8(kind);
+    w.u8(topic.length);
+    w.u8(pad);
+    w.u32(conn);
+    w.u32(field);
     w.latin1(topic);
     for (let i = 0; i < pad; i++) w.u8(0);
-    if (!framed) w.u32(end - start);
     w.bytes(buf, start, end);
     return this.done();
   }
 
   subscribe(conn: number, topic: string, channel: string, msgTimeout: number, sampleRate: number): boolean {
-    const n = R.SUB_FIXED + topic.length + channel.length;
-    if (!this.begin(R.IN_SUB, conn, n, 0, topic.length, channel.length)) return false;
+    if (!this.open(R.SUB_FIXED + topic.length + channel.length)) return false;
     const w = this.in;
+    w.u8(IN_SUB);
+    w.u8(0);
+    w.u8(topic.length);
+    w.u8(channel.length);
+    w.u32(conn);
     w.u32(msgTimeout);
     w.u32(sampleRate);
     w.latin1(topic);
@@ -118,33 +145,32 @@ export class WorkerLink implements ShardLink {
   }
 
   ready(conn: number, count: number): boolean {
-    if (!this.begin(R.IN_RDY, conn, 4)) return false;
+    if (!this.plain(IN_RDY, conn, 4)) return false;
     this.in.u32(count);
     return this.done();
   }
 
   finish(conn: number, buf: Buffer, idStart: number): boolean {
-    if (!this.begin(R.IN_FIN, conn, R.ID_LENGTH)) return false;
+    if (!this.plain(IN_FIN, conn, R.ID_LENGTH)) return false;
     this.in.bytes(buf, idStart, idStart + R.ID_LENGTH);
     return this.done();
   }
 
   requeue(conn: number, buf: Buffer, idStart: number, delayMs: number): boolean {
-    if (!this.begin(R.IN_REQ, conn, 4 + R.ID_LENGTH)) return false;
+    if (!this.plain(IN_REQ, conn, 4 + R.ID_LENGTH)) return false;
     this.in.u32(delayMs);
     this.in.bytes(buf, idStart, idStart + R.ID_LENGTH);
     return this.done();
   }
 
   touch(conn: number, buf: Buffer, idStart: number): boolean {
-    if (!this.begin(R.IN_TOUCH, conn, R.ID_LENGTH)) return false;
+    if (!this.plain(IN_TOUCH, conn, R.ID_LENGTH)) return false;
     this.in.bytes(buf, idStart, idStart + R.ID_LENGTH);
     return this.done();
   }
 
   startClose(conn: number): boolean {
-    if (!this.begin(R.IN_CLS, conn, 0)) return false;
-    return this.done();
+    return this.plain(IN_CLS, conn, 0) && this.done();
   }
 
   disconnect(conn: number): void {
@@ -155,9 +181,12 @@ export class WorkerLink implements ShardLink {
   private sendGone(): boolean {
     const gone = this.gone;
     while (gone.length > 0) {
-      if (!this.in.begin(R.HEAD)) return false;
+      if (!this.in.begin(R.HEAD)) {
+        this.awaitSpace();
+        return false;
+      }
       const w = this.in;
-      w.u8(R.IN_GONE);
+      w.u8(IN_GONE);
       w.u8(0);
       w.u8(0);
       w.u8(0);
@@ -167,46 +196,38 @@ export class WorkerLink implements ShardLink {
     return true;
   }
 
+  /**
+   * The inbound ring was full: sleep on its space doorbell (once, however many commands were
+   * refused), then send what waits and tell the answers to retry what stalled.
+   */
+  private awaitSpace(): void {
+    if (this.spaceArmed || this.stopped) return;
+    this.spaceArmed = true;
+    const wait = this.in.waitForSpace(DOORBELL_TIMEOUT_MS);
+    if (wait === null) setImmediate(onSpace, this);
+    else void wait.then(() => onSpace(this));
+  }
+
+  /** the shard released inbound space (or the doorbell timed out) */
+  spaceReleased(): void {
+    this.spaceArmed = false;
+    if (this.stopped) return;
+    if (this.gone.length > 0) this.sendGone();
+    this.answers.ringSpace();
+  }
+
   // ---- outbound: what the shard says ----
 
-  /** decode everything the shard has published; returns how many records were handled */
+  /** decode everything the shard has published into answers; returns how many records there were */
   drain(): number {
     const r = this.out;
-    const conns = this.conns;
+    const answers = this.answers;
     let n = 0;
     while (r.next()) {
       n++;
-      const op = r.u8();
-      const a = r.u8();
-      r.skip(2);
-      const conn = r.u32();
-      switch (op) {
-        case R.OUT_OK:
-          conns.onShardOk(conn);
-          break;
-        case R.OUT_MSG: {
-          const start = r.pos;
-          conns.onShardMessage(conn, r.buf, start, r.start + r.length, a === 1);
-          break;
-        }
-        case R.OUT_ERR: {
-          const data = r.latin1(r.length - R.HEAD);
-          const sp = data.indexOf(' ');
-          const code = (sp < 0 ? data : data.slice(0, sp)) as ErrorCode;
-          conns.onShardError(conn, code, sp < 0 ? '' : data.slice(sp + 1), a === 1);
-          break;
-        }
-        case R.OUT_CLOSE:
-          conns.onShardClose(conn);
-          break;
-        default:
-          throw new Error(`shard ${this.index}: unknown outbound record op ${op}`);
-      }
+      R.decodeOutbound(r, answers);
     }
-    if (n > 0) {
-      r.release();
-      if (this.gone.length > 0) this.sendGone();
-    }
+    if (n > 0) r.release();
     return n;
   }
 
@@ -225,4 +246,8 @@ export class WorkerLink implements ShardLink {
   get isStopped(): boolean {
     return this.stopped;
   }
+}
+
+function onSpace(link: WorkerLink): void {
+  link.spaceReleased();
 }

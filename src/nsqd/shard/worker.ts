@@ -7,8 +7,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
-import { type PubKind, ShardCore } from '../queue/shard-core.js';
-import * as R from './records.js';
+import { ShardCore } from '../queue/shard-core.js';
+import { DOORBELL_TIMEOUT_MS, RING_SPIN_MS } from '../shard-contract.js';
+import { decodeInbound } from './ring-records.js';
 import { RingOutbox } from './ring-outbox.js';
 import { RingReader } from './ring.js';
 
@@ -19,12 +20,8 @@ export interface ShardWorkerData {
   options: Options;
 }
 
-/** nsqd's QueueScanInterval */
-const SCAN_INTERVAL_MS = 100;
 /** release inbound space to the io thread at least this often within one drain */
 const RELEASE_EVERY = 256;
-/** the longest a shard sleeps on its doorbell before looking anyway */
-const DOORBELL_TIMEOUT_MS = 100;
 
 const data = workerData as ShardWorkerData;
 const reader = new RingReader(data.inbound);
@@ -38,60 +35,11 @@ const core = new ShardCore(data.options, outbox, undefined, undefined, {
 });
 let stopping = false;
 
-function dispatch(): void {
-  const r = reader;
-  const op = r.u8();
-  const a = r.u8();
-  const b = r.u8();
-  const c = r.u8();
-  const conn = r.u32();
-  switch (op) {
-    case R.IN_PUB: {
-      const deferMs = r.u32();
-      const count = r.u32();
-      const topic = r.latin1(b);
-      r.skip(c);
-      core.publish(conn, a as PubKind, topic, deferMs, r.buf, r.pos, r.start + r.length, count);
-      break;
-    }
-    case R.IN_SUB: {
-      const msgTimeout = r.u32();
-      const sampleRate = r.u32();
-      const topic = r.latin1(b);
-      const channel = r.latin1(c);
-      core.subscribe(conn, topic, channel, msgTimeout, sampleRate);
-      break;
-    }
-    case R.IN_RDY:
-      core.ready(conn, r.u32());
-      break;
-    case R.IN_FIN:
-      core.finish(conn, r.buf, r.pos);
-      break;
-    case R.IN_REQ: {
-      const delay = r.u32();
-      core.requeue(conn, r.buf, r.pos, delay);
-      break;
-    }
-    case R.IN_TOUCH:
-      core.touch(conn, r.buf, r.pos);
-      break;
-    case R.IN_CLS:
-      core.startClose(conn);
-      break;
-    case R.IN_GONE:
-      core.disconnect(conn);
-      break;
-    default:
-      throw new Error(`shard ${data.index}: unknown inbound record op ${op}`);
-  }
-}
-
 /** handle every published inbound record, unless the outbound side is backed up */
 function drain(): void {
   let n = 0;
   while (!outbox.blocked && reader.next()) {
-    dispatch();
+    decodeInbound(reader, core);
     if (++n % RELEASE_EVERY === 0) {
       reader.release();
       outbox.flush();
@@ -101,22 +49,20 @@ function drain(): void {
   outbox.flush();
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** how long a shard keeps polling its inbound ring after it last had something, before sleeping */
-const SPIN_MS = 0.5;
-
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * Take inbound records while the outbound ring has room; after activity keep looking once per
+ * event-loop turn for a short while, then sleep on the inbound doorbell. While answers overflow,
+ * sleep on the outbound ring's space doorbell instead.
+ */
 async function run(): Promise<void> {
   let lastActive = performance.now();
   while (!stopping) {
     if (outbox.blocked && !outbox.retryOverflow()) {
-      await sleep(1);
+      await (outbox.waitForSpace() ?? nextTurn());
       continue;
     }
     if (!reader.isEmpty()) {
@@ -125,7 +71,7 @@ async function run(): Promise<void> {
       await nextTurn();
       continue;
     }
-    if (outbox.blocked || performance.now() - lastActive <= SPIN_MS) {
+    if (performance.now() - lastActive <= RING_SPIN_MS) {
       await nextTurn();
       continue;
     }
@@ -139,7 +85,7 @@ async function run(): Promise<void> {
 const scan = setInterval(() => {
   core.tick();
   outbox.flush();
-}, SCAN_INTERVAL_MS);
+}, data.options.queueScanInterval);
 
 parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlRequest }) => {
   if (msg.type === 'control') {

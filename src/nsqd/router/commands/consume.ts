@@ -1,10 +1,10 @@
 /**
- * SUB, RDY, FIN, REQ, TOUCH and CLS on the io thread: state and parameter checks in nsqd's order,
- * then the command goes to the shard that owns the subscribed topic. Only SUB is answered by the
- * shard; FIN/REQ/TOUCH answer only on failure (non-fatal E_*_FAILED, from the shard).
+ * SUB, RDY, FIN, REQ, TOUCH and CLS on the io thread: parameter and state checks in nsqd's order,
+ * then the session takes the command to the shard that owns the subscribed topic. Only SUB is
+ * answered by the shard; FIN/REQ/TOUCH answer only on failure (non-fatal E_*_FAILED, from the
+ * shard). Parses and checks only.
  */
 
-import { CLOSE_WAIT_FRAME } from '../../../wire/encode.js';
 import { MSG_ID_LENGTH } from '../../../wire/msgid.js';
 import { isValidChannelName, isValidTopicName } from '../../../wire/names.js';
 import { goQuote } from '../../../go/quote.js';
@@ -27,18 +27,7 @@ export function sub(s: Session): void {
     const q = goQuote(line.buf.subarray(line.starts[2], line.ends[2]));
     return void s.fatal('E_BAD_CHANNEL', `SUB channel name ${q} is not valid`);
   }
-  const k = s.shardOf(topic);
-  s.state = STATE_SUBSCRIBED;
-  s.subShard = k;
-  const { msgTimeout, sampleRate } = s;
-  const conn = s.port.id;
-  const go = (): boolean => {
-    if (!s.claim(k)) return false;
-    if (s.ctx.links[k]!.subscribe(conn, topic, channel, msgTimeout, sampleRate)) return true;
-    s.unclaim();
-    return false;
-  };
-  if (!go()) s.stall(go);
+  s.subscribe(topic, channel);
 }
 
 export function rdy(s: Session): void {
@@ -52,9 +41,7 @@ export function rdy(s: Session): void {
   }
   const max = s.ctx.options.maxRdyCount;
   if (count > max) return void s.fatal('E_INVALID', `RDY count ${count} out of range 0-${max}`);
-  const link = s.ctx.links[s.subShard]!;
-  const conn = s.port.id;
-  if (!link.ready(conn, count)) s.stall(() => link.ready(conn, count));
+  s.ready(count);
 }
 
 /** the checks FIN, REQ and TOUCH share; returns the ID's offset in the line buffer, or -1 */
@@ -75,14 +62,9 @@ function idParam(s: Session, cmd: string, minParams: number): number {
   return line.starts[1]!;
 }
 
-/** a stall keeps the line's bytes: the parser will reuse nothing until input resumes */
 export function fin(s: Session): void {
   const at = idParam(s, 'FIN', 2);
-  if (at < 0) return;
-  const link = s.ctx.links[s.subShard]!;
-  const { buf } = s.line;
-  const conn = s.port.id;
-  if (!link.finish(conn, buf, at)) s.stall(() => link.finish(conn, buf, at));
+  if (at >= 0) s.finish(s.line.buf, at);
 }
 
 export function req(s: Session): void {
@@ -93,35 +75,15 @@ export function req(s: Session): void {
   if (ms < 0) return void s.fatal('E_INVALID', `REQ could not parse timeout ${line.str(2)}`);
   const max = s.ctx.options.maxReqTimeout;
   if (ms > max) ms = max; // clamped, as nsqd >= 1.1 does
-  const link = s.ctx.links[s.subShard]!;
-  const { buf } = line;
-  const conn = s.port.id;
-  if (!link.requeue(conn, buf, at, ms)) s.stall(() => link.requeue(conn, buf, at, ms));
+  s.requeue(line.buf, at, ms);
 }
 
 export function touch(s: Session): void {
   const at = idParam(s, 'TOUCH', 2);
-  if (at < 0) return;
-  const link = s.ctx.links[s.subShard]!;
-  const { buf } = s.line;
-  const conn = s.port.id;
-  if (!link.touch(conn, buf, at)) s.stall(() => link.touch(conn, buf, at));
+  if (at >= 0) s.touch(s.line.buf, at);
 }
 
 export function cls(s: Session): void {
   if (s.state !== STATE_SUBSCRIBED) return void s.fatal('E_INVALID', 'cannot CLS in current state');
-  s.state = STATE_CLOSING;
-  const link = s.ctx.links[s.subShard]!;
-  const conn = s.port.id;
-  let told = false;
-  const done = (): boolean => {
-    if (!told) {
-      if (!link.startClose(conn)) return false;
-      told = true;
-    }
-    if (s.pending > 0) return false;
-    s.port.writer.writeFrame(CLOSE_WAIT_FRAME);
-    return true;
-  };
-  if (!done()) s.stall(done);
+  s.startClose();
 }

@@ -1,6 +1,7 @@
 /**
- * PUB, MPUB and DPUB on the io thread: nsqd's checks in nsqd's order, then the body goes to the
- * topic's shard (one copy into its ring, or straight into its core inline). The shard answers OK.
+ * PUB, MPUB and DPUB on the io thread: nsqd's checks in nsqd's order, then the session takes the
+ * body to the topic's shard (one copy into its ring, or straight into its core inline), which
+ * answers OK. Parses and checks only.
  */
 
 import { mpubMessageCount } from '../../../wire/mpub.js';
@@ -8,7 +9,7 @@ import { isValidTopicName } from '../../../wire/names.js';
 import { goQuote } from '../../../go/quote.js';
 import { parseBase10 } from '../../../wire/numbers.js';
 import type { BodyRule } from '../../../wire/parser.js';
-import { DPUB, MPUB, PUB, type PubKind } from '../../queue/shard-core.js';
+import { DPUB, PUB } from '../../shard-contract.js';
 import { CMD_DPUB, CMD_MPUB } from '../../../wire/line.js';
 import type { Session } from '../session.js';
 
@@ -42,33 +43,8 @@ export function onPublishBody(s: Session, buf: Buffer, start: number, end: numbe
   const cmd = s.bodyCmd;
   if (cmd === CMD_MPUB) {
     // the parser validated the body (Go's checks as the bytes arrived, plus the outer size)
-    send(s, MPUB, s.bodyTopic, 0, buf, start + 4, end, mpubMessageCount(buf, start), true);
+    s.publishBatch(s.bodyTopic, buf, start + 4, end, mpubMessageCount(buf, start));
     return;
   }
-  send(s, cmd === CMD_DPUB ? DPUB : PUB, s.bodyTopic, s.bodyDefer, buf, start, end, 1, false);
-}
-
-function send(
-  s: Session,
-  kind: PubKind,
-  topic: string,
-  deferMs: number,
-  buf: Buffer,
-  start: number,
-  end: number,
-  count: number,
-  framed: boolean,
-): void {
-  const k = s.shardOf(topic);
-  s.pubCounts.set(topic, (s.pubCounts.get(topic) ?? 0) + count);
-  if (s.claim(k)) {
-    if (s.ctx.links[k]!.publish(s.port.id, kind, topic, deferMs, buf, start, end, count, framed)) return;
-    s.unclaim();
-  }
-  s.stall(() => {
-    if (!s.claim(k)) return false;
-    if (s.ctx.links[k]!.publish(s.port.id, kind, topic, deferMs, buf, start, end, count, framed)) return true;
-    s.unclaim();
-    return false;
-  });
+  s.publishOne(cmd === CMD_DPUB ? DPUB : PUB, s.bodyTopic, s.bodyDefer, buf, start, end);
 }
