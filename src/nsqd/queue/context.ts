@@ -1,6 +1,6 @@
 /**
- * What every topic and channel of one shard shares: the outbox, the disk side, the options it
- * needs, the clocks, and the callbacks up to the shard core. Owned by the shard core.
+ * What every topic and channel of one shard shares: its answers to the io thread, the disk side,
+ * the options it needs, the clocks, and the callbacks up to the shard core. Owned by the shard core.
  */
 
 import type { Options } from '../options/options.js';
@@ -11,7 +11,10 @@ export interface ShardContext {
   /** what the shard says to the io thread (shard-contract.ts) */
   readonly outbox: CoreAnswers;
   readonly options: Options;
-  /** ms since the epoch, with sub-ms precision */
+  /**
+   * the shard clock for deadlines and due times: whole ms since the shard's thread started (small
+   * integers, so they stay unboxed), not wall time; tests drive their own
+   */
   now(): number;
   /** ns since the epoch (a double), for publish timestamps and e2e latency */
   wallNs(): number;
