@@ -6,7 +6,7 @@
  */
 
 import { errorCodeIndex, type ProtocolError } from '../../wire/errors.js';
-import { writeIdHex } from '../../wire/msgid.js';
+import { MSG_ID_LENGTH, writeIdHex } from '../../wire/msgid.js';
 import {
   type CoreAnswers,
   DOORBELL_TIMEOUT_MS,
@@ -24,7 +24,7 @@ export class RingOutbox implements CoreAnswers {
   private readonly overflow: Buffer[] = [];
   private dirty = false;
   /** scratch for one message ID's 16 hex bytes */
-  private readonly id = Buffer.alloc(R.ID_LENGTH);
+  private readonly id = Buffer.alloc(MSG_ID_LENGTH);
 
   constructor(outbound: SharedArrayBuffer) {
     this.w = new RingWriter(outbound);
@@ -110,7 +110,7 @@ export class RingOutbox implements CoreAnswers {
       w.u32(b.tsHi >>> 0);
       w.u32(b.tsLo >>> 0);
       w.u16(msg.attempts);
-      w.bytes(id, 0, R.ID_LENGTH);
+      w.bytes(id, 0, MSG_ID_LENGTH);
       w.bytes(b.slab, at, at + msg.length);
       this.done();
       return;

@@ -37,6 +37,7 @@
  */
 
 import { errorCodeAt } from '../../wire/errors.js';
+import { MSG_ID_LENGTH } from '../../wire/msgid.js';
 import {
   IN_CLS,
   IN_FIN,
@@ -75,13 +76,12 @@ export const OFF_ERR_FATAL = 2;
 /** OUT_MSG: 1 when the io thread should write the frame out now */
 export const OFF_MSG_FLUSH = 1;
 
-export const ID_LENGTH = 16;
 /** IN_PUB_ONE / IN_PUB_BATCH fields after the head: deferMs or count */
 export const PUB_FIXED = 4;
 /** IN_SUB fields after the head: msgTimeout, sampleRate */
 export const SUB_FIXED = 8;
 /** OUT_MSG fields after the head, before the body: tsHi, tsLo, attempts, id */
-export const MSG_FIXED = 4 + 4 + 2 + ID_LENGTH;
+export const MSG_FIXED = 4 + 4 + 2 + MSG_ID_LENGTH;
 
 function u32At(b: Buffer, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;

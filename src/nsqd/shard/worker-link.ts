@@ -21,6 +21,7 @@ import {
   type ShardAnswers,
   type ShardLink,
 } from '../shard-contract.js';
+import { MSG_ID_LENGTH } from '../../wire/msgid.js';
 import * as R from './ring-records.js';
 import { RingReader, RingWriter } from './ring.js';
 
@@ -151,21 +152,21 @@ export class WorkerLink implements ShardLink {
   }
 
   finish(conn: number, buf: Buffer, idStart: number): boolean {
-    if (!this.plain(IN_FIN, conn, R.ID_LENGTH)) return false;
-    this.in.bytes(buf, idStart, idStart + R.ID_LENGTH);
+    if (!this.plain(IN_FIN, conn, MSG_ID_LENGTH)) return false;
+    this.in.bytes(buf, idStart, idStart + MSG_ID_LENGTH);
     return this.done();
   }
 
   requeue(conn: number, buf: Buffer, idStart: number, delayMs: number): boolean {
-    if (!this.plain(IN_REQ, conn, 4 + R.ID_LENGTH)) return false;
+    if (!this.plain(IN_REQ, conn, 4 + MSG_ID_LENGTH)) return false;
     this.in.u32(delayMs);
-    this.in.bytes(buf, idStart, idStart + R.ID_LENGTH);
+    this.in.bytes(buf, idStart, idStart + MSG_ID_LENGTH);
     return this.done();
   }
 
   touch(conn: number, buf: Buffer, idStart: number): boolean {
-    if (!this.plain(IN_TOUCH, conn, R.ID_LENGTH)) return false;
-    this.in.bytes(buf, idStart, idStart + R.ID_LENGTH);
+    if (!this.plain(IN_TOUCH, conn, MSG_ID_LENGTH)) return false;
+    this.in.bytes(buf, idStart, idStart + MSG_ID_LENGTH);
     return this.done();
   }
 
