@@ -1,13 +1,17 @@
 /**
  * Delivery semantics over real TCP, as a client sees them — for each shard setting: fan-out to
- * channels, load balancing within one, the RDY window, timeouts and requeue, REQ, DPUB, TOUCH, CLS,
- * buffering topics, ephemeral cleanup, IDENTIFY negotiation and heartbeats.
+ * channels, load balancing within one, the RDY window, timeouts and requeue (on a broker with a
+ * short --msg-timeout, as nsqd's tests), REQ, DPUB, TOUCH, CLS, buffering topics, ephemeral
+ * cleanup and IDENTIFY negotiation. Heartbeats are the io thread's: protocol-deadlines.test.ts.
  */
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SHARD_MATRIX, startBroker, type TestBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
+
+/** the short --msg-timeout of the timeout tests (IDENTIFY's msg_timeout cannot go under 1 s) */
+const MSG_TIMEOUT = 500;
 
 for (const workers of SHARD_MATRIX) {
   describe(`delivery (--workers=${workers})`, () => {
@@ -161,42 +165,6 @@ for (const workers of SHARD_MATRIX) {
       s.close();
     });
 
-    it('an in-flight timeout requeues with attempts + 1; FIN of the old delivery then fails', async () => {
-      const t = freshTopic();
-      const s = await subscriber(b.port, t, 'to', 1, { msg_timeout: 1000 });
-      const p = await producer();
-      p.pub(t, 'slow');
-      assert.equal(await p.response(), 'OK');
-      const m1 = await s.message();
-      assert.equal(m1.attempts, 1);
-      const m2 = await s.message(3000);
-      assert.equal(m2.id, m1.id);
-      assert.equal(m2.attempts, 2);
-      assert.equal(m2.body.toString(), 'slow');
-      s.cmd(`FIN ${m2.id}`);
-      assert.ok(await s.quiet(1300), 'finished: not redelivered');
-      p.close();
-      s.close();
-    });
-
-    it('TOUCH extends the deadline', async () => {
-      const t = freshTopic();
-      const s = await subscriber(b.port, t, 'touch', 1, { msg_timeout: 1000 });
-      const p = await producer();
-      p.pub(t, 'held');
-      await p.response();
-      const m = await s.message();
-      for (let i = 0; i < 4; i++) {
-        await sleep(400);
-        s.cmd(`TOUCH ${m.id}`);
-      }
-      assert.equal(s.queued, 0, 'not redelivered while touched (1.6 s > msg_timeout)');
-      s.cmd(`FIN ${m.id}`);
-      assert.ok(await s.quiet(1300));
-      p.close();
-      s.close();
-    });
-
     it('REQ 0 redelivers at once; REQ with delay defers it', async () => {
       const t = freshTopic();
       const s = await subscriber(b.port, t, 'rq', 1);
@@ -209,11 +177,11 @@ for (const workers of SHARD_MATRIX) {
       assert.equal(m2.id, m1.id);
       assert.equal(m2.attempts, 2);
       const before = Date.now();
-      s.cmd(`REQ ${m2.id} 600`);
+      s.cmd(`REQ ${m2.id} 300`);
       const m3 = await s.message(3000);
       const waited = Date.now() - before;
       assert.equal(m3.attempts, 3);
-      assert.ok(waited >= 550, `deferred ~600 ms (waited ${waited})`);
+      assert.ok(waited >= 280, `deferred ~300 ms (waited ${waited})`);
       s.cmd(`FIN ${m3.id}`);
       p.close();
       s.close();
@@ -238,7 +206,7 @@ for (const workers of SHARD_MATRIX) {
       const s = await subscriber(b.port, t, 'dp', 5);
       const p = await producer();
       const start = Date.now();
-      p.cmd(`DPUB ${t} 500`, 'later');
+      p.cmd(`DPUB ${t} 300`, 'later');
       assert.equal(await p.response(), 'OK');
       p.pub(t, 'now');
       assert.equal(await p.response(), 'OK');
@@ -246,27 +214,9 @@ for (const workers of SHARD_MATRIX) {
       assert.equal(first.body.toString(), 'now');
       const second = await s.message(3000);
       assert.equal(second.body.toString(), 'later');
-      assert.ok(Date.now() - start >= 450);
+      assert.ok(Date.now() - start >= 280);
       p.close();
       s.close();
-    });
-
-    it('a disconnected consumer’s messages wait for their timeout, then go to another consumer', async () => {
-      const t = freshTopic();
-      const s1 = await subscriber(b.port, t, 'dc', 1, { msg_timeout: 1000 });
-      const p = await producer();
-      p.pub(t, 'orphan');
-      await p.response();
-      const m = await s1.message();
-      s1.close();
-      const s2 = await subscriber(b.port, t, 'dc', 1);
-      s2.cmd(`FIN ${m.id}`);
-      assert.equal(await s2.error(), `E_FIN_FAILED FIN ${m.id} failed client does not own message`);
-      const again = await s2.message(3000);
-      assert.equal(again.id, m.id);
-      assert.equal(again.attempts, 2);
-      p.close();
-      s2.close();
     });
 
     it('CLS answers CLOSE_WAIT, stops deliveries, and FIN still works', async () => {
@@ -325,17 +275,6 @@ for (const workers of SHARD_MATRIX) {
       s.close();
     });
 
-    it('heartbeats flow and a client that stops answering is dropped after two intervals', async () => {
-      const c = await WireClient.connect(b.port);
-      c.identify({ heartbeat_interval: 1000 });
-      assert.equal(await c.response(), 'OK');
-      await sleep(1300);
-      assert.ok(c.heartbeats >= 1, 'got a heartbeat');
-      assert.equal(c.closed, false, 'answered with NOP: still open');
-      c.autoNop = false;
-      await c.waitClosed(4000);
-    });
-
     it('a magic split across packets works', async () => {
       const c = await WireClient.connect(b.port, { magic: false });
       c.write(' ');
@@ -347,6 +286,78 @@ for (const workers of SHARD_MATRIX) {
       c.pub(freshTopic(), 'x');
       assert.equal(await c.response(), 'OK');
       c.close();
+    });
+
+    describe(`in-flight timeouts (--msg-timeout=${MSG_TIMEOUT}ms)`, () => {
+      let short: TestBroker;
+      before(async () => {
+        short = await startBroker({ workers, msgTimeout: MSG_TIMEOUT });
+      });
+      after(() => short.close());
+
+      it('an in-flight timeout requeues with attempts + 1; FIN of the old delivery then fails', async () => {
+        const t = freshTopic();
+        const s = await subscriber(short.port, t, 'to', 1);
+        const p = await WireClient.connect(short.port);
+        p.pub(t, 'slow');
+        assert.equal(await p.response(), 'OK');
+        const m1 = await s.message();
+        assert.equal(m1.attempts, 1);
+        const m2 = await s.message(3000);
+        assert.equal(m2.id, m1.id);
+        assert.equal(m2.attempts, 2);
+        assert.equal(m2.body.toString(), 'slow');
+        // let this delivery time out too, with RDY 0 so nothing takes its place; its FIN then fails
+        s.cmd('RDY 0');
+        await sleep(MSG_TIMEOUT + 250);
+        s.cmd(`FIN ${m2.id}`);
+        assert.equal(await s.error(), `E_FIN_FAILED FIN ${m2.id} failed ID not in flight`);
+        assert.equal(s.closed, false, 'E_FIN_FAILED is not fatal');
+        s.cmd('RDY 1');
+        const m3 = await s.message(3000);
+        assert.equal(m3.id, m1.id);
+        assert.equal(m3.attempts, 3, 'the timed-out delivery was requeued, not finished');
+        s.cmd(`FIN ${m3.id}`);
+        assert.ok(await s.quiet(MSG_TIMEOUT + 100), 'finished: not redelivered');
+        p.close();
+        s.close();
+      });
+
+      it('TOUCH extends the deadline', async () => {
+        const t = freshTopic();
+        const s = await subscriber(short.port, t, 'touch', 1);
+        const p = await WireClient.connect(short.port);
+        p.pub(t, 'held');
+        await p.response();
+        const m = await s.message();
+        for (let i = 0; i < 4; i++) {
+          await sleep(MSG_TIMEOUT * 0.4);
+          s.cmd(`TOUCH ${m.id}`);
+        }
+        assert.equal(s.queued, 0, 'not redelivered while touched (1.6 x msg_timeout)');
+        s.cmd(`FIN ${m.id}`);
+        assert.ok(await s.quiet(MSG_TIMEOUT + 100));
+        p.close();
+        s.close();
+      });
+
+      it('a disconnected consumer’s messages wait for their timeout, then go to another consumer', async () => {
+        const t = freshTopic();
+        const s1 = await subscriber(short.port, t, 'dc', 1);
+        const p = await WireClient.connect(short.port);
+        p.pub(t, 'orphan');
+        await p.response();
+        const m = await s1.message();
+        s1.close();
+        const s2 = await subscriber(short.port, t, 'dc', 1);
+        s2.cmd(`FIN ${m.id}`);
+        assert.equal(await s2.error(), `E_FIN_FAILED FIN ${m.id} failed client does not own message`);
+        const again = await s2.message(3000);
+        assert.equal(again.id, m.id);
+        assert.equal(again.attempts, 2);
+        p.close();
+        s2.close();
+      });
     });
   });
 }

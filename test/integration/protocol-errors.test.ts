@@ -1,6 +1,7 @@
 /**
  * Every V2 error code over real TCP, with its exact text, and whether the connection survives —
- * for each shard setting.
+ * for each shard setting. The io thread's own limits (read deadline, line length) are in
+ * protocol-deadlines.test.ts, run once.
  */
 
 import assert from 'node:assert/strict';
@@ -189,23 +190,6 @@ for (const workers of SHARD_MATRIX) {
       await fatal('AUTH a b\n', 'E_INVALID AUTH invalid number of parameters');
       const body = Buffer.concat([Buffer.from('AUTH\n'), Buffer.from([0, 0, 0, 3]), Buffer.from('abc')]);
       await fatal(body, 'E_AUTH_DISABLED AUTH disabled');
-    });
-
-    it('a command line past 16 KiB gets E_INVALID before the close', async () => {
-      const c = await WireClient.connect(b.port);
-      c.write(Buffer.alloc(17 * 1024, 0x41));
-      assert.match(await c.error(), /^E_INVALID /);
-      await c.waitClosed();
-    });
-
-    it('a client idle mid-body gets nsqd\'s "failed to read" error at the read deadline', async () => {
-      const c = await WireClient.connect(b.port);
-      c.identify({ heartbeat_interval: 1000 });
-      assert.equal(await c.response(), 'OK');
-      c.autoNop = false;
-      c.write(Buffer.concat([Buffer.from('PUB t\n'), Buffer.from([0, 0, 0, 10]), Buffer.from('abc')]));
-      assert.equal(await c.error(4000), 'E_BAD_MESSAGE PUB failed to read message body');
-      await c.waitClosed();
     });
 
     it('a pipelined error comes after the OKs of the commands before it', async () => {

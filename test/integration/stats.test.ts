@@ -8,6 +8,9 @@ import { after, before, describe, it } from 'node:test';
 import { SHARD_MATRIX, startBroker, type TestBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
 
+/** the broker's --msg-timeout, short so the timeout below comes soon (IDENTIFY cannot go under 1 s) */
+const MSG_TIMEOUT = 400;
+
 interface Json {
   [k: string]: unknown;
 }
@@ -21,6 +24,7 @@ for (const workers of SHARD_MATRIX) {
         workers,
         httpAddress: '127.0.0.1:0',
         e2eProcessingLatencyPercentiles: [0.99, 0.5],
+        msgTimeout: MSG_TIMEOUT,
       });
       base = `http://127.0.0.1:${b.broker.httpPort}`;
     });
@@ -35,7 +39,7 @@ for (const workers of SHARD_MATRIX) {
 
     it('counts publishes, deliveries, FIN, REQ, timeouts and e2e latency', async () => {
       const t = freshTopic('stats');
-      const s = await subscriber(b.port, t, 'ch', 0, { msg_timeout: 1000, client_id: 'consumer-1' });
+      const s = await subscriber(b.port, t, 'ch', 0, { client_id: 'consumer-1' });
       const p = await WireClient.connect(b.port);
       p.identify({ client_id: 'producer-1', user_agent: 'stats-test/1' });
       assert.equal(await p.response(), 'OK');
@@ -47,7 +51,7 @@ for (const workers of SHARD_MATRIX) {
       s.cmd('RDY 0');
       s.cmd(`FIN ${got[0]!.id}`);
       s.cmd(`REQ ${got[1]!.id} 60000`);
-      await sleep(1400); // got[2] times out (msg_timeout 1000 + scan interval)
+      await sleep(MSG_TIMEOUT + 300); // got[2] times out (msg_timeout + the queue scan)
 
       const all = await stats('');
       const topic = (all.topics as Json[]).find((x) => x.topic_name === t)!;
