@@ -11,8 +11,6 @@ export interface RingJob {
   maxBody: number;
   /** Records the worker may have sent but not yet seen echoed (bounds the echo ring's use). */
   window: number;
-  /** Compute and check checksums (off for the throughput run). */
-  verify: boolean;
 }
 
 /** What the worker posts when every record has been echoed. */
@@ -20,6 +18,8 @@ export interface RingJobResult {
   sent: number;
   acked: number;
   sleeps: number;
+  /** times it slept on the data ring's space doorbell */
+  spaceSleeps: number;
 }
 
 // DATA record:  +---------+----------+-------------+---------+------------------------------------+

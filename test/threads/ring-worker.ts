@@ -1,6 +1,7 @@
 // ring-worker: the producer half of the two-thread ring test. Sends `count` DATA records of
-// seeded-random size into job.data, reads cumulative ECHOs from job.echo, and sleeps on the echo
-// ring's doorbell whenever it can do nothing else (window or ring full, or all sent).
+// seeded-random size into job.data, reads cumulative ECHOs from job.echo, and when it can do
+// nothing else sleeps on the data ring's space doorbell (ring full) or the echo ring's doorbell
+// (window full, or all sent).
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { RingReader, RingWriter } from '../../src/nsqd/shard/ring.js';
 import { prng } from '../helpers/prng.js';
@@ -16,18 +17,23 @@ async function run(job: RingJob): Promise<RingJobResult> {
   let sent = 0;
   let acked = 0;
   let sleeps = 0;
+  let spaceSleeps = 0;
   let body = -1;
   let srcOff = 0;
   let batch = 1;
   while (acked < job.count) {
     let progressed = false;
+    let full = false;
     while (sent < job.count && sent - acked < job.window) {
       if (body < 0) {
         body = job.minBody + Math.floor(rnd() * span);
         srcOff = Math.floor(rnd() * (source.length - body));
-        sums[sent] = job.verify ? checksum(source, srcOff, srcOff + body) : sent;
+        sums[sent] = checksum(source, srcOff, srcOff + body);
       }
-      if (!writer.begin(DATA_HEADER + body)) break;
+      if (!writer.begin(DATA_HEADER + body)) {
+        full = true;
+        break;
+      }
       writer.u32(sent);
       writer.u32(body);
       writer.u32(srcOff);
@@ -53,7 +59,13 @@ async function run(job: RingJob): Promise<RingJobResult> {
       progressed = true;
     }
     reader.release();
-    if (!progressed) {
+    if (!progressed && full) {
+      const p = writer.waitForSpace(1000);
+      if (p !== null) {
+        spaceSleeps++;
+        await p;
+      }
+    } else if (!progressed) {
       const p = reader.waitAsync();
       if (p !== null) {
         sleeps++;
@@ -61,7 +73,7 @@ async function run(job: RingJob): Promise<RingJobResult> {
       }
     }
   }
-  return { sent, acked, sleeps };
+  return { sent, acked, sleeps, spaceSleeps };
 }
 
 // node --test may load every file under test/ as a test file: only act inside a worker.

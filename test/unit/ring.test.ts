@@ -1,9 +1,12 @@
+// The SPSC ring on one thread: creation checks, record framing across the wrap and the 2^32
+// counter wrap (seeded random batches), and both doorbells (data and space).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   createRingBuffer,
   H_READ,
   H_SLEEPING,
+  H_SPACE,
   H_WRITE,
   RING_HEADER_BYTES,
   RingReader,
@@ -388,6 +391,55 @@ describe('ring: doorbell', () => {
     try {
       assert.equal(await r.waitAsync(5), 'timed-out');
       assert.equal(r.waitAsync(0), null);
+    } finally {
+      clearTimeout(keepAlive);
+    }
+  });
+
+  /** a ring with one published, unread 100-byte record after which a 100-byte record does not fit */
+  function fullRing(): { sab: SharedArrayBuffer; w: RingWriter; r: RingReader } {
+    const sab = createRingBuffer(CAP);
+    const w = new RingWriter(sab);
+    const r = new RingReader(sab);
+    assert.equal(w.begin(100), true);
+    w.bytes(PATTERN, 0, 100);
+    w.end();
+    const rest = w.free() - 4;
+    assert.equal(w.begin(rest), true);
+    w.bytes(PATTERN, 0, rest);
+    w.end();
+    w.publish();
+    assert.equal(w.begin(100), false);
+    return { sab, w, r };
+  }
+
+  test('release wakes a producer waiting for space and clears the flag', async () => {
+    const { sab, w, r } = fullRing();
+    const p = w.waitForSpace(10_000);
+    assert.ok(p !== null);
+    assert.equal(header(sab)[H_SPACE], 1);
+    assert.equal(r.next(), true);
+    r.release();
+    assert.equal(header(sab)[H_SPACE], 0);
+    assert.equal(await p, 'ok');
+    assert.equal(w.begin(100), true);
+  });
+
+  test('waitForSpace returns null when space came back since the failed begin', () => {
+    const { sab, w, r } = fullRing();
+    assert.equal(r.next(), true);
+    r.release(); // nobody waits yet: no ring, the flag stays clear
+    assert.equal(header(sab)[H_SPACE], 0);
+    assert.equal(w.waitForSpace(10_000), null);
+    assert.equal(header(sab)[H_SPACE], 0);
+    assert.equal(w.begin(100), true);
+  });
+
+  test('waitForSpace with a timeout settles without a release', async () => {
+    const { w } = fullRing();
+    const keepAlive = setTimeout(() => {}, 10_000);
+    try {
+      assert.equal(await w.waitForSpace(5), 'timed-out');
     } finally {
       clearTimeout(keepAlive);
     }
