@@ -1,7 +1,7 @@
 /**
  * A channel: its memory and disk queues, the in-flight map and deadline heap, and the deferred heap;
  * its Dispatcher picks which consumer gets the next message. Owned by one shard; never touches
- * sockets — deliveries leave through the shard's Outbox.
+ * sockets — deliveries leave through the shard's answers (CoreAnswers, shard-contract.ts).
  */
 
 import { type Consumer, type DeliveryHost, Dispatcher } from '../delivery/dispatcher.js';
