@@ -7,8 +7,10 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ERROR_CODES, type ProtocolError, protocolError } from '../../src/wire/errors.js';
-import { idHexString } from '../../src/wire/msgid.js';
+import { createRingBuffer, RingReader } from '../../src/nsqd/shard/ring.js';
+import { RingOutbox } from '../../src/nsqd/shard/ring-outbox.js';
+import { decodeInbound } from '../../src/nsqd/shard/ring-records.js';
+import { WorkerLink } from '../../src/nsqd/shard/worker-link.js';
 import {
   DPUB,
   type OutgoingMessage,
@@ -17,10 +19,8 @@ import {
   type ShardAnswers,
   type ShardCommands,
 } from '../../src/nsqd/shard-contract.js';
-import { createRingBuffer, RingReader } from '../../src/nsqd/shard/ring.js';
-import { RingOutbox } from '../../src/nsqd/shard/ring-outbox.js';
-import { decodeInbound } from '../../src/nsqd/shard/ring-records.js';
-import { WorkerLink } from '../../src/nsqd/shard/worker-link.js';
+import { ERROR_CODES, type ProtocolError, protocolError } from '../../src/wire/errors.js';
+import { idHexString } from '../../src/wire/msgid.js';
 import { prng } from '../helpers/prng.js';
 
 /** every call as a comparable array: buffers become latin1 strings */

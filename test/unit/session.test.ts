@@ -12,9 +12,9 @@ import { onCommandBody, onCommandLine } from '../../src/nsqd/router/commands/dis
 import type { ServerContext } from '../../src/nsqd/router/context.js';
 import {
   type ConnectionPort,
+  Session,
   STATE_CLOSING,
   STATE_SUBSCRIBED,
-  Session,
 } from '../../src/nsqd/router/session.js';
 import { shardIndexOf } from '../../src/nsqd/router/shard-map.js';
 import type { ShardLink } from '../../src/nsqd/shard-contract.js';

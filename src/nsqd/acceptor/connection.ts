@@ -8,8 +8,8 @@
  */
 
 import type { Socket } from 'node:net';
-import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
+import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';

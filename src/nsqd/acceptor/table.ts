@@ -84,6 +84,8 @@ export class ConnectionTable implements ShardAnswers {
   }
   shardLost(index: number): void {
     for (const p of [...this.peers.values()]) p.shardLost(index);
+    // a publish the lost shard's full ring refused goes to the fresh shard in its place
+    this.ringSpace();
   }
   ringSpace(): void {
     for (const p of this.stalled) p.ringSpace();

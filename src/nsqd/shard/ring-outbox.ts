@@ -16,8 +16,8 @@ import {
   OUT_OK,
   type OutgoingMessage,
 } from '../shard-contract.js';
-import * as R from './ring-records.js';
 import { RingWriter } from './ring.js';
+import * as R from './ring-records.js';
 
 export class RingOutbox implements CoreAnswers {
   private readonly w: RingWriter;

@@ -6,6 +6,7 @@
  * outbound ring; nothing else.
  */
 
+import { MSG_ID_LENGTH } from '../../wire/msgid.js';
 import {
   DOORBELL_TIMEOUT_MS,
   IN_CLS,
@@ -21,9 +22,8 @@ import {
   type ShardAnswers,
   type ShardLink,
 } from '../shard-contract.js';
-import { MSG_ID_LENGTH } from '../../wire/msgid.js';
-import * as R from './ring-records.js';
 import { RingReader, RingWriter } from './ring.js';
+import * as R from './ring-records.js';
 
 export class WorkerLink implements ShardLink {
   readonly index: number;

@@ -9,9 +9,9 @@ import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
 import { ShardCore } from '../queue/shard-core.js';
 import { DOORBELL_TIMEOUT_MS, RING_SPIN_MS } from '../shard-contract.js';
-import { decodeInbound } from './ring-records.js';
-import { RingOutbox } from './ring-outbox.js';
 import { RingReader } from './ring.js';
+import { RingOutbox } from './ring-outbox.js';
+import { decodeInbound } from './ring-records.js';
 
 export interface ShardWorkerData {
   index: number;

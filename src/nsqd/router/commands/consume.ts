@@ -5,9 +5,9 @@
  * shard). Parses and checks only.
  */
 
+import { goQuote } from '../../../go/quote.js';
 import { MSG_ID_LENGTH } from '../../../wire/msgid.js';
 import { isValidChannelName, isValidTopicName } from '../../../wire/names.js';
-import { goQuote } from '../../../go/quote.js';
 import { parseBase10 } from '../../../wire/numbers.js';
 import type { Session } from '../session.js';
 import { STATE_CLOSING, STATE_INIT, STATE_SUBSCRIBED } from '../session.js';

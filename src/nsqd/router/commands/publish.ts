@@ -4,13 +4,13 @@
  * answers OK. Parses and checks only.
  */
 
+import { goQuote } from '../../../go/quote.js';
+import { CMD_DPUB, CMD_MPUB } from '../../../wire/line.js';
 import { mpubMessageCount } from '../../../wire/mpub.js';
 import { isValidTopicName } from '../../../wire/names.js';
-import { goQuote } from '../../../go/quote.js';
 import { parseBase10 } from '../../../wire/numbers.js';
 import type { BodyRule } from '../../../wire/parser.js';
 import { DPUB, PUB } from '../../shard-contract.js';
-import { CMD_DPUB, CMD_MPUB } from '../../../wire/line.js';
 import type { Session } from '../session.js';
 
 export function publishLine(s: Session, cmd: number): BodyRule | null {
