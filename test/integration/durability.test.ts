@@ -29,6 +29,8 @@ import { startBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
 
 const MAIN = fileURLToPath(new URL('../../src/nsqd/main.js', import.meta.url));
+/** acknowledged --sync-publish messages before the kill -9 (publishing goes on until it) */
+const KILL_AFTER_ACKS = 1000;
 
 function startServer(args: string[]): Promise<{ proc: ChildProcess; port: number; exited: Promise<void> }> {
   return new Promise((resolve, reject) => {
@@ -87,7 +89,10 @@ describe('durability', () => {
             }
             p.close();
           });
-          await sleep(800);
+          // kill once enough publishes are acknowledged (a loaded machine gets there later)
+          for (const until = Date.now() + 10_000; acked.size < KILL_AFTER_ACKS && Date.now() < until; ) {
+            await sleep(20);
+          }
           a.proc.kill('SIGKILL');
           stop = true;
           await Promise.all(publishers);
