@@ -1,7 +1,7 @@
 /**
  * The nsqd binary as an operator runs it: Go flag syntax, --version, bad flags (exit 2, message
  * naming the flag), start-up on port 0, a publish and a delivery, clean SIGTERM/SIGINT shutdown
- * (exit 0), and the same under `node --no-addons`.
+ * (exit 0), and the same under `node --no-addons` (all of it, when the test runs in that lane).
  */
 
 import assert from 'node:assert/strict';
@@ -14,6 +14,8 @@ import { describe, it } from 'node:test';
 import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
 
 const MAIN = fileURLToPath(new URL('../../src/nsqd/main.js', import.meta.url));
+/** under `npm run test:no-addons` every nsqd this file starts runs without addons too */
+const LANE_ARGS = process.execArgv.includes('--no-addons') ? ['--no-addons'] : [];
 
 interface Run {
   code: number | null;
@@ -24,7 +26,9 @@ interface Run {
 
 function run(args: string[], nodeArgs: string[] = []): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...nodeArgs, MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [...LANE_ARGS, ...nodeArgs, MAIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -43,7 +47,9 @@ function startServer(
   nodeArgs: string[] = [],
 ): Promise<{ proc: ChildProcess; port: number; exit: Promise<Run> }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...nodeArgs, MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...LANE_ARGS, ...nodeArgs, MAIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const exit = new Promise<Run>((res) =>

@@ -1,0 +1,51 @@
+/**
+ * The broker end to end as `node --no-addons` runs it (npm run test:no-addons runs this file and
+ * cli.test.ts that way; the main lane runs it too): --http-server=auto picks node:http exactly when
+ * uWebSockets.js cannot load, and a broker with worker shards starts, takes TCP and HTTP publishes,
+ * delivers them, reports them in /stats and closes.
+ */
+
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { loadUws } from '../../src/http/server.js';
+import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
+
+const addonsOff = process.execArgv.includes('--no-addons');
+
+describe(`the broker ${addonsOff ? 'under node --no-addons' : 'with addons allowed'}`, () => {
+  let b: TestBroker;
+  before(async () => {
+    b = await startBroker({ workers: 1, httpServer: 'auto' });
+  });
+  after(() => b.close());
+
+  it('--http-server=auto picks node:http exactly when uWebSockets.js cannot load', () => {
+    const uws = loadUws();
+    if (addonsOff) assert.equal(uws.mod, null, 'no native addon loads under --no-addons');
+    assert.equal(b.broker.httpServerKind, uws.mod === null ? 'node' : 'uws', uws.reason);
+  });
+
+  it('publishes over TCP and HTTP, delivers both, and counts them in /stats', async () => {
+    const t = freshTopic('noaddons');
+    const s = await subscriber(b.port, t, 'ch', 10);
+    const p = await WireClient.connect(b.port);
+    p.pub(t, 'over tcp');
+    assert.equal(await p.response(), 'OK');
+    const base = `http://127.0.0.1:${b.broker.httpPort}`;
+    const res = await fetch(`${base}/pub?topic=${t}`, { method: 'POST', body: 'over http' });
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'OK');
+    const got = [(await s.message()).body.toString(), (await s.message()).body.toString()];
+    assert.deepEqual(got.sort(), ['over http', 'over tcp']);
+    const stats = (await (await fetch(`${base}/stats?format=json&topic=${t}`)).json()) as {
+      topics: { topic_name: string; message_count: number }[];
+    };
+    assert.deepEqual(
+      stats.topics.map((x) => [x.topic_name, x.message_count]),
+      [[t, 2]],
+    );
+    p.close();
+    s.close();
+  });
+});
