@@ -5,13 +5,11 @@
  */
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { defaultOptions, flagHelp, resolveOptions } from '../../src/nsqd/options/cli.js';
+import { defaultOptions, flagHelp } from '../../src/nsqd/options/cli.js';
 import { INTERNAL_DEFAULTS } from '../../src/nsqd/options/options.js';
 import { assertV1Error, call, setup } from '../helpers/http-fake.js';
+import { assertFlagError, ConfigFiles, run } from '../helpers/options.js';
 
 const NAMES: [key: string, flag: string, cfg: string][] = [
   ['clientTimeout', 'client-timeout', 'client_timeout'],
@@ -20,8 +18,8 @@ const NAMES: [key: string, flag: string, cfg: string][] = [
 ];
 
 describe('internal options', () => {
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'nsq-ts-internal-'));
-  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const configs = new ConfigFiles();
+  after(() => configs.remove());
 
   test("nsqd's values by default: ClientTimeout 60 s, heartbeat ClientTimeout / 2, queue scan 100 ms", () => {
     assert.deepEqual(INTERNAL_DEFAULTS, {
@@ -38,21 +36,14 @@ describe('internal options', () => {
   test('are not flags and not in --help', () => {
     const help = flagHelp();
     for (const [, flag] of NAMES) {
-      const r = resolveOptions([`--${flag}=1s`]);
-      assert.equal(r.kind, 'exit');
-      if (r.kind !== 'exit') continue;
-      assert.equal(r.code, 2);
-      assert.match(r.stderr, new RegExp(`^flag provided but not defined: -${flag}\\n`));
+      assertFlagError([`--${flag}=1s`], `flag provided but not defined: -${flag}`);
       assert.doesNotMatch(help, new RegExp(`^  -${flag}\\b`, 'm'));
     }
   });
 
   test('are not config-file keys: ignored with a warning, the default stays', () => {
-    const file = path.join(tmp, 'nsqd.cfg');
-    writeFileSync(file, NAMES.map(([, , cfg]) => `${cfg} = "1ms"\n`).join(''));
-    const r = resolveOptions(['--config', file]);
-    assert.equal(r.kind, 'run');
-    if (r.kind !== 'run') return;
+    const file = configs.write(NAMES.map(([, , cfg]) => `${cfg} = "1ms"\n`).join(''));
+    const r = run(['--config', file]);
     assert.deepEqual(
       r.warnings,
       NAMES.map(([, , cfg]) => `config file ${file}: unknown option "${cfg}" ignored`),
