@@ -228,7 +228,8 @@ export default async function runTask(input: TaskInput): Promise<TaskResult> {
           if (!p.isReady || p.stopping || p.isClosed) continue;
           active = true;
           const pacer = pacers[i]!;
-          const n = pacer.take(now, p.room);
+          // no token falls due after the run's end, even when the stop timer fires late
+          const n = pacer.take(Math.min(now, startAt + input.durationMs), p.room);
           if (n > 0) p.send(n, now);
           const d = pacer.delayMs(now);
           if (d < wait) wait = d;
