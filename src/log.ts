@@ -3,7 +3,8 @@
  * --log-level. Owns nothing but its level and prefix.
  */
 
-import type { LogLevel } from './nsqd/options/options.js';
+/** Go nsq's log levels (internal/lg), lowest first. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, fatal: 4 };
 

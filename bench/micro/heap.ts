@@ -1,9 +1,9 @@
 /** Micro benchmarks of the in-flight IndexedHeap (push/pop, push/remove at 2,500 and 100k entries, deadlines mostly increasing) beside Maps of in-flight messages by ID. */
 
-import { idHexString } from '../../src/wire/msgid.js';
 import { GuidFactory } from '../../src/nsqd/queue/guid.js';
 import { IndexedHeap } from '../../src/nsqd/queue/heap.js';
 import { Message, PubBatch } from '../../src/nsqd/queue/message.js';
+import { idHexString } from '../../src/wire/msgid.js';
 import { MSG_SIZE } from './parser.js';
 import type { MicroSuite, MicroTask } from './run.js';
 

@@ -1,11 +1,11 @@
 /** Micro benchmarks of the V2 frame parser (PUB stream, one MPUB, FIN lines) and of MPUB body validation, with a sink that only counts. */
 
-import type { ProtocolError } from '../../src/wire/errors.js';
+import { GuidFactory } from '../../src/nsqd/queue/guid.js';
 import { encodeCommand, encodeMpubBody } from '../../src/wire/encode.js';
+import type { ProtocolError } from '../../src/wire/errors.js';
 import { scanMpubBody } from '../../src/wire/mpub.js';
 import { idHexString } from '../../src/wire/msgid.js';
 import { type BodyRule, FrameParser, type FrameSink, makeBodyRules } from '../../src/wire/parser.js';
-import { GuidFactory } from '../../src/nsqd/queue/guid.js';
 import type { MicroSuite, MicroTask } from './run.js';
 
 export const MSG_SIZE = 200;

@@ -1,9 +1,9 @@
 /** Micro benchmarks of the shard's per-message costs: BodyStore.copyIn (one body, one MPUB batch), Message and PubBatch construction, GuidFactory.next and the ID's hex form. */
 
-import { parsedId, parseIdHex, writeIdHex } from '../../src/wire/msgid.js';
 import { BodyStore } from '../../src/nsqd/queue/body-store.js';
 import { GuidFactory } from '../../src/nsqd/queue/guid.js';
 import { Message, PubBatch } from '../../src/nsqd/queue/message.js';
+import { parsedId, parseIdHex, writeIdHex } from '../../src/wire/msgid.js';
 import { MPUB_BATCH, MSG_SIZE, mpubFrame, pubChunk } from './parser.js';
 import type { MicroSuite, MicroTask } from './run.js';
 

@@ -101,7 +101,7 @@ export interface BenchResult {
 }
 
 export interface RunHooks {
-  onProgress?: (p: Progress) => void;
+  onProgress?: ((p: Progress) => void) | undefined;
   progressIntervalMs?: number;
   /** aborting stops producers and consumers at once; the result covers what ran */
   signal?: AbortSignal;

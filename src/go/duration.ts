@@ -41,6 +41,7 @@ export function parseGoDuration(orig: string): number {
 }
 
 /** Same as parseGoDuration but returns exact nanoseconds as a bigint. */
+// biome-ignore lint/complexity/noExcessiveCognitiveComplexity: one pass that mirrors Go's time.ParseDuration step for step (sign, digits, fraction, unit, overflow), so each branch can be checked against Go's source
 export function parseGoDurationNs(orig: string): bigint {
   const invalid = (): Error => new Error(`time: invalid duration ${timeQuote(orig)}`);
   let s = orig;

@@ -27,6 +27,7 @@ export type GoFlagResult =
   | { kind: 'error'; message: string };
 
 /** Parses argv (without the program name) like Go's FlagSet.Parse with ContinueOnError. */
+// biome-ignore lint/complexity/noExcessiveCognitiveComplexity: Go's FlagSet.parseOne as one loop (dashes, '--' terminator, =value, bool flags, lookups), kept in Go's order so its error texts and precedence match
 export function parseGoFlags(argv: readonly string[], flags: readonly GoFlag[]): GoFlagResult {
   const formal = new Map<string, GoFlag>();
   for (const f of flags) formal.set(f.name, f);

@@ -6,17 +6,17 @@
  */
 
 import { hostname } from 'node:os';
+import type { Logger } from '../log.js';
 import type { Connection } from './acceptor/connection.js';
 import type { ConnectionTable } from './acceptor/table.js';
+import { NSQD_VERSION } from './contract/constants.js';
+import type { ShardLink } from './contract/shard.js';
+import type { ChannelStats, ClientStats, StatsFilter, StatsSnapshot, TopicStats } from './contract/stats.js';
 import type { ApiResult, BrokerApi } from './http/api.js';
-import type { Logger } from '../log.js';
 import type { Options } from './options/options.js';
 import type { ConsumerStats, ControlRequest, ControlResponse, ShardTopicStats } from './queue/admin.js';
-import { NSQD_VERSION } from './constants.js';
 import { publishViaShards } from './router/http-publish.js';
 import { shardIndexOf } from './router/shard-map.js';
-import type { ShardLink } from './shard-contract.js';
-import type { ChannelStats, ClientStats, StatsFilter, StatsSnapshot, TopicStats } from './stats.js';
 
 /** what the API needs from the broker around it */
 export interface ApiHost {

@@ -6,25 +6,25 @@
  */
 
 import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseListenAddress } from '../go/address.js';
-import { TcpListener } from './acceptor/server.js';
-import { ConnectionTable } from './acceptor/table.js';
-import { Logger } from '../log.js';
-import type { Options } from './options/options.js';
-import { makeBodyRules } from '../wire/parser.js';
-import type { ServerContext } from './router/context.js';
-import type { ShardLink } from './shard-contract.js';
-import { ShardHost } from './shard/host.js';
-import { InlineShard } from './shard/inline.js';
-import { LocalBrokerApi } from './broker-api.js';
-import { NSQD_VERSION } from './constants.js';
 import type { HttpServerAdapter } from '../http/adapter.js';
 import { startHttpServer } from '../http/server.js';
-import { makeRoutes } from './http/routes.js';
-import type { ControlRequest, ControlResponse } from './queue/admin.js';
+import { Logger } from '../log.js';
+import { makeBodyRules } from '../wire/parser.js';
+import { TcpListener } from './acceptor/server.js';
+import { ConnectionTable } from './acceptor/table.js';
+import { LocalBrokerApi } from './broker-api.js';
+import { NSQD_VERSION } from './contract/constants.js';
+import type { ShardLink } from './contract/shard.js';
 import { acquireDataDirLock } from './disk/dirlock.js';
+import { makeRoutes } from './http/routes.js';
 import { MetadataKeeper } from './metadata-sync.js';
-import { resolve } from 'node:path';
+import type { Options } from './options/options.js';
+import type { ControlRequest, ControlResponse } from './queue/admin.js';
+import type { ServerContext } from './router/context.js';
+import { ShardHost } from './shard/host.js';
+import { InlineShard } from './shard/inline.js';
 
 export class Broker {
   readonly options: Options;

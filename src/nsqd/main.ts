@@ -1,10 +1,11 @@
 #!/usr/bin/env node
+
 /**
  * The nsqd command: flags → options → Broker.start(), signals → Broker.close(). Nothing else.
  */
 
-import { Broker } from './broker.js';
 import { Logger } from '../log.js';
+import { Broker } from './broker.js';
 import { resolveOptions } from './options/cli.js';
 
 async function main(): Promise<void> {

@@ -194,6 +194,7 @@ class JsonReader {
   }
 
   /** Go's unquote: escapes decoded, invalid UTF-8 bytes and unpaired surrogates become U+FFFD. */
+  // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: Go's unquote over raw bytes (escapes, \u surrogate pairs, invalid UTF-8) in one allocation-free loop
   readString(): string {
     const { close, plain } = this.scanString();
     const buf = this.buf;

@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Broker } from '../../src/nsqd/broker.js';
 import { Logger } from '../../src/log.js';
+import { Broker } from '../../src/nsqd/broker.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import type { Options } from '../../src/nsqd/options/options.js';
 

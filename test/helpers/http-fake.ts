@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { type HttpResponse, newRequest } from '../../src/http/request.js';
 import type { RouteTable } from '../../src/http/table.js';
+import type { StatsFilter, StatsSnapshot } from '../../src/nsqd/contract/stats.js';
 import type { ApiResult, BrokerApi } from '../../src/nsqd/http/api.js';
 import { makeRoutes } from '../../src/nsqd/http/routes.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import type { Options } from '../../src/nsqd/options/options.js';
-import type { StatsFilter, StatsSnapshot } from '../../src/nsqd/stats.js';
 
 export type Call = [string, ...unknown[]];
 

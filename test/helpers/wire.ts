@@ -5,8 +5,8 @@
 
 import { connect, type Socket } from 'node:net';
 import {
-  decodeMessage,
   type DecodedMessage,
+  decodeMessage,
   encodeCommand,
   encodeMpubBody,
   FRAME_ERROR,

@@ -9,8 +9,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
 
 const MAIN = fileURLToPath(new URL('../../src/nsqd/main.js', import.meta.url));

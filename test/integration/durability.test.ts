@@ -8,23 +8,23 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
+  closeSync,
   existsSync,
-  writeFileSync,
   mkdtempSync,
   openSync,
   readdirSync,
   rmSync,
-  symlinkSync,
-  unlinkSync,
-  writeSync,
-  closeSync,
   statSync,
+  symlinkSync,
   truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { startBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
 

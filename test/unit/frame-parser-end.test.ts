@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { errorFrameData } from '../../src/wire/errors.js';
 import { encodeCommand, encodeMpubBody } from '../../src/wire/encode.js';
+import { errorFrameData } from '../../src/wire/errors.js';
 import { MpubWalk, scanMpubBody } from '../../src/wire/mpub.js';
 import { drain, eachWay, int32, MAGIC, Recorder } from '../helpers/parser-recorder.js';
 import { prng } from '../helpers/prng.js';

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { errorFrameData } from '../../src/wire/errors.js';
 import { encodeCommand, encodeMpubBody } from '../../src/wire/encode.js';
+import { errorFrameData } from '../../src/wire/errors.js';
 import {
   type BodyRule,
   FrameParser,

@@ -5,15 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ProtocolError } from '../../src/wire/errors.js';
+import { type CoreAnswers, DPUB, PUB, type PubKind } from '../../src/nsqd/contract/shard.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import { MessageQueue } from '../../src/nsqd/queue/deque.js';
 import { GuidFactory } from '../../src/nsqd/queue/guid.js';
 import { IndexedHeap } from '../../src/nsqd/queue/heap.js';
 import { Message, PubBatch } from '../../src/nsqd/queue/message.js';
-import { idHexString } from '../../src/wire/msgid.js';
 import { ShardCore } from '../../src/nsqd/queue/shard-core.js';
-import { type CoreAnswers, DPUB, PUB, type PubKind } from '../../src/nsqd/shard-contract.js';
+import type { ProtocolError } from '../../src/wire/errors.js';
+import { idHexString } from '../../src/wire/msgid.js';
 import { prng } from '../helpers/prng.js';
 
 type Event =

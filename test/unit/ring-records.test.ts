@@ -7,10 +7,6 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createRingBuffer, RingReader } from '../../src/nsqd/shard/ring.js';
-import { RingOutbox } from '../../src/nsqd/shard/ring-outbox.js';
-import { decodeInbound } from '../../src/nsqd/shard/ring-records.js';
-import { WorkerLink } from '../../src/nsqd/shard/worker-link.js';
 import {
   DPUB,
   type OutgoingMessage,
@@ -18,7 +14,11 @@ import {
   type PubKind,
   type ShardAnswers,
   type ShardCommands,
-} from '../../src/nsqd/shard-contract.js';
+} from '../../src/nsqd/contract/shard.js';
+import { createRingBuffer, RingReader } from '../../src/nsqd/shard/ring.js';
+import { RingOutbox } from '../../src/nsqd/shard/ring-outbox.js';
+import { decodeInbound } from '../../src/nsqd/shard/ring-records.js';
+import { WorkerLink } from '../../src/nsqd/shard/worker-link.js';
 import { ERROR_CODES, type ProtocolError, protocolError } from '../../src/wire/errors.js';
 import { idHexString } from '../../src/wire/msgid.js';
 import { prng } from '../helpers/prng.js';

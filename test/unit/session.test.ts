@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type { ShardLink } from '../../src/nsqd/contract/shard.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import { onCommandBody, onCommandLine } from '../../src/nsqd/router/commands/dispatch.js';
 import type { ServerContext } from '../../src/nsqd/router/context.js';
@@ -17,7 +18,6 @@ import {
   STATE_SUBSCRIBED,
 } from '../../src/nsqd/router/session.js';
 import { shardIndexOf } from '../../src/nsqd/router/shard-map.js';
-import type { ShardLink } from '../../src/nsqd/shard-contract.js';
 import { encodeMpubBody, FrameReader } from '../../src/wire/encode.js';
 import { errorFrameData, type ProtocolError, protocolError } from '../../src/wire/errors.js';
 import { makeBodyRules } from '../../src/wire/parser.js';

@@ -8,8 +8,14 @@ process.env.TZ = 'UTC'; // Go formats start_time in the local zone; pin it (read
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import type {
+  ChannelStats,
+  ClientStats,
+  MemStats,
+  StatsSnapshot,
+  TopicStats,
+} from '../../src/nsqd/contract/stats.js';
 import { formatStatsJson, formatStatsText } from '../../src/nsqd/http/stats-format.js';
-import type { ChannelStats, ClientStats, MemStats, StatsSnapshot, TopicStats } from '../../src/nsqd/stats.js';
 
 const START = 1_700_000_000; // 2023-11-14T22:13:20Z
 const NOW = (START + 3723) * 1000 + 456; // uptime 1h2m3.456s

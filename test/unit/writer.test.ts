@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OutputWriter } from '../../src/nsqd/acceptor/writer.js';
-import type { OutgoingMessage } from '../../src/nsqd/shard-contract.js';
+import type { OutgoingMessage } from '../../src/nsqd/contract/shard.js';
 import {
   decodeMessage,
   encodeError,

@@ -11,10 +11,10 @@ import type { Socket } from 'node:net';
 import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
 import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
+import type { OutgoingMessage, ShardAnswers } from '../contract/shard.js';
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
-import type { OutgoingMessage, ShardAnswers } from '../shard-contract.js';
 import type { ConnectionTable } from './table.js';
 import { OutputWriter } from './writer.js';
 

@@ -3,9 +3,9 @@
  */
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { formatAddress, type ListenAddress } from '../../go/address.js';
 import type { Logger } from '../../log.js';
 import type { ServerContext } from '../router/context.js';
-import { type ListenAddress, formatAddress } from '../../go/address.js';
 import { Connection } from './connection.js';
 import type { ConnectionTable } from './table.js';
 

@@ -7,7 +7,7 @@
  */
 
 import type { ProtocolError } from '../../wire/errors.js';
-import type { OutgoingMessage, ShardAnswers } from '../shard-contract.js';
+import type { OutgoingMessage, ShardAnswers } from '../contract/shard.js';
 import type { Connection } from './connection.js';
 
 export class ConnectionTable implements ShardAnswers {

@@ -7,7 +7,7 @@
 
 import { encodeError, FRAME_MESSAGE, writeMessageHeader } from '../../wire/encode.js';
 import type { ProtocolError } from '../../wire/errors.js';
-import type { OutgoingMessage } from '../shard-contract.js';
+import type { OutgoingMessage } from '../contract/shard.js';
 import { type Flushable, scheduleFlush } from './flush-queue.js';
 
 /** where the bytes go: the connection's socket (a test's recorder) */

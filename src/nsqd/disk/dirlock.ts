@@ -28,6 +28,7 @@
  * - Takeover of a stale lock by three processes racing within microseconds can let two of them in.
  */
 
+import type { BigIntStats } from 'node:fs';
 import {
   closeSync,
   linkSync,
@@ -41,7 +42,6 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
-import type { BigIntStats } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 

@@ -1,6 +1,7 @@
 /** A go-diskqueue v1.1.0 compatible FIFO of byte records, driven synchronously by the shard that owns it; it alone touches its `<name>.diskqueue.*` files and never interprets a record. */
 
 import * as fs from 'node:fs';
+import { packRecord, packRecords, RecordReader, trimStaging } from './data-file.js';
 import {
   dataFileName,
   formatMeta,
@@ -10,9 +11,8 @@ import {
   writeAll,
   writeFileAtomic,
 } from './files.js';
-import { type DiskLog, type DiskQueueOptions, validateOptions } from './options.js';
 import { HeldReads } from './held-reads.js';
-import { packRecord, packRecords, RecordReader, trimStaging } from './data-file.js';
+import { type DiskLog, type DiskQueueOptions, validateOptions } from './options.js';
 import { loadQueueState } from './recovery.js';
 
 export type { DiskLog, DiskQueueOptions, QueueMeta };

@@ -4,7 +4,7 @@
  * snapshot. The broker implements it; the handlers in ./routes.ts never touch shards or sockets.
  */
 
-import type { StatsFilter, StatsSnapshot } from '../stats.js';
+import type { StatsFilter, StatsSnapshot } from '../contract/stats.js';
 
 /** a result the handler turns into nsqd's HTTP error: `{ status, message }` (e.g. 404 TOPIC_NOT_FOUND) */
 export interface ApiError {

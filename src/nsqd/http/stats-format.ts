@@ -10,7 +10,7 @@ import {
   readMemStats,
   type StatsSnapshot,
   type TopicStats,
-} from '../stats.js';
+} from '../contract/stats.js';
 
 /** what the formatters read from the outside world, injectable for tests */
 export interface StatsFormatEnv {

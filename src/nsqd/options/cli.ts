@@ -4,10 +4,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseGoDuration } from '../../go/duration.js';
-import { NSQD_VERSION } from '../constants.js';
+import { parseGoFlags } from '../../go/flag.js';
+import { goQuote } from '../../go/quote.js';
+import { parseGoBool, parseGoFloat, parseGoIntBig } from '../../go/strconv.js';
+import { readTomlFile, type TomlValue } from '../../go/toml.js';
+import { NSQD_VERSION } from '../contract/constants.js';
 import {
-  checkChoice,
   cfgName,
+  checkChoice,
   defaultOptions,
   flagHelp,
   goFlags,
@@ -17,11 +21,7 @@ import {
   parseTlsMinVersion,
   parseTlsRequired,
 } from './flags.js';
-import { parseGoFlags } from '../../go/flag.js';
-import { goQuote } from '../../go/quote.js';
-import { parseGoBool, parseGoFloat, parseGoIntBig } from '../../go/strconv.js';
 import type { Options } from './options.js';
-import { readTomlFile, type TomlValue } from '../../go/toml.js';
 
 export { defaultOptions, flagHelp } from './flags.js';
 

@@ -4,9 +4,12 @@
  * start-up: PUT /config changes the logger's level and the broker's lookupd list, not this object.
  */
 
+import type { LogLevel } from '../../log.js';
+
+export type { LogLevel };
+
 import type { HttpServerChoice } from '../../http/adapter.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 export type TlsRequired = 'false' | 'true' | 'tcp-https';
 
 export interface Options {

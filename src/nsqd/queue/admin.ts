@@ -6,9 +6,9 @@
 
 import { readdirSync } from 'node:fs';
 import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
+import type { ChannelStats, LatencyStats, TopicStats } from '../contract/stats.js';
 import { QUEUE_FILE } from '../disk/files.js';
 import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
-import type { ChannelStats, LatencyStats, TopicStats } from '../stats.js';
 import type { Channel } from './channel.js';
 import { percentilesOf } from './latency.js';
 import type { ShardCore } from './shard-core.js';

@@ -117,7 +117,7 @@ export class Channel implements DeliveryHost<Channel, Message> {
 
   /** the disk queue has messages left to read (by its positions, never by its depth counter) */
   private get onDisk(): boolean {
-    return this.disk !== null && this.disk.hasData;
+    return this.disk?.hasData === true;
   }
 
   /**
@@ -177,7 +177,7 @@ export class Channel implements DeliveryHost<Channel, Message> {
   /** the next queued message, from memory or disk (alternating while both have some) */
   private next(): Message | undefined {
     const d = this.disk;
-    if (d !== null && d.hasData && (this.queue.length === 0 || (this.diskTurn = !this.diskTurn))) {
+    if (d?.hasData && (this.queue.length === 0 || (this.diskTurn = !this.diskTurn))) {
       const m = this.ctx.disk.read(d);
       if (m !== null) return m;
     }

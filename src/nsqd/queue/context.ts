@@ -3,8 +3,8 @@
  * the options it needs, the clocks, and the callbacks up to the shard core. Owned by the shard core.
  */
 
+import type { CoreAnswers } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
-import type { CoreAnswers } from '../shard-contract.js';
 import type { ShardDisk } from './shard-disk.js';
 
 export interface ShardContext {

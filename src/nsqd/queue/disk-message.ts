@@ -11,9 +11,9 @@
  * ```
  */
 
-import type { DiskQueue } from '../disk/diskqueue.js';
 import { MESSAGE_META_SIZE } from '../../wire/encode.js';
 import { parsedId, parseIdHex, writeIdHex } from '../../wire/msgid.js';
+import type { DiskQueue } from '../disk/diskqueue.js';
 import { Message, PubBatch } from './message.js';
 
 /** bytes before the body: timestamp (8) + attempts (2) + id (16), as in a message frame */

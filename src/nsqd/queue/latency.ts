@@ -2,15 +2,20 @@
  * A channel's end-to-end processing latency (publish to FIN), as nsqd reports it in /stats when
  * --e2e-processing-latency-percentile is set: samples over a sliding window made of two halves
  * (the older half is dropped every window/2). Recorded in µs with hdr-histogram-js, reported in ns.
- * Owned by its channel.
+ * Owned by its channel. hdr-histogram-js is loaded on the first histogram, never by a start that
+ * sets no percentile (it costs ~30 ms and a few MB per thread).
  */
 
-import * as hdr from 'hdr-histogram-js';
-import type { LatencyStats } from '../stats.js';
+import { createRequire } from 'node:module';
+import type * as Hdr from 'hdr-histogram-js';
+import type { LatencyStats } from '../contract/stats.js';
 
-type Histogram = ReturnType<typeof hdr.build>;
+type Histogram = ReturnType<typeof Hdr.build>;
+
+let hdr: typeof Hdr | null = null;
 
 function newHistogram(): Histogram {
+  hdr ??= createRequire(import.meta.url)('hdr-histogram-js') as typeof Hdr;
   return hdr.build({
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000,

@@ -7,12 +7,12 @@
  */
 
 import { protocolError } from '../../wire/errors.js';
-import { type CoreAnswers, MPUB, type PubKind, type ShardCommands } from '../shard-contract.js';
 import { MSG_ID_LENGTH, parsedId, parseIdHex } from '../../wire/msgid.js';
+import { type CoreAnswers, MPUB, type PubKind, type ShardCommands } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
+import { BodyStore } from './body-store.js';
 import type { Channel, ChannelConsumer } from './channel.js';
 import type { ShardContext } from './context.js';
-import { BodyStore } from './body-store.js';
 import { Message, PubBatch } from './message.js';
 import { ShardDisk } from './shard-disk.js';
 import { Topic } from './topic.js';

@@ -8,8 +8,8 @@
 
 import { DiskQueue } from '../disk/diskqueue.js';
 import type { Options } from '../options/options.js';
-import type { Message, PubBatch } from './message.js';
 import { DISK_MESSAGE_HEADER, encodeDiskMessage, readDiskMessage } from './disk-message.js';
+import type { Message, PubBatch } from './message.js';
 
 export interface ShardDiskEvents {
   /** the health changed: null = OK, else the error text */

@@ -126,7 +126,7 @@ export class Topic {
     const held = this.held;
     this.held = [];
     for (const m of held) this.fanOutDeferred(m);
-    if (this.disk !== null && this.disk.hasData) this.ctx.scheduleDrain(this);
+    if (this.disk?.hasData) this.ctx.scheduleDrain(this);
   }
 
   /**

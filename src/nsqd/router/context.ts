@@ -4,8 +4,8 @@
  */
 
 import type { BodyRules } from '../../wire/parser.js';
+import type { ShardLink } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
-import type { ShardLink } from '../shard-contract.js';
 
 export interface ServerContext {
   readonly options: Options;

@@ -6,8 +6,8 @@
  * one request.
  */
 
+import { DPUB, PUB, type ShardAnswers, type ShardLink } from '../contract/shard.js';
 import type { ApiResult } from '../http/api.js';
-import { DPUB, PUB, type ShardAnswers, type ShardLink } from '../shard-contract.js';
 import { shardIndexOf } from './shard-map.js';
 
 /** what HTTP publishing needs from the io thread's table of peers (acceptor/table.ts) */

@@ -12,7 +12,7 @@ import { CLOSE_WAIT_FRAME, OK_FRAME } from '../../wire/encode.js';
 import { type ErrorCode, type ProtocolError, protocolError } from '../../wire/errors.js';
 import type { IdentifyData } from '../../wire/identify.js';
 import * as L from '../../wire/line.js';
-import type { PubKind, ShardLink } from '../shard-contract.js';
+import type { PubKind, ShardLink } from '../contract/shard.js';
 import type { ServerContext } from './context.js';
 import { shardIndexOf } from './shard-map.js';
 

@@ -7,9 +7,9 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
+import { RING_SPIN_MS, type ShardAnswers } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
-import { RING_SPIN_MS, type ShardAnswers } from '../shard-contract.js';
 import { createRingBuffer, ringCapacityFor } from './ring.js';
 import type { ShardWorkerData } from './worker.js';
 import { WorkerLink } from './worker-link.js';

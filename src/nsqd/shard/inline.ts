@@ -4,10 +4,10 @@
  * encoded and no command is ever refused. Owns its ShardCore and the queue-scan timer.
  */
 
+import type { PubKind, ShardAnswers, ShardLink } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, type ControlResponse, control } from '../queue/admin.js';
 import { ShardCore, type ShardHooks } from '../queue/shard-core.js';
-import type { PubKind, ShardAnswers, ShardLink } from '../shard-contract.js';
 
 export class InlineShard implements ShardLink {
   readonly index = 0;

@@ -15,7 +15,7 @@ import {
   OUT_MSG,
   OUT_OK,
   type OutgoingMessage,
-} from '../shard-contract.js';
+} from '../contract/shard.js';
 import { RingWriter } from './ring.js';
 import * as R from './ring-records.js';
 

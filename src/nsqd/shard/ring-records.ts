@@ -55,7 +55,7 @@ import {
   type PubKind,
   type ShardAnswers,
   type ShardCommands,
-} from '../shard-contract.js';
+} from '../contract/shard.js';
 import type { RingReader } from './ring.js';
 
 /** the head every record opens with */

@@ -21,7 +21,7 @@ import {
   type PubKind,
   type ShardAnswers,
   type ShardLink,
-} from '../shard-contract.js';
+} from '../contract/shard.js';
 import { RingReader, RingWriter } from './ring.js';
 import * as R from './ring-records.js';
 

@@ -5,10 +5,10 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { DOORBELL_TIMEOUT_MS, RING_SPIN_MS } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
 import { ShardCore } from '../queue/shard-core.js';
-import { DOORBELL_TIMEOUT_MS, RING_SPIN_MS } from '../shard-contract.js';
 import { RingReader } from './ring.js';
 import { RingOutbox } from './ring-outbox.js';
 import { decodeInbound } from './ring-records.js';

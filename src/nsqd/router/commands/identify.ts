@@ -8,7 +8,7 @@ import { encodeResponse, OK_FRAME } from '../../../wire/encode.js';
 import { decodeIdentify } from '../../../wire/identify.js';
 import { CMD_AUTH, CMD_IDENTIFY } from '../../../wire/line.js';
 import type { BodyRule } from '../../../wire/parser.js';
-import { NSQD_VERSION } from '../../constants.js';
+import { NSQD_VERSION } from '../../contract/constants.js';
 import { type Session, STATE_INIT } from '../session.js';
 
 export function identifyLine(s: Session): BodyRule | null {

@@ -10,7 +10,7 @@ import { mpubMessageCount } from '../../../wire/mpub.js';
 import { isValidTopicName } from '../../../wire/names.js';
 import { parseBase10 } from '../../../wire/numbers.js';
 import type { BodyRule } from '../../../wire/parser.js';
-import { DPUB, PUB } from '../../shard-contract.js';
+import { DPUB, PUB } from '../../contract/shard.js';
 import type { Session } from '../session.js';
 
 export function publishLine(s: Session, cmd: number): BodyRule | null {

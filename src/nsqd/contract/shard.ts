@@ -8,7 +8,7 @@
  * it. Owns no state.
  */
 
-import type { ProtocolError } from '../wire/errors.js';
+import type { ProtocolError } from '../../wire/errors.js';
 
 // ---- publish kinds: which command published, for its answer (E_PUB_FAILED, E_MPUB_FAILED, ...) ----
 

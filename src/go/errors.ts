@@ -1,0 +1,52 @@
+/**
+ * Go's texts for system errors, so start-up failures read as Go nsqd's do: syscall.Errno strings,
+ * *os.PathError (`open <path>: no such file or directory`) and *net.OpError for a listener
+ * (`listen tcp 0.0.0.0:4150: bind: address already in use`). Pure formatting, no I/O.
+ */
+
+/** Go's (Linux) syscall.Errno.Error() texts for the codes a start-up can meet */
+const ERRNO_TEXT: Record<string, string> = {
+  EACCES: 'permission denied',
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'cannot assign requested address',
+  EAGAIN: 'resource temporarily unavailable',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'file exists',
+  EINVAL: 'invalid argument',
+  EIO: 'input/output error',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  ENOENT: 'no such file or directory',
+  ENOLCK: 'no locks available',
+  ENOSPC: 'no space left on device',
+  ENOTDIR: 'not a directory',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EWOULDBLOCK: 'resource temporarily unavailable',
+};
+
+/** the errno text Go prints for a Node system error (Node's own message when the code is unknown) */
+export function goErrnoText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const text = ERRNO_TEXT[e?.code ?? ''];
+  if (text !== undefined) return text;
+  return e instanceof Error ? e.message : String(err);
+}
+
+/** Go's *os.PathError: `<op> <path>: <errno text>` */
+export function goPathError(op: string, path: string, err: unknown): string {
+  return `${op} ${path}: ${goErrnoText(err)}`;
+}
+
+/**
+ * Go's *net.OpError from net.Listen(network, address): `listen tcp <address>: bind: <errno text>`, or
+ * `listen tcp: lookup <host>: no such host` when the host does not resolve.
+ */
+export function goListenError(network: 'tcp' | 'unix', address: string, err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { hostname?: string };
+  if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN' || e?.code === 'EAI_FAIL') {
+    return `listen ${network}: lookup ${e.hostname ?? address}: no such host`;
+  }
+  return `listen ${network} ${address}: bind: ${goErrnoText(err)}`;
+}
