@@ -71,7 +71,7 @@ export class DiskQueue {
   static open(o: DiskQueueOptions): DiskQueue {
     validateOptions(o);
     const q = new DiskQueue(o);
-    const { meta, dirty } = loadQueueState(o.dataPath, o.name, o.minMsgSize, o.maxMsgSize, q.log);
+    const { meta, dirty } = loadQueueState({ ...o, log: q.log });
     q.depthN = meta.depth;
     q.readFileNum = meta.readFileNum;
     q.readPos = meta.readPos;

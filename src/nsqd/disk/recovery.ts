@@ -12,6 +12,15 @@ import type { DiskLog } from './options.js';
 /** Bytes of a data file read at a time while walking its record headers. */
 const SCAN_CHUNK = 256 * 1024;
 
+/** The queue being opened: where its files are, its record size bounds, where to log. */
+export interface QueueFiles {
+  dataPath: string;
+  name: string;
+  minMsgSize: number;
+  maxMsgSize: number;
+  log: DiskLog;
+}
+
 /** What a walk of one data file's record headers found. */
 export interface Scan {
   /** whole, in-bounds records from the start position on */
@@ -79,13 +88,8 @@ export function hasUnread(m: QueueMeta): boolean {
  * and a torn last record is cut off. A depth that contradicts the positions is recounted. Without
  * usable metadata any data files are salvaged. `dirty` means the state should be persisted soon.
  */
-export function loadQueueState(
-  dataPath: string,
-  name: string,
-  minMsgSize: number,
-  maxMsgSize: number,
-  log: DiskLog,
-): { meta: QueueMeta; dirty: boolean } {
+export function loadQueueState(q: QueueFiles): { meta: QueueMeta; dirty: boolean } {
+  const { dataPath, name, log } = q;
   const file = metaFileName(dataPath, name);
   let text: string | null = null;
   try {
@@ -98,7 +102,7 @@ export function loadQueueState(
   if (meta === null) {
     if (text !== null)
       log('error', `DISKQUEUE(${name}) failed to retrieveMetaData - malformed ${JSON.stringify(text)}`);
-    return recoverFromFiles(dataPath, name, minMsgSize, maxMsgSize, log);
+    return recoverFromFiles(q);
   }
   const writeFile = dataFileName(dataPath, name, meta.writeFileNum);
   const size = fileSize(writeFile);
@@ -116,9 +120,9 @@ export function loadQueueState(
   }
   if (!clean && !contradicts && size > meta.writePos) {
     // the usual crash: records appended after the last sync; the metadata's depth covers the rest
-    meta.depth += countTail(writeFile, meta.writePos, minMsgSize, maxMsgSize, name, log);
+    meta.depth += countTail(q, writeFile, meta.writePos);
   } else {
-    meta.depth = recount(dataPath, name, meta, clean, minMsgSize, maxMsgSize, log);
+    meta.depth = recount(q, meta, clean);
   }
   if (!clean) {
     meta.writeFileNum++;
@@ -134,17 +138,10 @@ export function loadQueueState(
  * a torn last record (a length that runs past the end, or fewer than 4 bytes) is cut off so it is
  * never read half. A garbled length stops the count: the reader quarantines the file there.
  */
-function countTail(
-  file: string,
-  from: number,
-  minMsgSize: number,
-  maxMsgSize: number,
-  name: string,
-  log: DiskLog,
-): number {
-  const s = scanRecords(file, from, minMsgSize, maxMsgSize);
+function countTail(q: QueueFiles, file: string, from: number): number {
+  const s = scanRecords(file, from, q.minMsgSize, q.maxMsgSize);
   if (s.end < s.size && !s.garbled) {
-    log('warn', `DISKQUEUE(${name}) ${file} ends in a torn record: truncating ${s.size} to ${s.end}`);
+    q.log('warn', `DISKQUEUE(${q.name}) ${file} ends in a torn record: truncating ${s.size} to ${s.end}`);
     fs.truncateSync(file, s.end);
   }
   return s.count;
@@ -154,36 +151,23 @@ function countTail(
  * Every record from the read position to the end of the data: whole files between, the write file
  * up to writePos when it is clean, else to its end (its torn tail cut off).
  */
-function recount(
-  dataPath: string,
-  name: string,
-  m: QueueMeta,
-  clean: boolean,
-  minMsgSize: number,
-  maxMsgSize: number,
-  log: DiskLog,
-): number {
+function recount(q: QueueFiles, m: QueueMeta, clean: boolean): number {
   let depth = 0;
   for (let f = m.readFileNum; f <= m.writeFileNum; f++) {
     const from = f === m.readFileNum ? m.readPos : 0;
-    const file = dataFileName(dataPath, name, f);
+    const file = dataFileName(q.dataPath, q.name, f);
     if (f === m.writeFileNum) {
-      if (clean) depth += scanRecords(file, from, minMsgSize, maxMsgSize).count;
-      else depth += countTail(file, from, minMsgSize, maxMsgSize, name, log);
+      if (clean) depth += scanRecords(file, from, q.minMsgSize, q.maxMsgSize).count;
+      else depth += countTail(q, file, from);
       break;
     }
-    depth += scanRecords(file, from, minMsgSize, maxMsgSize).count;
+    depth += scanRecords(file, from, q.minMsgSize, q.maxMsgSize).count;
   }
   return depth;
 }
 
-function recoverFromFiles(
-  dataPath: string,
-  name: string,
-  minMsgSize: number,
-  maxMsgSize: number,
-  log: DiskLog,
-): { meta: QueueMeta; dirty: boolean } {
+function recoverFromFiles(q: QueueFiles): { meta: QueueMeta; dirty: boolean } {
+  const { dataPath, name, log } = q;
   const meta: QueueMeta = { depth: 0, readFileNum: 0, readPos: 0, writeFileNum: 0, writePos: 0 };
   let nums: number[] = [];
   try {
@@ -193,7 +177,7 @@ function recoverFromFiles(
   }
   if (nums.length === 0) return { meta, dirty: false };
   for (const n of nums)
-    meta.depth += scanRecords(dataFileName(dataPath, name, n), 0, minMsgSize, maxMsgSize).count;
+    meta.depth += scanRecords(dataFileName(dataPath, name, n), 0, q.minMsgSize, q.maxMsgSize).count;
   meta.readFileNum = nums[0]!;
   meta.writeFileNum = nums[nums.length - 1]! + 1;
   log(
