@@ -50,8 +50,6 @@ export class DiskQueue {
   private closed = false;
   /** durable mode: records handed out and not yet released (the persisted read position waits for them) */
   private readonly held: HeldReads | null;
-  /** complete files read past while a held record still lies in them: deleted once released */
-  private pendingDeletes: number[] = [];
 
   private constructor(o: DiskQueueOptions) {
     this.dataPath = o.dataPath;
@@ -390,9 +388,7 @@ export class DiskQueue {
     this.readFileNum++;
     this.readPos = 0;
     this.needSync = true;
-    if (this.held !== null && !this.held.empty && this.held.headFileNum <= done)
-      this.pendingDeletes.push(done);
-    else this.removeDataFile(done);
+    if (this.held === null || this.held.mayDelete(done)) this.removeDataFile(done);
   }
 
   private removeDataFile(fileNum: number): void {
@@ -403,13 +399,7 @@ export class DiskQueue {
 
   /** deletes the kept files that the oldest held record has moved past */
   private deletePassedFiles(): void {
-    const p = this.pendingDeletes;
-    if (p.length === 0) return;
-    const h = this.held;
-    const keepFrom = h === null || h.empty ? this.readFileNum : h.headFileNum;
-    let k = 0;
-    while (k < p.length && p[k]! < keepFrom) this.removeDataFile(p[k++]!);
-    if (k > 0) this.pendingDeletes = p.slice(k);
+    for (const f of this.held?.passedFiles(this.readFileNum) ?? []) this.removeDataFile(f);
   }
 
   /** forgets every held record and deletes the files only they kept */

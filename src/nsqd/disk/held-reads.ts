@@ -3,7 +3,8 @@
  * read from disk stays recoverable until it is FINed or written back). Kept in read order with the
  * file position each record started at, so the queue can persist the oldest unreleased position as
  * its read position: a crash then redelivers, never strands. Releases may come in any order; the
- * head moves past a run of released records. Owns only its arrays.
+ * head moves past a run of released records. Also keeps the numbers of complete files read past
+ * while a held record still lies in them, until it is released. Owns only its arrays.
  */
 
 const INITIAL = 256;
@@ -19,6 +20,8 @@ export class HeldReads {
   private nextTicket = 0;
   /** how many of them are released */
   private releasedCount = 0;
+  /** complete files read past while a held record still lies in them, ascending */
+  private kept: number[] = [];
 
   /** records held and not yet released */
   get count(): number {
@@ -70,6 +73,24 @@ export class HeldReads {
       this.releasedCount--;
     }
     return true;
+  }
+
+  /** a complete file was read past: true when it may be deleted now, else it is kept for later */
+  mayDelete(fileNum: number): boolean {
+    if (this.empty || this.headFileNum > fileNum) return true;
+    this.kept.push(fileNum);
+    return false;
+  }
+
+  /** the kept files no held record lies in any more (`readFileNum`: the reader's file), now forgotten */
+  passedFiles(readFileNum: number): number[] {
+    const keepFrom = this.empty ? readFileNum : this.headFileNum;
+    const k = this.kept;
+    let n = 0;
+    while (n < k.length && k[n]! < keepFrom) n++;
+    if (n === 0) return [];
+    this.kept = k.slice(n);
+    return k.slice(0, n);
   }
 
   /** forget every held record (emptied queue, or the owner wrote them all back); tickets stay unique */
