@@ -6,6 +6,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { formatAddress } from '../go/address.js';
 import {
   BodyBuffer,
   type HttpServerAdapter,
@@ -103,8 +104,14 @@ class NodeHttpServer implements HttpServerAdapter {
     const contentLength = parseContentLength(header(req, 'content-length'));
     const hasBody =
       contentLength !== 0 && (contentLength !== null || req.headers['transfer-encoding'] !== undefined);
-    const probe = newRequest(method, rawPath, rawQuery, Buffer.alloc(0), contentLength, (n) =>
-      header(req, n),
+    const probe = newRequest(
+      method,
+      rawPath,
+      rawQuery,
+      Buffer.alloc(0),
+      contentLength,
+      (n) => header(req, n),
+      () => formatAddress(req.socket.remoteAddress ?? '', req.socket.remotePort ?? 0),
     );
     const plan = this.table.plan(method, probe.path, contentLength);
     if (plan.early !== null) {

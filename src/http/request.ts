@@ -7,6 +7,8 @@ import { decodePath, parseQuery } from './router.js';
 
 export interface HttpRequest {
   method: string;
+  /** the path as sent, before decoding */
+  rawPath: string;
   /** the percent-decoded path (Go's URL.Path) */
   path: string;
   /** the query string as sent, without '?' */
@@ -18,6 +20,8 @@ export interface HttpRequest {
   /** the Content-Length header, null when absent (chunked) */
   contentLength: number | null;
   header(name: string): string | undefined;
+  /** the client as Go's Request.RemoteAddr (`ip:port`; the ip alone where the server gives no port) */
+  remoteAddr(): string;
 }
 
 export interface HttpResponse {
@@ -34,14 +38,21 @@ export function newRequest(
   body: Buffer,
   contentLength: number | null,
   header: (name: string) => string | undefined,
+  remoteAddr: () => string = noRemote,
 ): HttpRequest {
   return {
     method,
+    rawPath,
     path: decodePath(rawPath),
     rawQuery,
     query: parseQuery(rawQuery),
     body,
     contentLength,
     header,
+    remoteAddr,
   };
+}
+
+function noRemote(): string {
+  return '';
 }

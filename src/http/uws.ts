@@ -41,6 +41,7 @@ interface UwsResponse {
   end(body?: string | Uint8Array, closeConnection?: boolean): UwsResponse;
   endWithoutBody(reportedContentLength?: number, closeConnection?: boolean): UwsResponse;
   close(): UwsResponse;
+  getRemoteAddressAsText(): ArrayBuffer;
 }
 
 interface UwsApp {
@@ -61,6 +62,11 @@ class Exchange {
   constructor(res: UwsResponse, method: string) {
     this.res = res;
     this.head = method === 'HEAD';
+  }
+
+  /** the client's address (uWS gives no port); asked before the response ends */
+  remote(): string {
+    return this.aborted ? '' : Buffer.from(this.res.getRemoteAddressAsText()).toString();
   }
 
   send(r: HttpResponse, close: boolean): void {
@@ -107,8 +113,8 @@ class UwsHttpServer implements HttpServerAdapter {
       return found.length === 0 ? undefined : found.join(', ');
     };
     const contentLength = parseContentLength(header('content-length'));
-    const request = newRequest(method, rawPath, rawQuery, EMPTY, contentLength, header);
     const x = new Exchange(res, method);
+    const request = newRequest(method, rawPath, rawQuery, EMPTY, contentLength, header, () => x.remote());
     res.onAborted(() => {
       x.aborted = true;
     });

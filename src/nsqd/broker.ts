@@ -7,7 +7,8 @@
 
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseListenAddress } from '../go/address.js';
+import { formatAddress, parseListenAddress } from '../go/address.js';
+import { formatGoDuration } from '../go/duration.js';
 import type { HttpServerAdapter } from '../http/adapter.js';
 import { startHttpServer } from '../http/server.js';
 import { Logger } from '../log.js';
@@ -44,27 +45,31 @@ export class Broker {
   private lock: { release(): void } | null = null;
   /** nsqd.dat was read: only then may shutdown write it (never over a file that failed to load) */
   private metadataLoaded = false;
+  /** start() finished: only then does shutdown log its progress (a failed start is nsqd's FATAL, not Exit) */
+  private running = false;
 
   private constructor(options: Options, log: Logger) {
     this.options = options;
     this.log = log;
     let links: readonly ShardLink[];
     const dataPath = resolve(options.dataPath === '' ? process.cwd() : options.dataPath);
-    this.metadata = new MetadataKeeper(dataPath, Math.max(1, options.workers), (i, req) =>
-      this.control(i, req),
+    this.metadata = new MetadataKeeper(
+      dataPath,
+      Math.max(1, options.workers),
+      (i, req) => this.control(i, req),
+      log,
     );
     const reports = {
       health: (index: number, error: string | null) => {
         if (error === null) this.unhealthy.delete(index);
         else this.unhealthy.set(index, error);
       },
-      log: (level: 'info' | 'warn' | 'error', msg: string) => log[level](msg),
       metaChanged: () => this.metadata.changed(),
     };
     if (options.workers === 0) {
       this.inline = new InlineShard(options, this.table, {
         health: (e) => reports.health(0, e),
-        log: reports.log,
+        log,
         metaChanged: reports.metaChanged,
       });
       this.host = null;
@@ -74,7 +79,7 @@ export class Broker {
       this.host = new ShardHost(options, options.workers, this.table, reports, log);
       links = this.host.links;
     }
-    const ctx: ServerContext = { options, links, rules: makeBodyRules(options) };
+    const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log };
     this.listener = new TcpListener(ctx, this.table, log);
     const broker = this;
     this.api = new LocalBrokerApi({
@@ -142,6 +147,7 @@ export class Broker {
       await b.close();
       throw new Error(`listen (${options.httpAddress}) failed - ${(err as Error).message}`);
     }
+    b.running = true;
     return b;
   }
 
@@ -172,14 +178,20 @@ export class Broker {
 
   /**
    * nsqd's Exit(): stop accepting and close clients, close HTTP, write nsqd.dat, then every shard
-   * writes its memory, in-flight and deferred messages to disk and syncs; the lock goes last.
+   * writes its memory, in-flight and deferred messages to disk and syncs; the lock goes last. Logs
+   * nsqd's lines on the way (the shards log each topic and channel they flush), then how long it took.
    */
   private async doClose(): Promise<void> {
-    this.log.info('TCP: closing');
+    const started = performance.now();
+    const say = (msg: string): void => {
+      if (this.running) this.log.info(msg);
+    };
+    say(`TCP: closing ${this.listener.address}`);
     const listening = this.listener.close();
     const http = this.http?.close();
     for (const c of [...this.table.all()]) c.close();
     await http;
+    if (this.http !== null) say(`HTTP: closing ${this.httpAddress()}`);
     this.metadata.stop();
     if (this.metadataLoaded) {
       try {
@@ -188,9 +200,20 @@ export class Broker {
         this.log.error(`failed to persist metadata - ${(err as Error).message}`);
       }
     }
+    say('NSQ: closing topics');
     this.inline?.stop();
     await this.host?.close();
+    say('NSQ: stopping subsystems');
     await listening;
     this.lock?.release();
+    say(`NSQ: shutdown took ${formatGoDuration(performance.now() - started)}`);
+    say('NSQ: bye');
+    await this.log.flush();
+  }
+
+  /** the HTTP listen address as its listening line printed it */
+  private httpAddress(): string {
+    const a = parseListenAddress('http-address', this.options.httpAddress);
+    return a.kind === 'unix' ? a.path : formatAddress(a.host, this.httpPort);
   }
 }

@@ -6,6 +6,8 @@
  * debounce state.
  */
 
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
 import type { TopicMeta } from './disk/metadata.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
 import { shardIndexOf } from './router/shard-map.js';
@@ -16,6 +18,7 @@ export class MetadataKeeper {
   private readonly dataPath: string;
   private readonly shards: number;
   private readonly control: (index: number, req: ControlRequest) => Promise<ControlResponse>;
+  private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -24,10 +27,12 @@ export class MetadataKeeper {
     dataPath: string,
     shards: number,
     control: (index: number, req: ControlRequest) => Promise<ControlResponse>,
+    log: Logger,
   ) {
     this.dataPath = dataPath;
     this.shards = shards;
     this.control = control;
+    this.log = log;
   }
 
   /** re-create what nsqd.dat lists; a malformed file rejects (nsqd refuses to start) */
@@ -66,6 +71,7 @@ export class MetadataKeeper {
     this.running = (async () => {
       do {
         this.again = false;
+        this.log.info(`NSQ: persisting topic/channel metadata to ${join(this.dataPath, 'nsqd.dat')}`);
         const parts = await Promise.all(
           Array.from({ length: this.shards }, (_, i) => this.control(i, { op: 'meta' })),
         );

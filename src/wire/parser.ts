@@ -105,8 +105,8 @@ export function readFailureError(
 export interface FrameSink {
   /** the 4-byte magic `"  V2"` arrived */
   onMagic(): void;
-  /** the first 4 bytes were not `"  V2"`; the parser is already closed */
-  onBadMagic(): void;
+  /** the first 4 bytes were not `"  V2"` (`magic`: those bytes, latin1); the parser is already closed */
+  onBadMagic(magic: string): void;
   /**
    * One command line without "\n" and without one trailing "\r": `buf[start..end)`. The view is valid
    * only during the call (a line that straddled chunks lives in a reused buffer). Return null if the
@@ -400,7 +400,7 @@ export class FrameParser {
           const s = this.small;
           if (s[0] !== MAGIC_V2[0] || s[1] !== MAGIC_V2[1] || s[2] !== MAGIC_V2[2] || s[3] !== MAGIC_V2[3]) {
             this.close();
-            this.sink.onBadMagic();
+            this.sink.onBadMagic(s.toString('latin1'));
             return len;
           }
           this.state = S_LINE;

@@ -113,7 +113,12 @@ export function setup(over: Partial<Options> = {}): Setup {
   const api = new FakeApi();
   const options = { ...defaultOptions(), maxMsgSize: 10, maxBodySize: 40, maxReqTimeout: 60_000, ...over };
   const warnings: string[] = [];
-  const table = makeRoutes(api, options, { warn: (m) => warnings.push(m), error: (m) => warnings.push(m) });
+  const table = makeRoutes(api, options, {
+    enabled: () => false,
+    info: () => {},
+    warn: (m) => warnings.push(m),
+    error: (m) => warnings.push(m),
+  });
   return { api, table, options, warnings };
 }
 

@@ -74,7 +74,12 @@ describe('createRouteTable', () => {
 
   test('a handler that throws is a logged 500 INTERNAL_ERROR', async () => {
     const logged: string[] = [];
-    const table = createRouteTable({ calls: [] }, routes, { warn: () => {}, error: (m) => logged.push(m) });
+    const table = createRouteTable({ calls: [] }, routes, {
+      enabled: () => false,
+      info: () => {},
+      warn: () => {},
+      error: (m) => logged.push(m),
+    });
     const r = await table.dispatch(req('GET', '/boom'));
     assert.equal(r.status, 500);
     assert.equal(r.body, '{"message":"INTERNAL_ERROR"}');

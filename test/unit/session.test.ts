@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { Logger } from '../../src/log.js';
 import type { ShardLink } from '../../src/nsqd/contract/shard.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import { onCommandBody, onCommandLine } from '../../src/nsqd/router/commands/dispatch.js';
@@ -26,6 +27,7 @@ import { makeBodyRules } from '../../src/wire/parser.js';
 class Port implements ConnectionPort {
   readonly id = 7;
   readonly remoteAddress = '127.0.0.1';
+  readonly remoteHostPort = '127.0.0.1:5555';
   log: string[] = [];
   paused = false;
   writeFrame(frame: Buffer): void {
@@ -117,7 +119,7 @@ function topicOn(k: number): string {
 function setup() {
   const options = defaultOptions();
   const links = [new Link(0), new Link(1)];
-  const ctx: ServerContext = { options, links, rules: makeBodyRules(options) };
+  const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log: Logger.silent() };
   const port = new Port();
   const s = new Session(port, ctx);
   /** a command line; then its body, if it announced one */

@@ -4,14 +4,19 @@
  * OutputWriter, and it enforces nsqd's heartbeats and deadlines (read: 2 x
  * heartbeat interval between commands; write: no progress for 1 x interval). A client that
  * half-closes still gets the answers it is owed (a "failed to read" error for a body cut short)
- * before the close. It owns the socket, the parser and the timers; it never decides delivery.
+ * before the close. It logs what nsqd's tcp.go and IOLoop log about a client (connect, magic,
+ * protocol errors, exit; each command and delivery at debug). It owns the socket, the parser and
+ * the timers; it never decides delivery.
  */
 
 import type { Socket } from 'node:net';
+import { LOG_DEBUG, type Logger } from '../../log.js';
 import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
 import { type ProtocolError, protocolError } from '../../wire/errors.js';
+import { idHexString, MSG_ID_LENGTH } from '../../wire/msgid.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
 import type { OutgoingMessage, ShardAnswers } from '../contract/shard.js';
+import { deliveryLine, errnoText, hostPort, readErrorText } from '../router/client-log.js';
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
@@ -40,6 +45,10 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   readonly connectTs = Math.floor(Date.now() / 1000);
   private readonly parser: FrameParser;
   private readonly table: ConnectionTable;
+  private readonly log: Logger;
+  /** why the connection ends, as nsqd's `client(...) - <err>` line says it; null: a clean end */
+  private exitError: string | null = null;
+  private badMagic = false;
   /** nsqd's ClientTimeout (an internal option): the read deadline until the magic arrives */
   private readonly clientTimeout: number;
   private lastCommandAt: number;
@@ -57,7 +66,9 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.table = table;
     this.clientTimeout = ctx.options.clientTimeout;
     this.remoteAddress = socket.remoteAddress ?? '';
-    this.remoteHostPort = `${this.remoteAddress.includes(':') ? `[${this.remoteAddress}]` : this.remoteAddress}:${socket.remotePort ?? 0}`;
+    this.remoteHostPort = hostPort(socket.remoteAddress, socket.remotePort);
+    this.log = ctx.log;
+    this.log.info(`TCP: new client(${this.remoteHostPort})`);
     this.session = new Session(this, ctx);
     this.writer = new OutputWriter(socket, this.session.outputBufferSize, this.session.outputBufferTimeout);
     this.parser = new FrameParser(this, { maxLineLength: MAX_LINE });
@@ -76,18 +87,24 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
 
   // ---- FrameSink ----
   onMagic(): void {
+    this.log.info(`CLIENT(${this.remoteHostPort}): desired protocol magic '  V2'`);
     this.magicSeen = true;
     this.lastCommandAt = Date.now();
     this.armTimer();
   }
 
-  onBadMagic(): void {
+  onBadMagic(magic: string): void {
+    this.log.info(`CLIENT(${this.remoteHostPort}): desired protocol magic '${magic}'`);
+    this.log.error(`client(${this.remoteHostPort}) bad protocol magic '${magic}'`);
+    this.badMagic = true;
     // nsqd answers a bad magic with a bare framed E_BAD_PROTOCOL
-    this.fail(protocolError('E_BAD_PROTOCOL', ''));
+    this.sendFatal(protocolError('E_BAD_PROTOCOL', ''));
   }
 
   onLine(buf: Buffer, start: number, end: number): BodyRule | null {
     this.lastCommandAt = Date.now();
+    if (this.log.enabled(LOG_DEBUG))
+      this.log.debug(`PROTOCOL(V2): [${this.remoteHostPort}] [${buf.toString('utf8', start, end)}]`);
     return onCommandLine(this.session, buf, start, end);
   }
 
@@ -109,7 +126,15 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   }
 
   writeError(err: ProtocolError): void {
+    this.logError(err);
     this.writer.writeError(err);
+  }
+
+  /** protocol_v2.go's line for an error a command returned: `[client] - E_CODE description` */
+  private logError(err: ProtocolError): string {
+    const text = err.text === '' ? err.code : `${err.code} ${err.text}`;
+    this.log.error(`[${this.remoteHostPort}] - ${text}`);
+    return text;
   }
 
   setOutputBuffer(size: number, timeoutMs: number): void {
@@ -133,6 +158,12 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   }
 
   fail(err: ProtocolError): void {
+    if (this.closed) return;
+    this.exitError ??= this.logError(err);
+    this.sendFatal(err);
+  }
+
+  private sendFatal(err: ProtocolError): void {
     if (this.closed) return;
     this.writer.writeFrame(encodeError(err));
     this.shutdown();
@@ -163,10 +194,20 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   }
 
   deliver(_conn: number, msg: OutgoingMessage, flush: boolean): void {
+    if (this.log.enabled(LOG_DEBUG)) {
+      const at = msg.offset + msg.batch.shift;
+      const body = msg.batch.slab.subarray(at, at + msg.length);
+      this.log.debug(deliveryLine(this.remoteHostPort, idHexString(msg.idHi, msg.idLo), body));
+    }
     this.writer.writeMessage(msg, flush);
   }
 
   deliverFrame(_conn: number, buf: Buffer, start: number, end: number, flush: boolean): void {
+    if (this.log.enabled(LOG_DEBUG)) {
+      // the frame data: timestamp (8), attempts (2), ID (16), body
+      const id = buf.toString('latin1', start + 10, start + 10 + MSG_ID_LENGTH);
+      this.log.debug(deliveryLine(this.remoteHostPort, id, buf.subarray(start + 10 + MSG_ID_LENGTH, end)));
+    }
     this.writer.writeEncodedMessage(buf, start, end, flush);
   }
 
@@ -209,7 +250,19 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     if (!this.closed && !this.inputPaused && !this.writeBlocked) this.socket.resume();
   }
 
+  /** the socket failed (reset by the peer, ...): 'close' follows */
+  handleError(err: NodeJS.ErrnoException): void {
+    this.readFailed(errnoText(err));
+  }
+
+  /** a read failed (Go's words for `reason`): the error nsqd's exit line gives */
+  private readFailed(reason: string): void {
+    const what = this.magicSeen ? 'failed to read command - ' : '';
+    this.exitError ??= `${what}${readErrorText(this.socket, reason)}`;
+  }
+
   handleClose(): void {
+    this.logExit();
     this.closed = true;
     this.parser.close();
     this.stopTimer();
@@ -218,6 +271,20 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     const s = this.session;
     const links = s.ctx.links;
     if (s.subShard >= 0) links[s.subShard]!.disconnect(this.id);
+  }
+
+  /** what nsqd logs when a client's IOLoop ends (or, before the magic, its read of the magic) */
+  private logExit(): void {
+    const client = this.remoteHostPort;
+    if (this.badMagic) return;
+    if (!this.magicSeen) {
+      const why = this.exitError ?? (this.socket.bytesRead > 0 ? 'unexpected EOF' : 'EOF');
+      this.log.error(`failed to read protocol version - ${why}`);
+      return;
+    }
+    this.log.info(`PROTOCOL(V2): [${client}] exiting ioloop`);
+    if (this.exitError !== null) this.log.error(`client(${client}) - ${this.exitError}`);
+    this.log.info(`PROTOCOL(V2): [${client}] exiting messagePump`);
   }
 
   // ---- heartbeats and deadlines ----
@@ -275,8 +342,12 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   /** idle past the read deadline: mid-frame clients get nsqd's "failed to read" error first */
   private readTimeout(): void {
     const err = this.parser.truncationError();
-    if (err !== null) this.fail(err);
-    else this.close();
+    if (err !== null) {
+      this.fail(err);
+      return;
+    }
+    this.readFailed('i/o timeout');
+    this.close();
   }
 }
 
@@ -289,8 +360,8 @@ function onEnd(this: TaggedSocket): void {
 function onDrain(this: TaggedSocket): void {
   this[kConn]!.handleDrain();
 }
-function onError(this: TaggedSocket): void {
-  // 'close' follows; nothing to add
+function onError(this: TaggedSocket, err: Error): void {
+  this[kConn]!.handleError(err);
 }
 function onClose(this: TaggedSocket): void {
   this[kConn]!.handleClose();

@@ -12,6 +12,8 @@ import type { ConnectionTable } from './table.js';
 export class TcpListener {
   private readonly server: Server;
   private readonly log: Logger;
+  /** where it listens, as its listening line printed it ('' before listen) */
+  address = '';
 
   constructor(ctx: ServerContext, table: ConnectionTable, log: Logger) {
     this.log = log;
@@ -31,6 +33,7 @@ export class TcpListener {
         const a = this.server.address();
         const shown = typeof a === 'string' ? a : a === null ? '?' : formatAddress(a.address, a.port);
         this.log.info(`TCP: listening on ${shown}`);
+        this.address = shown;
         resolve(shown);
       };
       if (addr.kind === 'unix') this.server.listen(addr.path, done);

@@ -29,8 +29,8 @@ export function makeRoutes(api: BrokerApi, options: Options, log?: RouteLog): Ro
   const routes: Route<Ctx>[] = [
     { method: 'GET', path: '/ping', handler: doPing },
     { method: 'GET', path: '/info', handler: doInfo },
-    { method: 'POST', path: '/pub', handler: doPUB, bodyLimit: msgLimit, precheck: pubTooBig },
-    { method: 'POST', path: '/mpub', handler: doMPUB, bodyLimit, precheck: mpubTooBig },
+    { method: 'POST', path: '/pub', handler: doPUB, bodyLimit: msgLimit, precheck: pubTooBig, quiet: true },
+    { method: 'POST', path: '/mpub', handler: doMPUB, bodyLimit, precheck: mpubTooBig, quiet: true },
     { method: 'GET', path: '/stats', handler: doStats },
     { method: 'POST', path: '/topic/create', handler: doCreateTopic },
     { method: 'POST', path: '/topic/delete', handler: doDeleteTopic },

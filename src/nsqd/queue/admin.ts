@@ -103,7 +103,7 @@ export function control(core: ShardCore, req: ControlRequest): ControlResponse {
       return { error: null, health: core.disk.health };
     case 'loadMeta':
       return onDisk(() => {
-        const warn = (m: string): void => core.log('warn', m);
+        const warn = (m: string): void => core.log.warn(m);
         return {
           error: null,
           meta: withOrphanQueues(req.dataPath, loadMetadata(req.dataPath, { warn }), warn),

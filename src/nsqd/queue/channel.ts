@@ -327,11 +327,22 @@ export class Channel implements DeliveryHost<Channel, Message> {
 
   /**
    * Clean shutdown: memory, then in-flight (with their attempts), then deferred messages go to the
-   * disk queue, which is synced and closed. An ephemeral channel's messages are dropped.
+   * disk queue, which is synced and closed. An ephemeral channel's messages are dropped. Logs as
+   * nsqd's Channel.Close does; returns the messages written.
    */
-  flushToDisk(): void {
+  flushToDisk(): number {
+    const log = this.ctx.log;
+    log.info(`CHANNEL(${this.name}): closing`);
+    const memory = this.queue.length;
+    const inFlight = this.inFlightCount;
+    const deferred = this.deferred.length;
+    if (memory + inFlight + deferred > 0) {
+      log.info(
+        `CHANNEL(${this.name}): flushing ${memory} memory ${inFlight} in-flight ${deferred} deferred messages to backend`,
+      );
+    }
     const d = this.disk;
-    if (d === null) return;
+    if (d === null) return 0;
     const disk = this.ctx.disk;
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) disk.writeMessage(d, m);
     for (const m of this.inFlightHeap.drain()) disk.writeMessage(d, m);
@@ -339,6 +350,7 @@ export class Channel implements DeliveryHost<Channel, Message> {
     this.inFlight.clear();
     this.inFlightCount = 0;
     disk.close(d);
+    return memory + inFlight + deferred;
   }
 
   /** deleted: its disk queue's files go too */

@@ -3,6 +3,7 @@
  * the options it needs, the clocks, and the callbacks up to the shard core. Owned by the shard core.
  */
 
+import type { Logger } from '../../log.js';
 import type { CoreAnswers } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import type { ShardDisk } from './shard-disk.js';
@@ -20,6 +21,8 @@ export interface ShardContext {
   wallNs(): number;
   /** uniform in [0, 1), replaceable in tests */
   random(): number;
+  /** the shard's logger (topic and channel events, as nsqd logs them) */
+  readonly log: Logger;
   /** --sync-publish: new messages go to disk (and are fsynced) before they are acknowledged */
   readonly durable: boolean;
   /** the disk queues of this shard */

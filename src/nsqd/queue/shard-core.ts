@@ -6,6 +6,8 @@
  * Transport-agnostic: no rings, no sockets.
  */
 
+import { formatGoDuration } from '../../go/duration.js';
+import { Logger } from '../../log.js';
 import { protocolError } from '../../wire/errors.js';
 import { MSG_ID_LENGTH, parsedId, parseIdHex } from '../../wire/msgid.js';
 import { type CoreAnswers, MPUB, type PubKind, type ShardCommands } from '../contract/shard.js';
@@ -34,14 +36,15 @@ function wallClockNs(): number {
 export interface ShardHooks {
   /** the shard's health changed: null = OK, else "failed to write to diskqueue - ..." */
   health(error: string | null): void;
-  log(level: 'info' | 'warn' | 'error', msg: string): void;
+  /** where the shard's log lines go: the io thread's logger inline, a forwarding one in a worker */
+  readonly log: Logger;
   /** nsqd.dat needs rewriting: a non-ephemeral topic/channel came or went, or a pause flag changed */
   metaChanged(): void;
   /** work ran outside a command or tick (a disk drain): flush what it produced */
   afterAsync(): void;
 }
 
-const NO_HOOKS: ShardHooks = { health() {}, log() {}, metaChanged() {}, afterAsync() {} };
+const NO_HOOKS: ShardHooks = { health() {}, log: Logger.silent(), metaChanged() {}, afterAsync() {} };
 /** records a topic hands from its disk to its channels per turn */
 const DRAIN_SLICE = 5000;
 
@@ -51,6 +54,7 @@ export class ShardCore implements ShardCommands {
   readonly now: () => number;
   readonly consumers = new Map<number, ChannelConsumer>();
   readonly options: Options;
+  readonly log: Logger;
   private readonly store = new BodyStore();
   private readonly ctx: ShardContext;
   private exiting = false;
@@ -74,9 +78,11 @@ export class ShardCore implements ShardCommands {
     this.now = now;
     this.options = options;
     this.hooks = { ...NO_HOOKS, ...hooks };
+    const log = this.hooks.log;
+    this.log = log;
     this.disk = new ShardDisk(options, {
       health: (e) => this.hooks.health(e),
-      log: (l, m) => this.hooks.log(l, m),
+      log: (l, m) => log[l](m),
     });
     this.ctx = {
       outbox: answers,
@@ -84,16 +90,13 @@ export class ShardCore implements ShardCommands {
       now,
       wallNs: wallClockNs,
       random,
+      log,
       durable: options.syncPublish,
       disk: this.disk,
       scheduleDrain: (t) => this.scheduleDrain(t),
       metaChanged: () => this.hooks.metaChanged(),
       channelEmptied: (ch) => this.deleteChannel(ch),
     };
-  }
-
-  log(level: 'info' | 'warn' | 'error', msg: string): void {
-    this.hooks.log(level, msg);
   }
 
   private scheduleDrain(t: Topic): void {
@@ -344,15 +347,23 @@ export class ShardCore implements ShardCommands {
   /**
    * Clean shutdown: refuse new work, then every channel's memory, in-flight and deferred messages
    * and every topic's waiting messages go to their disk queues, which are synced and closed.
-   * Ephemeral topics and channels have no disk: theirs are dropped, as in nsqd.
+   * Ephemeral topics and channels have no disk: theirs are dropped, as in nsqd. Logs nsqd's
+   * closing and flushing lines per topic and channel, then this shard's total and the time it took.
    */
-  shutdown(): void {
+  shutdown(index = 0): void {
     this.exiting = true;
     this.draining.clear();
+    const started = performance.now();
+    let channels = 0;
+    let written = 0;
     for (const topic of this.topics.values()) {
-      for (const ch of topic.channels.values()) ch.flushToDisk();
-      topic.flushToDisk();
+      channels += topic.channels.size;
+      written += topic.close();
     }
+    const took = formatGoDuration(performance.now() - started);
+    this.log.info(
+      `SHARD(${index}): wrote ${written} messages of ${this.topics.size} topic(s), ${channels} channel(s) to disk in ${took}`,
+    );
   }
 
   getOrCreateTopic(name: string): Topic {
@@ -360,27 +371,39 @@ export class ShardCore implements ShardCommands {
     if (t === undefined) {
       t = new Topic(name, this.ctx);
       this.topics.set(name, t);
+      this.log.info(`TOPIC(${name}): created`);
       if (!t.ephemeral) this.hooks.metaChanged();
     }
     return t;
   }
 
-  /** delete a channel: its subscribers are closed, its messages dropped (ephemeral cleanup too) */
+  /**
+   * delete a channel (admin, or an ephemeral one whose last consumer left): its subscribers are
+   * closed, its messages dropped; an ephemeral topic left without channels goes too, as in nsqd
+   */
   deleteChannel(ch: Channel): void {
     const topic = ch.topic;
+    this.log.info(`TOPIC(${topic.name}): deleting channel ${ch.name}`);
+    this.dropChannel(ch);
+    if (topic.ephemeral && topic.channels.size === 0) this.deleteTopic(topic);
+  }
+
+  private dropChannel(ch: Channel): void {
+    this.log.info(`CHANNEL(${ch.name}): deleting`);
     for (const c of [...ch.consumers]) {
       this.consumers.delete(c.conn);
       this.ctx.outbox.close(c.conn);
       c.gone = true;
     }
-    topic.deleteChannel(ch);
+    ch.topic.deleteChannel(ch);
     if (!ch.ephemeral) this.hooks.metaChanged();
-    if (topic.ephemeral && topic.channels.size === 0) this.topics.delete(topic.name);
   }
 
   /** delete a topic: its channels (closing their subscribers) and its disk files */
   deleteTopic(topic: Topic): void {
-    for (const ch of [...topic.channels.values()]) this.deleteChannel(ch);
+    this.log.info(`TOPIC(${topic.name}): deleting`);
+    this.log.info(`TOPIC(${topic.name}): closing ... messagePump`);
+    for (const ch of [...topic.channels.values()]) this.dropChannel(ch);
     topic.deleteDisk();
     this.topics.delete(topic.name);
     this.draining.delete(topic);

@@ -94,6 +94,7 @@ export class Topic {
       ch = new Channel(this, name, this.ctx);
       this.channels.set(name, ch);
       this.channelList = [...this.channels.values()];
+      this.ctx.log.info(`TOPIC(${this.name}): new channel(${name})`);
       if (!ch.ephemeral && !this.ephemeral) this.ctx.metaChanged();
       this.drain();
     }
@@ -161,15 +162,30 @@ export class Topic {
     for (let t = first; t <= last; t++) d.release(t);
   }
 
-  /** clean shutdown: what waits at the topic goes to its disk queue, which is synced and closed */
-  flushToDisk(): void {
+  /**
+   * Clean shutdown, as nsqd's Topic.Close: every channel goes to disk, then what waits at the topic
+   * goes to the topic's disk queue, which is synced and closed. Returns the messages written.
+   */
+  close(): number {
+    const log = this.ctx.log;
+    log.info(`TOPIC(${this.name}): closing`);
+    log.info(`TOPIC(${this.name}): closing ... messagePump`);
+    let written = 0;
+    for (const ch of this.channels.values()) written += ch.flushToDisk();
+    return written + this.flushToDisk();
+  }
+
+  private flushToDisk(): number {
+    const n = this.queue.length + this.held.length;
+    if (n > 0) this.ctx.log.info(`TOPIC(${this.name}): flushing ${n} memory messages to backend`);
     const d = this.disk;
-    if (d === null) return;
+    if (d === null) return 0; // ephemeral: dropped, as nsqd's dummy backend does
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift())
       this.ctx.disk.writeMessage(d, m);
     for (const m of this.held) this.ctx.disk.writeMessage(d, m); // DPUB deferral is lost, as in nsqd
     this.held = [];
     this.ctx.disk.close(d);
+    return n;
   }
 
   /** deleted: its disk queue's files go too */

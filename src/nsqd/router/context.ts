@@ -1,8 +1,9 @@
 /**
- * What every session on the io thread shares: the options, the links to the shards and the body
- * size rules derived from the options. Built once by the broker; read-only.
+ * What every session on the io thread shares: the options, the links to the shards, the body
+ * size rules derived from the options and the logger. Built once by the broker; read-only.
  */
 
+import type { Logger } from '../../log.js';
 import type { BodyRules } from '../../wire/parser.js';
 import type { ShardLink } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
@@ -11,4 +12,6 @@ export interface ServerContext {
   readonly options: Options;
   readonly links: readonly ShardLink[];
   readonly rules: BodyRules;
+  /** nsqd's log: connects, IDENTIFY, protocol errors, disconnects; commands and deliveries at debug */
+  readonly log: Logger;
 }

@@ -27,6 +27,8 @@ const DEFAULT_OUTPUT_BUFFER_SIZE = 16 * 1024;
 export interface ConnectionPort {
   readonly id: number;
   readonly remoteAddress: string;
+  /** `ip:port`: the client as nsqd's log lines name it */
+  readonly remoteHostPort: string;
   /** a response frame (OK, CLOSE_WAIT, IDENTIFY's JSON): written out at the end of the current event */
   writeFrame(frame: Buffer): void;
   /** a non-fatal error frame */

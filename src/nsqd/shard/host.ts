@@ -19,7 +19,6 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 /** what shards report that is not about a connection */
 export interface ShardReports {
   health(index: number, error: string | null): void;
-  log(level: 'info' | 'warn' | 'error', msg: string): void;
   metaChanged(): void;
 }
 
@@ -29,7 +28,8 @@ const SHUTDOWN_TIMEOUT_MS = 120_000;
 type ShardMessage =
   | { type: 'control'; id: number; res: ControlResponse }
   | { type: 'health'; error: string | null }
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; msg: string }
+  /** a whole log line the shard's logger built (its level already checked) */
+  | { type: 'log'; line: string }
   | { type: 'meta' }
   | { type: 'stopped' };
 
@@ -64,7 +64,7 @@ export class ShardHost {
     const o = this.options;
     const inbound = createRingBuffer(ringCapacityFor(o.maxBodySize + 256));
     const outbound = createRingBuffer(ringCapacityFor(o.maxMsgSize + 256));
-    const data: ShardWorkerData = { index, inbound, outbound, options: o };
+    const data: ShardWorkerData = { index, inbound, outbound, options: o, logLevel: this.log.levelCell };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
     const link = new WorkerLink(index, inbound, outbound, this.answers);
     const slot: Slot = { worker, link, pending: new Map() };
@@ -74,7 +74,7 @@ export class ShardHost {
         slot.pending.delete(msg.id);
         p?.resolve(msg.res);
       } else if (msg.type === 'health') this.reports.health(index, msg.error);
-      else if (msg.type === 'log') this.reports.log(msg.level, msg.msg);
+      else if (msg.type === 'log') this.log.writeLine(msg.line);
       else if (msg.type === 'meta') this.reports.metaChanged();
     });
     this.slots[index] = slot;

@@ -72,6 +72,6 @@ export class InlineShard implements ShardLink {
   /** clean shutdown: queues, in-flight and deferred messages go to disk */
   stop(): void {
     clearInterval(this.scan);
-    this.core.shutdown();
+    this.core.shutdown(this.index);
   }
 }

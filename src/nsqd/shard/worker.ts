@@ -5,6 +5,7 @@
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { Logger } from '../../log.js';
 import { DOORBELL_TIMEOUT_MS, RING_SPIN_MS } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
@@ -18,6 +19,8 @@ export interface ShardWorkerData {
   inbound: SharedArrayBuffer;
   outbound: SharedArrayBuffer;
   options: Options;
+  /** the io thread's log level cell (Logger.levelCell): this shard's lines are filtered here, before they are built */
+  logLevel: Int32Array;
 }
 
 /** release inbound space to the io thread at least this often within one drain */
@@ -27,9 +30,11 @@ const data = workerData as ShardWorkerData;
 const reader = new RingReader(data.inbound);
 const outbox = new RingOutbox(data.outbound);
 const post = (msg: object): void => parentPort!.postMessage(msg);
+// whole lines, stamped here, written by the io thread's logger (postMessage never blocks this thread)
+const log = new Logger(data.logLevel, data.options.logPrefix, (line) => post({ type: 'log', line }));
 const core = new ShardCore(data.options, outbox, undefined, undefined, {
   health: (error) => post({ type: 'health', error }),
-  log: (level, msg) => post({ type: 'log', level, msg }),
+  log,
   metaChanged: () => post({ type: 'meta' }),
   afterAsync: () => outbox.flush(),
 });
@@ -103,7 +108,7 @@ parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlReques
   }
   if (msg.type === 'stop') {
     stopping = true;
-    core.shutdown();
+    core.shutdown(data.index);
     outbox.flush();
     clearInterval(scan);
     parentPort!.postMessage({ type: 'stopped' });

@@ -32,7 +32,12 @@ export function sub(s: Session): void {
 
 export function rdy(s: Session): void {
   const line = s.line;
-  if (s.state === STATE_CLOSING) return; // nsqd ignores RDY after CLS
+  if (s.state === STATE_CLOSING) {
+    s.ctx.log.info(
+      `PROTOCOL(V2): [${s.port.remoteHostPort}] ignoring RDY after CLS in state ClientStateV2Closing`,
+    );
+    return;
+  }
   if (s.state !== STATE_SUBSCRIBED) return void s.fatal('E_INVALID', 'cannot RDY in current state');
   let count = 1;
   if (line.count > 1) {
@@ -74,7 +79,14 @@ export function req(s: Session): void {
   let ms = parseBase10(line.buf, line.starts[2]!, line.ends[2]!);
   if (ms < 0) return void s.fatal('E_INVALID', `REQ could not parse timeout ${line.str(2)}`);
   const max = s.ctx.options.maxReqTimeout;
-  if (ms > max) ms = max; // clamped, as nsqd >= 1.1 does
+  if (ms > max) {
+    // clamped, as nsqd >= 1.1 does (it logs the durations in ns)
+    const ns = (ms: number): string => (BigInt(Math.round(ms * 1000)) * 1000n).toString();
+    s.ctx.log.info(
+      `PROTOCOL(V2): [${s.port.remoteHostPort}] REQ timeout ${ns(ms)} out of range 0-${ns(max)}. Setting to ${ns(max)}`,
+    );
+    ms = max;
+  }
   s.requeue(line.buf, at, ms);
 }
 

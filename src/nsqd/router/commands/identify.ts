@@ -4,11 +4,13 @@
  * negotiation JSON. TLS, snappy and deflate are answered as not enabled until they exist.
  */
 
+import { LOG_INFO } from '../../../log.js';
 import { encodeResponse, OK_FRAME } from '../../../wire/encode.js';
 import { decodeIdentify } from '../../../wire/identify.js';
 import { CMD_AUTH, CMD_IDENTIFY } from '../../../wire/line.js';
 import type { BodyRule } from '../../../wire/parser.js';
 import { NSQD_VERSION } from '../../contract/constants.js';
+import { identifyText } from '../client-log.js';
 import { type Session, STATE_INIT } from '../session.js';
 
 export function identifyLine(s: Session): BodyRule | null {
@@ -29,6 +31,13 @@ export function onIdentifyBody(s: Session, buf: Buffer, start: number, end: numb
   if ('code' in d) {
     s.fatal(d.code, d.text);
     return;
+  }
+  const log = s.ctx.log;
+  if (log.enabled(LOG_INFO)) {
+    const text = identifyText(d);
+    const client = s.port.remoteHostPort;
+    log.debug(`PROTOCOL(V2): [${client}] ${text}`);
+    log.info(`[${client}] IDENTIFY: ${text}`);
   }
   const problem = s.applyIdentify(d);
   if (problem !== null) {
