@@ -17,6 +17,10 @@ export interface TestBroker {
   port: number;
   dataPath: string;
   options: Options;
+  /** every line the broker logged (at options.logLevel, 'error' unless overridden), newline included */
+  logs: string[];
+  /** the first logged line at or after `from` (an index into logs) matching `pattern`; throws after timeoutMs */
+  waitForLog(pattern: RegExp, from?: number, timeoutMs?: number): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -69,6 +73,16 @@ export async function startBroker(overrides: Partial<Options> = {}): Promise<Tes
     port: broker.tcpPort,
     dataPath,
     options,
+    logs: lines,
+    async waitForLog(pattern: RegExp, from = 0, timeoutMs = 3000): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = lines.slice(from).find((l) => pattern.test(l));
+        if (hit !== undefined) return hit;
+        if (Date.now() > deadline) throw new Error(`no log line matching ${pattern}:\n${lines.join('')}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
     async close() {
       await broker.close();
       if (ownDir) rmSync(dataPath, { recursive: true, force: true });
