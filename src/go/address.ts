@@ -6,8 +6,13 @@
 
 export type ListenAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
+/** Go's util.TypeOfAddr: a listen address without a colon is a unix socket path */
+export function listenNetwork(value: string): ListenAddress['kind'] {
+  return value.includes(':') ? 'tcp' : 'unix';
+}
+
 export function parseListenAddress(flag: string, value: string): ListenAddress {
-  if (!value.includes(':')) return { kind: 'unix', path: value };
+  if (listenNetwork(value) === 'unix') return { kind: 'unix', path: value };
   const i = value.lastIndexOf(':');
   let host = value.slice(0, i);
   const portText = value.slice(i + 1);

@@ -4,6 +4,8 @@
  * (`listen tcp 0.0.0.0:4150: bind: address already in use`). Pure formatting, no I/O.
  */
 
+import { listenNetwork } from './address.js';
+
 /** Go's (Linux) syscall.Errno.Error() texts for the codes a start-up can meet */
 const ERRNO_TEXT: Record<string, string> = {
   EACCES: 'permission denied',
@@ -40,11 +42,14 @@ export function goPathError(op: string, path: string, err: unknown): string {
 }
 
 /**
- * Go's *net.OpError from net.Listen(network, address): `listen tcp <address>: bind: <errno text>`, or
- * `listen tcp: lookup <host>: no such host` when the host does not resolve.
+ * Go's *net.OpError from net.Listen for a listen flag's value (tcp, or unix for a path): `listen tcp <address>: bind: <errno text>`, or
+ * `listen tcp: lookup <host>: no such host` when the host does not resolve; any other error's own
+ * message.
  */
-export function goListenError(network: 'tcp' | 'unix', address: string, err: unknown): string {
+export function goListenError(address: string, err: unknown): string {
+  const network = listenNetwork(address);
   const e = err as NodeJS.ErrnoException & { hostname?: string };
+  if (typeof e?.code !== 'string') return e instanceof Error ? e.message : String(err); // not a system error
   if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN' || e?.code === 'EAI_FAIL') {
     return `listen ${network}: lookup ${e.hostname ?? address}: no such host`;
   }

@@ -1,6 +1,7 @@
 /**
- * Data-directory lock without flock(2): an O_EXCL pid lock file against other nsq-ts instances, plus a
- * /proc/locks check that refuses a directory a Go nsqd (or anyone) holds a flock(2) on.
+ * The fallback data-directory lock, used when util-linux's flock(1) is not installed (see
+ * ./data-dir.ts): an O_EXCL pid lock file against other nsq-ts instances, plus a /proc/locks check
+ * that refuses a directory a Go nsqd (or anyone) holds a flock(2) on.
  *
  * How it works:
  * - `<data-path>/.nsq-ts.lock` is created with O_CREAT|O_EXCL and holds the pid (first line), the
@@ -17,7 +18,7 @@
  *   start-up with Go's `cannot flock directory … - resource temporarily unavailable`, unless one of
  *   our own fds holds it (e.g. started as `flock -n <data-path> nsqd …`).
  *
- * Limits:
+ * Limits (of this fallback only; the flock(1) lock has none of them):
  * - Go nsqd started *after* nsq-ts does not see this lock (it only tries flock(2)); wrapping nsq-ts
  *   in `flock -n <data-path>` gives full mutual exclusion with Go nsqd in both directions.
  * - The flock check needs Linux /proc; POSIX/OFD (fcntl) locks are not considered.
@@ -44,12 +45,13 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { goPathError } from '../../go/errors.js';
 
 export const LOCK_FILE = '.nsq-ts.lock';
 export const HEARTBEAT_MS = 5_000;
 export const STALE_MS = 20_000;
 
-export interface DataDirLock {
+export interface FallbackLock {
   release(): void;
 }
 
@@ -60,19 +62,9 @@ interface Owner {
   pidns: string;
 }
 
-const GO_ERRNO: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'operation not permitted',
-  ENOTDIR: 'not a directory',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on device',
-};
-
 /** `open <file>: <go errno text>` as Go's *PathError prints */
 function openError(file: string, err: unknown): Error {
-  const e = err as NodeJS.ErrnoException;
-  return new Error(`failed to lock data-path: open ${file}: ${GO_ERRNO[e.code ?? ''] ?? e.message}`);
+  return new Error(`failed to lock data-path: ${goPathError('open', file, err)}`);
 }
 
 function tryRead(file: string): string {
@@ -138,12 +130,17 @@ function hasFdOn(pid: string, dir: BigIntStats, locked: boolean): boolean {
   return false;
 }
 
+/** whether one of this process's own fds holds a flock(2) on `dir` (e.g. from `flock -n <dir> nsqd`) */
+export function flockHeldBySelf(dir: BigIntStats): boolean {
+  return hasFdOn('self', dir, true);
+}
+
 const LOCKS_LINE = /^\d+:\s+FLOCK\s+\S+\s+\S+\s+(-?\d+)\s+([0-9a-f]+):([0-9a-f]+):(\d+)\s/;
 
 /** Whether another process holds a flock(2) on `dir`, per /proc/locks (false when /proc is absent). */
 export function flockedByOther(dir: BigIntStats): boolean {
   const text = tryRead('/proc/locks');
-  if (text === '' || hasFdOn('self', dir, true)) return false;
+  if (text === '' || flockHeldBySelf(dir)) return false;
   const major = (dir.dev >> 8n) & 0xfffn;
   const minor = (dir.dev & 0xffn) | ((dir.dev >> 12n) & 0xfff00n);
   for (const line of text.split('\n')) {
@@ -167,6 +164,24 @@ function holder(owner: Owner | null, me: Owner, mtimeMs: number): string | null 
   const now = startTime(owner.pid);
   if (owner.start !== '' && now !== '' && now !== owner.start) return null; // pid reused
   return `held by nsq-ts pid ${owner.pid}`;
+}
+
+/**
+ * Why the lock file in `dataPath` still locks it (a live nsq-ts holds it), or null when there is
+ * none or it is stale. For a flock(2) holder, which writes no lock file, to refuse a directory an
+ * nsq-ts using this fallback holds.
+ */
+export function lockFileHolder(dataPath: string): string | null {
+  const lockPath = path.join(dataPath, LOCK_FILE);
+  let text: string;
+  let mtimeMs: number;
+  try {
+    text = readFileSync(lockPath, 'utf8');
+    mtimeMs = statSync(lockPath).mtimeMs;
+  } catch {
+    return null;
+  }
+  return holder(parseOwner(text), self(), mtimeMs);
 }
 
 /** Renames the stale file aside; if a live lock was created in between, puts that one back. */
@@ -207,15 +222,19 @@ function tryCreate(lockPath: string, text: string): boolean {
   return true;
 }
 
+/** Go's text for a data path that another process holds */
+export function lockHeldError(dataPath: string, reason: string): Error {
+  return new Error(
+    `failed to lock data-path: cannot flock directory ${dataPath} - ${reason} (possibly in use by another instance of nsqd)`,
+  );
+}
+
 /**
  * Locks `dataPath` for this process or throws `failed to lock data-path: cannot flock directory <dir>
  * - <reason> (possibly in use by another instance of nsqd)`.
  */
-export function acquireDataDirLock(dataPath: string): DataDirLock {
-  const fail = (reason: string) =>
-    new Error(
-      `failed to lock data-path: cannot flock directory ${dataPath} - ${reason} (possibly in use by another instance of nsqd)`,
-    );
+export function acquireDataDirLock(dataPath: string): FallbackLock {
+  const fail = (reason: string) => lockHeldError(dataPath, reason);
   let dir: BigIntStats;
   try {
     dir = statSync(dataPath, { bigint: true });
