@@ -4,6 +4,7 @@
  * socket; loaded only when src/http/server.ts found the native build.
  */
 
+import { createServer } from 'node:net';
 import { formatAddress } from '../go/address.js';
 import {
   BodyBuffer,
@@ -14,6 +15,20 @@ import {
 } from './adapter.js';
 import { type HttpResponse, newRequest } from './request.js';
 import type { RouteTable } from './table.js';
+
+/**
+ * uWebSockets.js says only that a listen failed; binding the same address with node:net tells why
+ * (EADDRINUSE, EACCES, EADDRNOTAVAIL, ...), as the error for the operator.
+ */
+function bindError(host: string, port: number): Promise<Error> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', resolve);
+    probe.listen({ host, port, exclusive: true }, () =>
+      probe.close(() => resolve(new Error(`uWebSockets.js could not bind ${formatAddress(host, port)}`))),
+    );
+  });
+}
 
 /** the parts of uWebSockets.js's module the adapter uses (the package is optional; no type import) */
 export interface UwsModule {
@@ -145,7 +160,7 @@ class UwsHttpServer implements HttpServerAdapter {
     return new Promise((resolve, reject) => {
       this.app.listen(host, port, (listenSocket) => {
         if (listenSocket === false || listenSocket === null || listenSocket === undefined) {
-          reject(new Error(`listen tcp ${formatAddress(host, port)}: uWebSockets.js could not bind it`));
+          bindError(host, port).then(reject);
           return;
         }
         this.listenSocket = listenSocket;

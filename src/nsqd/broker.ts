@@ -5,12 +5,12 @@
  * shards.
  */
 
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { formatAddress, parseListenAddress } from '../go/address.js';
 import { formatGoDuration } from '../go/duration.js';
+import { goListenError } from '../go/errors.js';
 import type { HttpServerAdapter } from '../http/adapter.js';
-import { startHttpServer } from '../http/server.js';
+import { loadUws, startHttpServer } from '../http/server.js';
 import { Logger } from '../log.js';
 import { makeBodyRules } from '../wire/parser.js';
 import { TcpListener } from './acceptor/server.js';
@@ -18,14 +18,14 @@ import { ConnectionTable } from './acceptor/table.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
-import { acquireDataDirLock } from './disk/dirlock.js';
+import { type DataDirLock, lockDataDir, prepareDataPath } from './disk/data-dir.js';
 import { makeRoutes } from './http/routes.js';
 import { MetadataKeeper } from './metadata-sync.js';
 import type { Options } from './options/options.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
 import type { ServerContext } from './router/context.js';
 import { ShardHost } from './shard/host.js';
-import { InlineShard } from './shard/inline.js';
+import type { InlineShard } from './shard/inline.js';
 
 export class Broker {
   readonly options: Options;
@@ -42,13 +42,14 @@ export class Broker {
   private readonly metadata: MetadataKeeper;
   /** shards whose last disk write failed, with the error */
   private readonly unhealthy = new Map<number, string>();
-  private lock: { release(): void } | null = null;
+  private lock: DataDirLock | null = null;
   /** nsqd.dat was read: only then may shutdown write it (never over a file that failed to load) */
   private metadataLoaded = false;
   /** start() finished: only then does shutdown log its progress (a failed start is nsqd's FATAL, not Exit) */
   private running = false;
 
-  private constructor(options: Options, log: Logger) {
+  /** `Inline`: the inline shard's class, loaded only for --workers=0 (its module graph is the shard's) */
+  private constructor(options: Options, log: Logger, Inline: typeof InlineShard | null) {
     this.options = options;
     this.log = log;
     let links: readonly ShardLink[];
@@ -66,8 +67,8 @@ export class Broker {
       },
       metaChanged: () => this.metadata.changed(),
     };
-    if (options.workers === 0) {
-      this.inline = new InlineShard(options, this.table, {
+    if (Inline !== null) {
+      this.inline = new Inline(options, this.table, {
         health: (e) => reports.health(0, e),
         log,
         metaChanged: reports.metaChanged,
@@ -115,26 +116,42 @@ export class Broker {
     options: Options,
     log = new Logger(options.logLevel, options.logPrefix),
   ): Promise<Broker> {
+    // errors read as Go's FATAL lines: `failed to instantiate nsqd - …`, `failed to load metadata - …`
     const dataPath = options.dataPath === '' ? process.cwd() : options.dataPath;
-    mkdirSync(dataPath, { recursive: true });
-    const lock = acquireDataDirLock(dataPath);
-    const b = new Broker(options, log);
+    let lock: DataDirLock;
+    try {
+      prepareDataPath(dataPath);
+      lock = await lockDataDir(dataPath, (why) => log.error(`data-path lock lost: ${why}`));
+    } catch (err) {
+      throw new Error(`failed to instantiate nsqd - ${(err as Error).message}`);
+    }
+    const Inline = options.workers === 0 ? (await import('./shard/inline.js')).InlineShard : null;
+    const b = new Broker(options, log, Inline);
     b.lock = lock;
+    // the native HTTP server loads while the shard workers boot
+    if (options.httpAddress !== '' && options.httpServer !== 'node') loadUws();
     const shards = options.workers === 0 ? 'one inline shard' : `${options.workers} shard worker(s)`;
     log.info(`nsq-ts nsqd (compatible with nsqd v${NSQD_VERSION}), ${shards}, node ${process.version}`);
     log.info(`ID: ${options.nodeId}`);
+    log.info(`data-path lock: ${lock.how}`);
+    // a failed start undoes itself quietly: its one line is the caller's FATAL
+    const abort = async (error: Error): Promise<never> => {
+      log.setLevel('fatal');
+      await b.close();
+      throw error;
+    };
     try {
       await b.metadata.load();
       b.metadataLoaded = true;
     } catch (err) {
-      await b.close();
-      throw err;
+      await abort(new Error(`failed to load metadata - ${(err as Error).message}`));
     }
+    const listenFailed = (address: string, err: unknown): Error =>
+      new Error(`failed to instantiate nsqd - listen (${address}) failed - ${goListenError(address, err)}`);
     try {
       await b.listener.listen(parseListenAddress('tcp-address', options.tcpAddress));
     } catch (err) {
-      await b.close();
-      throw new Error(`listen (${options.tcpAddress}) failed - ${(err as Error).message}`);
+      await abort(listenFailed(options.tcpAddress, err));
     }
     try {
       b.http = await startHttpServer(
@@ -144,8 +161,7 @@ export class Broker {
         log,
       );
     } catch (err) {
-      await b.close();
-      throw new Error(`listen (${options.httpAddress}) failed - ${(err as Error).message}`);
+      await abort(listenFailed(options.httpAddress, err));
     }
     b.running = true;
     return b;
@@ -205,7 +221,7 @@ export class Broker {
     await this.host?.close();
     say('NSQ: stopping subsystems');
     await listening;
-    this.lock?.release();
+    await this.lock?.release();
     say(`NSQ: shutdown took ${formatGoDuration(performance.now() - started)}`);
     say('NSQ: bye');
     await this.log.flush();

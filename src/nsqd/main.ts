@@ -5,17 +5,31 @@
  */
 
 import { Logger } from '../log.js';
-import { Broker } from './broker.js';
+import type { Broker } from './broker.js';
 import { resolveOptions } from './options/cli.js';
+
+/**
+ * Go's lg.LogFatal: one `[nsqd] <time> FATAL: <msg>` line on stderr (that prefix whatever
+ * --log-prefix says, as Go's), then exit 1.
+ */
+async function fatal(msg: string): Promise<never> {
+  const log = new Logger('fatal', '[nsqd] ');
+  log.fatal(msg);
+  await log.flush();
+  process.exit(1);
+}
 
 async function main(): Promise<void> {
   const r = resolveOptions(process.argv.slice(2));
   if (r.kind === 'exit') {
+    if (r.code === 1) await fatal(r.stderr.trimEnd()); // a config or start-up check failed
     if (r.stdout !== '') process.stdout.write(r.stdout);
     if (r.stderr !== '') process.stderr.write(r.stderr);
     process.exitCode = r.code;
     return;
   }
+  // loaded after the flags: --help, --version and a bad flag answer without loading the broker
+  const { Broker } = await import('./broker.js');
   const log = new Logger(r.options.logLevel, r.options.logPrefix);
   for (const w of r.warnings) log.warn(w);
   // handlers first: a signal during start-up still ends in a clean shutdown
@@ -39,8 +53,7 @@ async function main(): Promise<void> {
   try {
     broker = await Broker.start(r.options, log);
   } catch (err) {
-    log.error((err as Error).message);
-    process.exit(1);
+    await fatal((err as Error).message);
   }
   if (stopping !== null) {
     const signal = stopping;

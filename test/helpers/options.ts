@@ -30,11 +30,11 @@ export function assertFlagError(argv: string[], message: string): void {
   assert.equal(r.stderr, `${message}\nRun with --help for usage.\n`);
 }
 
-/** exit 1 with the start-up validation text */
+/** exit 1 with the start-up validation text, as Go's nsqd.New error */
 export function assertStartupError(argv: string[], message: string): void {
   const r = exitOf(argv);
   assert.equal(r.code, 1, r.stderr);
-  assert.equal(r.stderr, `${message}\n`);
+  assert.equal(r.stderr, `failed to instantiate nsqd - ${message}\n`);
 }
 
 /** config files in a fresh temp dir; remove() deletes them all */

@@ -5,75 +5,12 @@
  */
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runNsqd as run, startNsqd as startServer } from '../helpers/nsqd-process.js';
 import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
-
-const MAIN = fileURLToPath(new URL('../../src/nsqd/main.js', import.meta.url));
-/** under `npm run test:no-addons` every nsqd this file starts runs without addons too */
-const LANE_ARGS = process.execArgv.includes('--no-addons') ? ['--no-addons'] : [];
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], nodeArgs: string[] = []): Promise<Run> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...LANE_ARGS, ...nodeArgs, MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => p.kill('SIGKILL'), 10000);
-    p.on('exit', (code, signal) => {
-      clearTimeout(t);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-/** start nsqd on port 0; resolves with the process and its port once it logs that it listens */
-function startServer(
-  args: string[],
-  nodeArgs: string[] = [],
-): Promise<{ proc: ChildProcess; port: number; exit: Promise<Run> }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...LANE_ARGS, ...nodeArgs, MAIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    const exit = new Promise<Run>((res) =>
-      proc.on('exit', (code, signal) => res({ code, signal, stdout, stderr })),
-    );
-    const t = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`no listening line: ${stderr}`));
-    }, 10000);
-    proc.stdout!.on('data', (d) => (stdout += d));
-    proc.stderr!.on('data', (d) => {
-      stderr += d;
-      const m = /TCP: listening on .*:(\d+)/.exec(stderr);
-      if (m) {
-        clearTimeout(t);
-        resolve({ proc, port: Number(m[1]), exit });
-      }
-    });
-    proc.on('exit', () => {
-      clearTimeout(t);
-      reject(new Error(`exited early: ${stderr}`));
-    });
-  });
-}
 
 describe('nsqd command line', () => {
   it('--version prints the nsqd version and exits 0', async () => {

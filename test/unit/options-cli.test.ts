@@ -155,14 +155,11 @@ describe('resolveOptions: flag syntax', () => {
       '--lookupd-tcp-address=a:4160',
       '--lookupd-tcp-address',
       'b:4160,c:4160',
-      '--auth-http-address=auth:4181',
-      '--auth-http-address=http://x/auth',
       '--enable-experiment=topology-aware-consumption',
       '--e2e-processing-latency-percentile=0.5,1.0',
       '--e2e-processing-latency-percentile=0.99',
     ]);
     assert.deepEqual(options.lookupdTcpAddresses, ['a:4160', 'b:4160', 'c:4160']);
-    assert.deepEqual(options.authHttpAddresses, ['auth:4181', 'http://x/auth']);
     assert.deepEqual(options.enableExperiments, ['topology-aware-consumption']);
     assert.deepEqual(options.e2eProcessingLatencyPercentiles, [1, 0.99, 0.5]); // sorted descending, as Go
   });
@@ -295,6 +292,13 @@ describe('resolveOptions: --version and --help', () => {
       help.includes('\n  -tls-required\n    \trequire TLS for client connections (true, false, tcp-https)\n'),
     );
     assert.ok(help.includes('\n  -statsd-prefix string\n'));
+    // one default for --workers: this machine's value and the rule behind it
+    const workers = /\n {2}-workers int\n {4}\t(.*)\n/.exec(help)?.[1] ?? '';
+    assert.equal(
+      workers,
+      '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread ' +
+        `(default ${Math.max(1, os.availableParallelism() - 1)}: available CPUs - 1, at least 1)`,
+    );
     const names = [...help.matchAll(/^ {2}-(\S+)/gm)].map((m) => m[1]!);
     assert.deepEqual(names, [...flagNames()].sort());
   });
@@ -323,13 +327,22 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
     [['--tls-required=true'], 'cannot require TLS client connections without TLS key and cert'],
     [['--tls-client-auth-policy=require'], 'cannot require TLS client connections without TLS key and cert'],
     [['--tls-cert=c.pem'], '--tls-cert and --tls-key must be given together'],
+    // no TLS or AUTH yet: asking for them refuses to start, naming the flags set
     [
       ['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-required=tcp-https'],
-      '--tls-required: TLS is not supported yet by nsq-ts; refusing to start',
+      '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
     ],
     [
       ['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-client-auth-policy=require-verify'],
-      '--tls-required: TLS is not supported yet by nsq-ts; refusing to start',
+      '--tls-cert, --tls-key, --tls-client-auth-policy: TLS is not supported yet by nsq-ts; refusing to start',
+    ],
+    [
+      ['--tls-cert=c.pem', '--tls-key=k.pem'],
+      '--tls-cert, --tls-key: TLS is not supported yet by nsq-ts; refusing to start',
+    ],
+    [
+      ['--auth-http-address=auth:4181', '--auth-http-address=http://x/auth'],
+      '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start',
     ],
   ];
   for (const [argv, message] of cases) test(argv.join(' '), () => assertStartupError(argv, message));
@@ -351,10 +364,10 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
     assert.equal(options.maxBodySize, 1);
     assert.equal(run(['--max-deflate-level=9', '--node-id=1023']).options.nodeId, 1023);
   });
-  test('tls cert/key without tls-required is accepted (with a warning)', () => {
-    const r = run(['--tls-cert=c.pem', '--tls-key=k.pem']);
+  test('the TLS and AUTH flags at their defaults start (they refuse only when set)', () => {
+    const r = run(['--tls-required=false', '--tls-cert=', '--tls-key=', '--tls-client-auth-policy=']);
     assert.equal(r.options.tlsRequired, 'false');
-    assert.deepEqual(r.warnings, ['flags accepted but not active yet in nsq-ts: --tls-cert, --tls-key']);
+    assert.deepEqual(r.options.authHttpAddresses, []);
   });
 });
 

@@ -37,7 +37,6 @@ describe('resolveOptions: --config file', () => {
         '  "10.0.0.1:4160",',
         '  "10.0.0.2:4160",',
         ']',
-        'auth_http_addresses = "a:1,b:2"',
         'e2e_processing_latency_percentiles = [0.5, 1]',
         'enable_experiment = ["topology-aware-consumption"]',
         'tls_min_version = "tls1.2"',
@@ -58,7 +57,6 @@ describe('resolveOptions: --config file', () => {
     assert.equal(o.logLevel, 'warn');
     assert.equal(o.logPrefix, '[n] ');
     assert.deepEqual(o.lookupdTcpAddresses, ['x:4160']); // flag replaces the config list
-    assert.deepEqual(o.authHttpAddresses, ['a:1', 'b:2']);
     assert.deepEqual(o.e2eProcessingLatencyPercentiles, [0.5, 1]);
     assert.deepEqual(o.enableExperiments, ['topology-aware-consumption']);
     assert.equal(o.tlsMinVersion, 0x0303);
@@ -67,8 +65,8 @@ describe('resolveOptions: --config file', () => {
     assert.equal(o.httpAddress, '0.0.0.0:4151'); // default
     assert.equal(o.maxRdyCount, 2500); // default
     assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --lookupd-tcp-address, --auth-http-address, ' +
-        '--enable-experiment, --tls-min-version',
+      'flags accepted but not active yet in nsq-ts: --lookupd-tcp-address, --enable-experiment, ' +
+        '--tls-min-version',
     ]);
   });
   test('flag names with dashes are not config keys; unknown keys are ignored with a warning', () => {
@@ -95,7 +93,12 @@ describe('resolveOptions: --config file', () => {
     const tls = writeConfig('tls_required = true\ntls_cert = "c.pem"\ntls_key = "k.pem"\n');
     assertStartupError(
       [`--config=${tls}`],
-      '--tls-required: TLS is not supported yet by nsq-ts; refusing to start',
+      '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
+    );
+    // a comma-separated string is a list (go-options); any address refuses until AUTH exists
+    assertStartupError(
+      [`--config=${writeConfig('auth_http_addresses = "a:1,b:2"\n')}`],
+      '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start',
     );
     const tcpHttps = writeConfig('tls_required = "tcp-https"\n');
     assertStartupError(

@@ -21,7 +21,6 @@ export class TcpListener {
     this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
       new Connection(socket, ctx, table);
     });
-    this.server.on('error', (err) => log.error(`TCP: ${err.message}`));
   }
 
   listen(addr: ListenAddress): Promise<string> {
@@ -30,6 +29,8 @@ export class TcpListener {
       this.server.once('error', onError);
       const done = (): void => {
         this.server.off('error', onError);
+        // errors once listening (a listen error is the caller's: one FATAL line, not two)
+        this.server.on('error', (err) => this.log.error(`TCP: ${err.message}`));
         const a = this.server.address();
         const shown = typeof a === 'string' ? a : a === null ? '?' : formatAddress(a.address, a.port);
         this.log.info(`TCP: listening on ${shown}`);

@@ -113,6 +113,25 @@ function coerceConfig(f: NsqdFlag, v: TomlValue): unknown {
 
 const NON_NEGATIVE_EXEMPT = new Set(['node-id', 'max-deflate-level', 'workers', 'max-msg-size']);
 
+/**
+ * Until nsq-ts has TLS and AUTH, the flags that ask for them refuse to start, naming those set: a
+ * node its operator believes encrypted or authenticated must never run open. `requireSet`: whether
+ * --tls-required was set (before --tls-client-auth-policy implies it, as Go does).
+ */
+function refuseSecurity(o: Options, requireSet: boolean): string | undefined {
+  const tls = [
+    o.tlsCert !== '' ? '--tls-cert' : '',
+    o.tlsKey !== '' ? '--tls-key' : '',
+    o.tlsClientAuthPolicy !== '' ? '--tls-client-auth-policy' : '',
+    requireSet ? '--tls-required' : '',
+  ].filter((n) => n !== '');
+  if (tls.length > 0) return `${tls.join(', ')}: TLS is not supported yet by nsq-ts; refusing to start`;
+  if (o.authHttpAddresses.some((a) => a !== '')) {
+    return '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start';
+  }
+  return undefined;
+}
+
 /** nsqd's start-up checks (plus nsq-ts sanity checks). Mutates tlsRequired like Go; returns an error. */
 function validate(o: Options): string | undefined {
   if (o.maxDeflateLevel < 1 || o.maxDeflateLevel > 9) return '--max-deflate-level must be [1,9]';
@@ -126,6 +145,7 @@ function validate(o: Options): string | undefined {
   }
   if (o.broadcastTcpPort > 65535) return '--broadcast-tcp-port must be [0,65535]';
   if (o.broadcastHttpPort > 65535) return '--broadcast-http-port must be [0,65535]';
+  const requireSet = o.tlsRequired !== 'false';
   if (o.tlsClientAuthPolicy !== '' && o.tlsRequired === 'false') o.tlsRequired = 'true';
   if ((o.tlsCert === '') !== (o.tlsKey === '')) return '--tls-cert and --tls-key must be given together';
   if (o.tlsRequired !== 'false' && o.tlsCert === '') {
@@ -137,9 +157,7 @@ function validate(o: Options): string | undefined {
   if (o.authHttpRequestMethod !== 'post' && o.authHttpRequestMethod !== 'get') {
     return '--auth-http-request-method must be post or get';
   }
-  if (o.tlsRequired !== 'false')
-    return '--tls-required: TLS is not supported yet by nsq-ts; refusing to start';
-  return undefined;
+  return refuseSecurity(o, requireSet);
 }
 
 /**
@@ -208,8 +226,9 @@ export function resolveOptions(argv: string[]): CliResult {
     if (v !== undefined) target[f.key] = v;
   }
 
+  // Go checks these in nsqd.New: its FATAL line says so
   const error = validate(options);
-  if (error !== undefined) return exit(1, '', `${error}\n`);
+  if (error !== undefined) return exit(1, '', `failed to instantiate nsqd - ${error}\n`);
 
   const inactive = [...explicit].filter((n) => byName.get(n)!.inactive === true);
   if (inactive.length > 0) {

@@ -34,6 +34,8 @@ export interface NsqdFlag {
   readonly inactive?: boolean;
   /** for 'string' flags: the only accepted values (anything else is a flag error naming them) */
   readonly choices?: readonly string[];
+  /** how a host-dependent default is computed, shown in --help with it: `(default 3: <rule>)` */
+  readonly defaultRule?: string;
 }
 
 /** `--http-server` values */
@@ -116,7 +118,7 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'topology-zone', kind: 'string', key: 'topologyZone', inactive: true, usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
   { name: 'enable-experiment', kind: 'string-array', key: 'enableExperiments', cfg: 'enable_experiment', inactive: true, usage: 'enable experimental feature (may be given multiple times) (valid options: topology-aware-consumption)' },
   // nsq-ts only
-  { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread (default is available CPUs - 1, at least 1)' },
+  { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread', defaultRule: 'available CPUs - 1, at least 1' },
   { name: 'sync-publish', kind: 'bool', key: 'syncPublish', usage: '[nsq-ts] durable publish: PUB/MPUB/DPUB are answered OK only once their messages are on disk and fsynced (group commit: one fsync per batch of publishes). Off by default, as in nsqd' },
   { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: "[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node" },
 ];
@@ -313,7 +315,8 @@ function defaultSuffix(f: NsqdFlag, d: Options): string {
     case 'string':
       return typeof v === 'string' && v !== '' ? ` (default ${goQuote(v)})` : '';
     case 'int':
-      return typeof v === 'number' && v !== 0 ? ` (default ${v})` : '';
+      if (typeof v !== 'number' || v === 0) return '';
+      return f.defaultRule === undefined ? ` (default ${v})` : ` (default ${v}: ${f.defaultRule})`;
     case 'bool':
       return v === true ? ' (default true)' : '';
     case 'duration':
