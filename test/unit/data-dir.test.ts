@@ -1,7 +1,7 @@
 /**
  * The data directory at start-up: the bounded create (procfs, regular files, missing parents) and
  * the flock(1) holder (held, busy, released, lost, absent), and lockDataDir's choice between it, an
- * inherited flock and the lock-file fallback.
+ * inherited flock and the lock-file fallback (no flock(1), or one that fails).
  */
 
 import assert from 'node:assert/strict';
@@ -120,6 +120,21 @@ describe('lockDataDir', () => {
     assert.ok(existsSync(path.join(d, '.nsq-ts.lock')));
     await l.release();
     assert.ok(!existsSync(path.join(d, '.nsq-ts.lock')));
+  });
+
+  it('falls back to the lock file when flock(1) fails for another reason, and says why', async () => {
+    const bin = tmp();
+    writeFileSync(path.join(bin, 'flock'), '#!/bin/sh\necho "flock: unrecognized option" >&2\nexit 64\n', {
+      mode: 0o755,
+    });
+    const d = tmp();
+    const l = await withPath(`${bin}:${process.env.PATH}`, () => lockDataDir(d, () => {}));
+    assert.match(
+      l.how,
+      /^lock file \.nsq-ts\.lock and a \/proc\/locks check \(flock\(1\) failed: flock: unrecognized option:/,
+    );
+    assert.ok(existsSync(path.join(d, '.nsq-ts.lock')));
+    await l.release();
   });
 
   it(

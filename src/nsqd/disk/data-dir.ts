@@ -3,8 +3,8 @@
  * so a path that cannot be made fails at once, even on procfs where a recursive mkdir loops
  * forever), then locked against a second nsqd, Go's or ours. Owns the choice of lock:
  * - a real flock(2) held through util-linux's flock(1) (./flock.ts): Go nsqd sees it and we see Go's;
- * - without flock(1): the lock file + /proc/locks check of ./dirlock.ts, which sees Go nsqd's
- *   flock but which Go nsqd cannot see;
+ * - without flock(1), or when it fails for another reason than a lock held elsewhere: the lock file
+ *   + /proc/locks check of ./dirlock.ts, which sees Go nsqd's flock but which Go nsqd cannot see;
  * - already holding one through an fd inherited from a `flock -n <data-path> nsqd` wrapper: nothing
  *   more to take.
  * Neither needs a native addon, so `node --no-addons` locks the same way.
@@ -93,11 +93,11 @@ export async function lockDataDir(dataPath: string, onLost: (why: string) => voi
     case 'busy':
       throw lockHeldError(dataPath, goErrnoText({ code: 'EWOULDBLOCK' }));
     case 'failed':
-      throw new Error(`failed to lock data-path: ${r.reason}`);
     case 'absent': {
       const lock = acquireDataDirLock(dataPath);
+      const why = r.kind === 'absent' ? 'no flock(1) on PATH' : `flock(1) failed: ${r.reason}`;
       return {
-        how: `lock file ${LOCK_FILE} and a /proc/locks check (no flock(1) on PATH: a Go nsqd started later will not see this lock)`,
+        how: `lock file ${LOCK_FILE} and a /proc/locks check (${why}: a Go nsqd started later will not see this lock)`,
         release: async () => lock.release(),
       };
     }

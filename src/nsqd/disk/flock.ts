@@ -1,9 +1,12 @@
 /**
- * A real flock(2) on the data directory without a native addon: util-linux's `flock` command holds
- * it as a child process, the lock Go nsqd takes (internal/dirlock) and sees. Owns that child only.
+ * A real flock(2) on the data directory without a native addon: the `flock` command (util-linux's;
+ * only the short options BusyBox's also has) holds it as a child process, the lock Go nsqd takes
+ * (internal/dirlock) and sees. Owns that child only.
  *
- *   flock --nonblock --exclusive --conflict-exit-code 75 <dir> cat
+ *   flock -x -n <dir> cat
  *
+ * With -n a lock held elsewhere makes flock exit 1 at once and silently; any other failure says
+ * why on stderr.
  * cat's stdin is a pipe from this process. Once the lock is taken flock runs cat, which echoes the
  * byte written to it: reading it back proves the lock is held. When this process exits or is killed
  * the kernel closes the pipe, cat reads EOF and exits, flock exits, and the lock goes with it, so
@@ -13,9 +16,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 
-/** flock's exit code when the lock is held by someone else (--conflict-exit-code) */
-const CONFLICT = 75;
-/** how long flock and cat may take to start and answer (flock --nonblock never waits for a lock) */
+/** how long flock and cat may take to start and answer (flock -n never waits for a lock) */
 const HANDSHAKE_MS = 5_000;
 
 export interface FlockHolder {
@@ -38,14 +39,10 @@ export type FlockResult =
 export function holdFlock(dir: string, onLost: (why: string) => void): Promise<FlockResult> {
   let child: ChildProcess;
   try {
-    child = spawn(
-      'flock',
-      ['--nonblock', '--exclusive', '--conflict-exit-code', String(CONFLICT), dir, 'cat'],
-      {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true, // its own process group: a Ctrl-C meant for nsqd must not drop the lock mid-shutdown
-      },
-    );
+    child = spawn('flock', ['-x', '-n', dir, 'cat'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true, // its own process group: a Ctrl-C meant for nsqd must not drop the lock mid-shutdown
+    });
   } catch (err) {
     return Promise.resolve({ kind: 'failed', reason: (err as Error).message });
   }
@@ -69,12 +66,13 @@ export function holdFlock(dir: string, onLost: (why: string) => void): Promise<F
     child.stdin!.on('error', () => {}); // EPIPE when flock exits before cat reads: the exit says why
     let released = false;
     let exited = false;
+    // 'close', not 'exit': flock's stderr is all read by then (an empty one tells a held lock)
     const gone = new Promise<void>((res) =>
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         exited = true;
         res();
         if (!settled) {
-          if (code === CONFLICT) settle({ kind: 'busy' });
+          if (code === 1 && stderr.trim() === '') settle({ kind: 'busy' });
           else settle({ kind: 'failed', reason: stderr.trim() || `flock(1) exited with ${code ?? signal}` });
         } else if (!released) {
           onLost(`the flock(1) process holding it (pid ${child.pid}) exited with ${code ?? signal}`);
