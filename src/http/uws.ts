@@ -30,6 +30,12 @@ function bindError(host: string, port: number): Promise<Error> {
   });
 }
 
+/**
+ * uWebSockets.js's listen option for a port of its own: by default it sets SO_REUSEPORT, and a
+ * second nsqd would then share the HTTP port silently instead of failing with EADDRINUSE.
+ */
+const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
+
 /** the parts of uWebSockets.js's module the adapter uses (the package is optional; no type import) */
 export interface UwsModule {
   App(): unknown;
@@ -61,7 +67,7 @@ interface UwsResponse {
 
 interface UwsApp {
   any(pattern: string, handler: (res: UwsResponse, req: UwsRequest) => void): UwsApp;
-  listen(host: string, port: number, cb: (listenSocket: unknown) => void): UwsApp;
+  listen(host: string, port: number, options: number, cb: (listenSocket: unknown) => void): UwsApp;
   close?(): void;
 }
 
@@ -158,7 +164,7 @@ class UwsHttpServer implements HttpServerAdapter {
 
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.app.listen(host, port, (listenSocket) => {
+      this.app.listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (listenSocket) => {
         if (listenSocket === false || listenSocket === null || listenSocket === undefined) {
           bindError(host, port).then(reject);
           return;

@@ -100,6 +100,27 @@ describe('a port in use', () => {
       );
     });
   }
+
+  it('HTTP: a second nsqd on the port of a running one (uWebSockets.js must not share it)', async () => {
+    const free = createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const addr = `127.0.0.1:${(free.address() as { port: number }).port}`;
+    await new Promise((r) => free.close(r));
+    const first = await startNsqd([
+      '--tcp-address=127.0.0.1:0',
+      `--http-address=${addr}`,
+      `--data-path=${tmp()}`,
+    ]);
+    try {
+      await failsWith(
+        ['--tcp-address=127.0.0.1:0', `--http-address=${addr}`, `--data-path=${tmp()}`],
+        inUse(addr),
+      );
+    } finally {
+      first.proc.kill('SIGTERM');
+      await first.exit;
+    }
+  });
 });
 
 describe('security flags nsq-ts cannot honour yet refuse to start', () => {
