@@ -1,10 +1,12 @@
 /**
  * The framing of a go-diskqueue data file: records `[int32 BE length][payload]` back to back, no file
- * header, no checksum. A read-ahead reader over one file and the packing of records for one write;
- * it keeps no queue positions and knows nothing of what a payload holds (queue/disk-message.ts does).
+ * header, no checksum. A read-ahead reader over one file, the writer appending to one, and the
+ * packing of records for one write; it keeps no queue positions and knows nothing of what a payload
+ * holds (queue/disk-message.ts does).
  */
 
 import * as fs from 'node:fs';
+import { writeAll } from './files.js';
 
 /** Bytes read from a data file at a time; whole records are served from this buffer. */
 const READ_CHUNK = 64 * 1024;
@@ -96,6 +98,59 @@ export class RecordReader {
   }
 }
 
+/** The data file being appended to: opened on demand, written positionally, fsynced, closed. */
+export class RecordWriter {
+  private fd = -1;
+
+  get isOpen(): boolean {
+    return this.fd >= 0;
+  }
+
+  /** opens `file` for writing (the previous one must be closed) */
+  open(file: string): void {
+    this.fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+  }
+
+  /** Writes `buf[0, len)` at `pos`; on failure the partial tail is cut off, the file closed, the error thrown. */
+  write(buf: Buffer, len: number, pos: number): void {
+    try {
+      writeAll(this.fd, buf, 0, len, pos);
+    } catch (err) {
+      try {
+        fs.ftruncateSync(this.fd, pos);
+      } catch {
+        // the next write overwrites from pos anyway
+      }
+      this.close();
+      throw err;
+    } finally {
+      trimStaging();
+    }
+  }
+
+  /** fsync the open file (none open: nothing to do); on failure it is closed and the error thrown */
+  sync(): void {
+    if (this.fd < 0) return;
+    try {
+      fs.fsyncSync(this.fd);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // nothing left to do with a descriptor that will not close
+      }
+    }
+    this.fd = -1;
+  }
+}
+
 /** Write staging shared by every queue of this thread: queues run synchronously, one call at a time. */
 let staging: Buffer = EMPTY;
 
@@ -123,7 +178,7 @@ export function packRecord(record: Uint8Array): Buffer {
 }
 
 /** Lets a one-off large staging buffer go once its write is done. */
-export function trimStaging(): void {
+function trimStaging(): void {
   if (staging.length > STAGING_KEEP) staging = EMPTY;
 }
 

@@ -1,14 +1,13 @@
 /** A go-diskqueue v1.1.0 compatible FIFO of byte records, driven synchronously by the shard that owns it; it alone touches its `<name>.diskqueue.*` files and never interprets a record. */
 
 import * as fs from 'node:fs';
-import { packRecord, packRecords, RecordReader, trimStaging } from './data-file.js';
+import { packRecord, packRecords, RecordReader, RecordWriter } from './data-file.js';
 import {
   dataFileName,
   formatMeta,
   metaFileName,
   type QueueMeta,
   removeFile,
-  writeAll,
   writeFileAtomic,
 } from './files.js';
 import { HeldReads } from './held-reads.js';
@@ -41,7 +40,7 @@ export class DiskQueue {
   /** the record at readPos once read ahead: peek() hands it out, advance() takes it */
   private peeked: Buffer | null = null;
   private readonly reader: RecordReader;
-  private writeFd = -1;
+  private readonly writer = new RecordWriter();
   // the sync policy: reads+writes since the last sync, writes alone, a pending sync, the tick deadline
   private count = 0;
   private writes = 0;
@@ -143,7 +142,7 @@ export class DiskQueue {
     this.checkSize(record.length);
     const total = 4 + record.length;
     if (this.writePos > 0 && this.writePos + total > this.maxBytesPerFile) this.rollover();
-    this.writeAt(this.openWriteFile(), packRecord(record), total);
+    this.writeRecords(packRecord(record), total);
     this.wrote(total, 1);
     this.maybeSync();
   }
@@ -160,12 +159,11 @@ export class DiskQueue {
     for (let i = 0; i < n; ) {
       const first = 4 + records[i]!.length;
       if (this.writePos > 0 && this.writePos + first > this.maxBytesPerFile) this.rollover();
-      const fd = this.openWriteFile();
       let len = first;
       let j = i + 1;
       while (j < n && this.writePos + len + 4 + records[j]!.length <= this.maxBytesPerFile)
         len += 4 + records[j++]!.length;
-      this.writeAt(fd, packRecords(records, i, j, len), len);
+      this.writeRecords(packRecords(records, i, j, len), len);
       this.wrote(len, j - i);
       i = j;
     }
@@ -240,14 +238,7 @@ export class DiskQueue {
   /** fsync the current write file, then persist the metadata (tmp + fsync + rename); throws on failure. */
   sync(): void {
     this.ensureOpen();
-    if (this.writeFd >= 0) {
-      try {
-        fs.fsyncSync(this.writeFd);
-      } catch (err) {
-        this.closeWrite();
-        throw err;
-      }
-    }
+    this.writer.sync();
     writeFileAtomic(this.metaFile, formatMeta(this.state));
     this.count = 0;
     this.writes = 0;
@@ -296,7 +287,7 @@ export class DiskQueue {
     if (this.closed) return;
     let err: unknown = null;
     try {
-      if (this.writeFd >= 0) fs.fsyncSync(this.writeFd);
+      this.writer.sync();
     } catch (e) {
       err = e;
     }
@@ -333,32 +324,17 @@ export class DiskQueue {
     this.writeFileNum++;
     this.writePos = 0;
     this.autoSync();
-    this.closeWrite();
+    this.writer.close();
   }
 
-  private openWriteFile(): number {
-    if (this.writeFd >= 0) return this.writeFd;
-    const file = this.fileName(this.writeFileNum);
-    this.writeFd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
-    this.log('info', `DISKQUEUE(${this.name}): writeOne() opened ${file}`);
-    return this.writeFd;
-  }
-
-  /** One positional write at writePos; on failure the partial tail is cut off and the file closed. */
-  private writeAt(fd: number, buf: Buffer, len: number): void {
-    try {
-      writeAll(fd, buf, 0, len, this.writePos);
-    } catch (err) {
-      try {
-        fs.ftruncateSync(fd, this.writePos);
-      } catch {
-        // the next write overwrites from writePos anyway
-      }
-      this.closeWrite();
-      throw err;
-    } finally {
-      trimStaging();
+  /** One positional write at writePos into the current write file (opened on the first write). */
+  private writeRecords(buf: Buffer, len: number): void {
+    if (!this.writer.isOpen) {
+      const file = this.fileName(this.writeFileNum);
+      this.writer.open(file);
+      this.log('info', `DISKQUEUE(${this.name}): writeOne() opened ${file}`);
     }
+    this.writer.write(buf, len, this.writePos);
   }
 
   private wrote(bytes: number, records: number): void {
@@ -414,7 +390,7 @@ export class DiskQueue {
     const file = this.fileName(this.readFileNum);
     this.log('error', `DISKQUEUE(${this.name}) reading at ${this.readPos} of ${file} - ${reason}`);
     if (this.readFileNum === this.writeFileNum) {
-      this.closeWrite();
+      this.writer.close();
       this.writeFileNum++;
       this.writePos = 0;
     }
@@ -460,7 +436,7 @@ export class DiskQueue {
   /** Deletes the data files read..write and restarts both sides at a fresh file with depth 0. */
   private skipToNextRWFile(): NodeJS.ErrnoException | null {
     this.reader.close();
-    this.closeWrite();
+    this.writer.close();
     this.dropHeld();
     let err: NodeJS.ErrnoException | null = null;
     for (let i = this.readFileNum; i <= this.writeFileNum; i++) {
@@ -499,22 +475,11 @@ export class DiskQueue {
     return dataFileName(this.dataPath, this.name, fileNum);
   }
 
-  private closeWrite(): void {
-    if (this.writeFd >= 0) {
-      try {
-        fs.closeSync(this.writeFd);
-      } catch {
-        // nothing left to do with a descriptor that will not close
-      }
-    }
-    this.writeFd = -1;
-  }
-
   private closeAll(): void {
     this.closed = true;
     this.peeked = null;
     this.reader.close();
     this.reader.release();
-    this.closeWrite();
+    this.writer.close();
   }
 }
