@@ -9,26 +9,18 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertFatal, runNsqd, startNsqd } from '../helpers/nsqd-process.js';
+import { tempDirs } from '../helpers/tmp.js';
 
 /** a failed start must be over well within this (the /proc hang never ended) */
 const BOUND_MS = 5_000;
 const LOCAL = ['--tcp-address=127.0.0.1:0', '--http-address=127.0.0.1:0'];
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'nsq-ts-startup-'));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('startup');
 
 async function failsWith(args: string[], message: string, env?: NodeJS.ProcessEnv): Promise<void> {
   const r = await runNsqd(args, [], 10_000, env);

@@ -6,23 +6,15 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { lockDataDir, prepareDataPath } from '../../src/nsqd/disk/data-dir.js';
 import { holdFlock } from '../../src/nsqd/disk/flock.js';
+import { tempDirs } from '../helpers/tmp.js';
 
 const MODULE_URL = new URL('../../src/nsqd/disk/data-dir.js', import.meta.url).href;
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'nsq-ts-datadir-'));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('datadir');
 
 const hasFlock = spawnSync('flock', ['--version']).status === 0;
 const otherCanLock = (dir: string) => spawnSync('flock', ['--nonblock', dir, 'true']).status === 0;

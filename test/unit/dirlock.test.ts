@@ -2,22 +2,14 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { acquireDataDirLock, LOCK_FILE } from '../../src/nsqd/disk/dirlock.js';
+import { tempDirs } from '../helpers/tmp.js';
 
 const MODULE_URL = new URL('../../src/nsqd/disk/dirlock.js', import.meta.url).href;
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'nsq-ts-lock-'));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('lock');
 
 const held = (dir: string, reason: string) =>
   `failed to lock data-path: cannot flock directory ${dir} - ${reason} (possibly in use by another instance of nsqd)`;

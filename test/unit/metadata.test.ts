@@ -1,21 +1,13 @@
 /** nsqd.dat encoding (exact Go json.Marshal bytes), loading rules and the atomic tmp+fsync+rename write. */
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { encodeMetadata, loadMetadata, saveMetadata, type TopicMeta } from '../../src/nsqd/disk/metadata.js';
+import { tempDirs } from '../helpers/tmp.js';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(path.join(tmpdir(), 'nsq-ts-meta-'));
-  dirs.push(d);
-  return d;
-}
-after(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tmp = tempDirs('meta');
 
 function collect(): { warn(msg: string): void; lines: string[] } {
   const lines: string[] = [];
