@@ -172,32 +172,78 @@ describe('durability', () => {
     },
   );
 
-  it('a failing disk answers E_PUB_FAILED and /ping NOK, then recovers', { timeout: 30000 }, async (t) => {
+  /** a broker whose topic's first queue file is /dev/full (ENOSPC on every write); unlink() heals it */
+  async function withFullDisk(
+    workers: number,
+    t: { skip(m: string): void },
+    body: (b: Awaited<ReturnType<typeof startBroker>>, topic: string, unlink: () => void) => Promise<void>,
+  ): Promise<void> {
     if (!existsSync('/dev/full')) return t.skip('no /dev/full on this machine');
-    const b = await startBroker({ workers: 1, memQueueSize: 0, httpAddress: '127.0.0.1:0' });
+    const b = await startBroker({ workers, memQueueSize: 0, httpAddress: '127.0.0.1:0' });
     try {
       const topic = freshTopic('full');
-      // the topic's queue will write its first file into /dev/full (ENOSPC on every write)
       writeFileSync(join(b.dataPath, `${topic}.diskqueue.meta.dat`), '0\n0,0\n0,0\n');
       const file = join(b.dataPath, `${topic}.diskqueue.000000.dat`);
       symlinkSync('/dev/full', file);
-      const p = await WireClient.connect(b.port);
-      p.pub(topic, 'x');
-      assert.match(await p.error(), /^E_PUB_FAILED PUB failed /);
-      await p.waitClosed();
-      const ping = await fetch(`http://127.0.0.1:${b.broker.httpPort}/ping`);
-      assert.equal(ping.status, 500);
-      assert.match(await ping.text(), /^NOK - /);
-      unlinkSync(file);
-      const q = await WireClient.connect(b.port);
-      q.pub(topic, 'y');
-      assert.equal(await q.response(), 'OK');
-      const ok = await fetch(`http://127.0.0.1:${b.broker.httpPort}/ping`);
-      assert.equal(ok.status, 200);
-      assert.equal(await ok.text(), 'OK');
-      q.close();
+      await body(b, topic, () => unlinkSync(file));
     } finally {
       await b.close();
     }
-  });
+  }
+
+  async function ping(b: Awaited<ReturnType<typeof startBroker>>): Promise<string> {
+    const res = await fetch(`http://127.0.0.1:${b.broker.httpPort}/ping`);
+    return `${res.status} ${await res.text()}`;
+  }
+
+  it(
+    'a failing disk answers E_PUB_FAILED and /ping NOK, then recovers (--workers=0)',
+    { timeout: 30000 },
+    (t) =>
+      withFullDisk(0, t, async (b, topic, unlink) => {
+        const p = await WireClient.connect(b.port);
+        p.pub(topic, 'x');
+        assert.match(await p.error(), /^E_PUB_FAILED PUB failed /);
+        await p.waitClosed();
+        assert.match(await ping(b), /^500 NOK - /);
+        unlink();
+        const q = await WireClient.connect(b.port);
+        q.pub(topic, 'y');
+        assert.equal(await q.response(), 'OK');
+        assert.equal(await ping(b), '200 OK');
+        q.close();
+        assert.deepEqual(await drain(b.port, topic, 'c'), ['y']);
+      }),
+  );
+
+  it(
+    'a failing disk behind a worker shard: the publish answered OK at once stays in memory, /ping turns NOK, later publishes get E_PUB_FAILED, then it recovers',
+    { timeout: 30000 },
+    (t) =>
+      withFullDisk(1, t, async (b, topic, unlink) => {
+        const p = await WireClient.connect(b.port);
+        p.pub(topic, 'x');
+        assert.equal(await p.response(), 'OK', 'answered on the io thread before the write');
+        let health = await ping(b);
+        for (let i = 0; i < 100 && health.startsWith('200'); i++) {
+          await new Promise((r) => setTimeout(r, 20));
+          health = await ping(b);
+        }
+        assert.match(health, /^500 NOK - /);
+        p.pub(topic, 'y');
+        assert.match(
+          await p.error(),
+          /^E_PUB_FAILED PUB failed /,
+          'an unhealthy shard answers publishes itself',
+        );
+        await p.waitClosed();
+        unlink();
+        const q = await WireClient.connect(b.port);
+        q.pub(topic, 'z');
+        assert.equal(await q.response(), 'OK');
+        assert.equal(await ping(b), '200 OK');
+        q.close();
+        assert.deepEqual(await drain(b.port, topic, 'c'), ['x', 'z'], 'nothing answered OK is lost');
+      }),
+  );
 });

@@ -56,6 +56,45 @@ for (const workers of [0, 2]) {
     );
 
     it(
+      'publishes answered OK just before a clean stop all come back after the restart',
+      { timeout: 60000 },
+      async () => {
+        const dataPath = tempDataPath();
+        try {
+          // every message to disk: the shard is the slow side, and the ring holds what it has not taken
+          const a = await startBroker({ workers, dataPath, memQueueSize: 0 });
+          const t = freshTopic('lastok');
+          const p = await WireClient.connect(a.port);
+          const batches = 50;
+          for (let i = 0; i < batches; i++) {
+            p.mpub(
+              t,
+              Array.from({ length: 200 }, (_, j) => `m${i * 200 + j}`.padEnd(1000, '.')),
+            );
+          }
+          for (let i = 0; i < batches; i++) assert.equal(await p.response(), 'OK');
+          await a.close(); // at once: with worker shards the last OKs may precede the shard's work
+          const b = await startBroker({ workers, dataPath });
+          try {
+            const s = await subscriber(b.port, t, 'ch', 2500);
+            const seen = new Set<string>();
+            for (let n = 0; n < batches * 200; n++) {
+              const m = await s.message(5000);
+              seen.add(m.body.toString());
+              s.cmd(`FIN ${m.id}`);
+            }
+            assert.equal(seen.size, batches * 200);
+            s.close();
+          } finally {
+            await b.close();
+          }
+        } finally {
+          rmSync(dataPath, { recursive: true, force: true });
+        }
+      },
+    );
+
+    it(
       'a restart on the same data dir brings back queued, in-flight and deferred messages and pause flags',
       { timeout: 60000 },
       async () => {

@@ -97,7 +97,7 @@ function rings() {
   const inbound = createRingBuffer(64 * 1024);
   const outbound = createRingBuffer(64 * 1024);
   const answers = new Answers();
-  const link = new WorkerLink(0, inbound, outbound, answers);
+  const link = new WorkerLink(0, inbound, outbound, answers, false);
   return { link, answers, inbound, in: new RingReader(inbound), outbox: new RingOutbox(outbound) };
 }
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Logger } from '../../src/log.js';
-import type { ShardLink } from '../../src/nsqd/contract/shard.js';
+import { PREACKED, type ShardLink } from '../../src/nsqd/contract/shard.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import { onCommandBody, onCommandLine } from '../../src/nsqd/router/commands/dispatch.js';
 import type { ServerContext } from '../../src/nsqd/router/context.js';
@@ -66,6 +66,10 @@ class Link implements ShardLink {
   readonly index: number;
   sent: string[] = [];
   full = false;
+  /** as a healthy worker shard's link without --sync-publish */
+  preAcks = false;
+  /** the conn of each publish taken (PREACKED = 0: answered by the session) */
+  pubConns: number[] = [];
   constructor(index: number) {
     this.index = index;
   }
@@ -75,7 +79,7 @@ class Link implements ShardLink {
     return true;
   }
   publishOne(
-    _conn: number,
+    conn: number,
     kind: number,
     topic: string,
     deferMs: number,
@@ -83,10 +87,15 @@ class Link implements ShardLink {
     s: number,
     e: number,
   ): boolean {
-    return this.take(`pub ${kind} ${topic} ${deferMs} ${buf.toString('latin1', s, e)}`);
+    return this.takePub(conn, `pub ${kind} ${topic} ${deferMs} ${buf.toString('latin1', s, e)}`);
   }
-  publishBatch(_conn: number, topic: string, _buf: Buffer, s: number, e: number, count: number): boolean {
-    return this.take(`mpub ${topic} ${count} ${e - s}`);
+  publishBatch(conn: number, topic: string, _buf: Buffer, s: number, e: number, count: number): boolean {
+    return this.takePub(conn, `mpub ${topic} ${count} ${e - s}`);
+  }
+  private takePub(conn: number, what: string): boolean {
+    if (!this.take(what)) return false;
+    this.pubConns.push(conn);
+    return true;
   }
   subscribe(_conn: number, topic: string, channel: string, msgTimeout: number, sampleRate: number): boolean {
     return this.take(`sub ${topic} ${channel} ${msgTimeout} ${sampleRate}`);
@@ -208,6 +217,53 @@ describe('session: reply order', () => {
     assert.equal(s.pending, 0);
     s.onShardError(protocolError('E_FIN_FAILED', `FIN ${ID} failed ID not in flight`));
     assert.deepEqual(port.take(), [`error E_FIN_FAILED FIN ${ID} failed ID not in flight`]);
+  });
+});
+
+describe('session: publishes answered on the io thread (pre-ack)', () => {
+  test('a link that pre-acks gets PUB and MPUB with conn PREACKED, and OK is written at once', () => {
+    const { s, port, links, send } = setup();
+    links[0]!.preAcks = true;
+    send(`PUB ${A}`, Buffer.from('a1'));
+    send(`MPUB ${A}`, encodeMpubBody([Buffer.from('x'), Buffer.from('yz')]));
+    assert.deepEqual(port.take(), ['OK', 'OK']);
+    assert.deepEqual(links[0]!.pubConns, [PREACKED, PREACKED]);
+    assert.equal(s.pending, 0);
+    assert.equal(port.paused, false);
+  });
+
+  test('an answer still owed before it: the publish waits for the shard, in order', () => {
+    const { s, port, links, send } = setup();
+    links[0]!.preAcks = true;
+    send(`SUB ${A} ch`);
+    send(`PUB ${A}`, Buffer.from('a1'));
+    assert.deepEqual(port.take(), [], 'no OK for the PUB before the SUB is answered');
+    assert.deepEqual(links[0]!.pubConns, [7], 'sent as the connection, for the shard to answer');
+    s.onShardOk();
+    s.onShardOk();
+    assert.deepEqual(port.take(), ['OK', 'OK']);
+    send(`PUB ${A}`, Buffer.from('a2'));
+    assert.deepEqual(port.take(), ['OK']);
+    assert.deepEqual(links[0]!.pubConns, [7, PREACKED]);
+  });
+
+  test('a full ring: the publish stalls, then goes the answered way; a link that stops pre-acking is answered by its shard', () => {
+    const { s, port, links, send } = setup();
+    links[0]!.preAcks = true;
+    links[0]!.full = true;
+    send(`PUB ${A}`, Buffer.from('a1'));
+    assert.equal(port.paused, true);
+    assert.deepEqual(port.take(), []);
+    links[0]!.full = false;
+    s.retryStalled();
+    assert.deepEqual(links[0]!.pubConns, [7]);
+    s.onShardOk();
+    assert.deepEqual(port.take(), ['OK']);
+    links[0]!.preAcks = false; // the shard reported a failed write
+    send(`PUB ${A}`, Buffer.from('a2'));
+    assert.deepEqual(port.take(), [], 'waits for the shard');
+    s.onShardError(protocolError('E_PUB_FAILED', 'PUB failed disk full'));
+    assert.deepEqual(port.take(), ['fail E_PUB_FAILED PUB failed disk full']);
   });
 });
 

@@ -17,6 +17,13 @@ export const MPUB = 1;
 export const DPUB = 2;
 export type PubKind = typeof PUB | typeof MPUB | typeof DPUB;
 
+/**
+ * The `conn` of a publish the io thread has answered OK already, when it committed the publish to
+ * a link whose `preAcks` was true: the shard answers nothing for it, and a message it cannot put
+ * on disk stays in memory (the shard turns unhealthy) instead of failing. Connection ids start at 1.
+ */
+export const PREACKED = 0;
+
 // ---- commands: io thread → shard ----
 
 /** what a shard does for the io thread; `conn` is the connection's (or HTTP publish's) id */
@@ -50,7 +57,16 @@ export interface ShardCommands {
  * inbound ring is full right now (the caller stalls and retries on ShardAnswers.ringSpace). An
  * inline shard never refuses. `disconnect` is never refused: a link queues it until there is room.
  */
-export type ShardLink = { readonly index: number } & {
+export type ShardLink = {
+  readonly index: number;
+  /**
+   * A publish this link accepts may be answered OK at once, with conn PREACKED: the shard runs on
+   * another thread, is healthy, and OK does not promise an fsync (no --sync-publish). Once the
+   * shard reports a failed write this is false, and publishes wait for the shard's answer again,
+   * as nsqd's do.
+   */
+  readonly preAcks: boolean;
+} & {
   readonly [K in Exclude<keyof ShardCommands, 'disconnect'>]: (
     ...args: Parameters<ShardCommands[K]>
   ) => boolean;

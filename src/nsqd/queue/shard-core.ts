@@ -10,7 +10,7 @@ import { formatGoDuration } from '../../go/duration.js';
 import { Logger } from '../../log.js';
 import { protocolError } from '../../wire/errors.js';
 import { MSG_ID_LENGTH, parsedId, parseIdHex } from '../../wire/msgid.js';
-import { type CoreAnswers, MPUB, type PubKind, type ShardCommands } from '../contract/shard.js';
+import { type CoreAnswers, MPUB, PREACKED, type PubKind, type ShardCommands } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { BodyStore } from './body-store.js';
 import type { Channel, ChannelConsumer } from './channel.js';
@@ -163,6 +163,7 @@ export class ShardCore implements ShardCommands {
     const nowNs = this.ctx.wallNs();
     const batch = PubBatch.arriving(src, start, end, this.store, nowNs);
     const guid = topic.guid;
+    const answered = conn === PREACKED;
     let p = start;
     try {
       for (let i = 0; i < count; i++) {
@@ -173,7 +174,7 @@ export class ShardCore implements ShardCommands {
         }
         guid.next(nowNs);
         if (due === 0) {
-          topic.put(guid.hi, guid.lo, batch, p, len);
+          topic.put(guid.hi, guid.lo, batch, p, len, answered);
         } else {
           const m = new Message(guid.hi, guid.lo, batch, p, len);
           m.pri = due;
@@ -189,6 +190,7 @@ export class ShardCore implements ShardCommands {
     } finally {
       batch.settle();
     }
+    if (answered) return;
     if (this.ctx.durable) this.awaitCommit(conn, kind);
     else this.ctx.outbox.ok(conn);
   }

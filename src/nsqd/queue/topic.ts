@@ -37,8 +37,12 @@ export class Topic {
     this.disk = this.ephemeral ? null : ctx.disk.open(name);
   }
 
-  /** a new message, as its fields: every channel gets its own queue entry sharing the body */
-  put(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number): void {
+  /**
+   * A new message, as its fields: every channel gets its own queue entry sharing the body.
+   * `answered`: the publisher has its OK already, so a failed disk write keeps the message in
+   * memory (the shard is unhealthy now) instead of throwing.
+   */
+  put(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number, answered = false): void {
     this.messageCount++;
     this.messageBytes += length;
     const list = this.channelList;
@@ -50,13 +54,31 @@ export class Topic {
       ) {
         // an ephemeral topic has no disk to overflow to: it drops, as nsqd does; a failed disk
         // write throws, and the publisher gets E_PUB_FAILED
-        if (d !== null) this.ctx.disk.write(d, idHi, idLo, batch, offset, length, 0);
-        return;
+        if (d === null || this.wrote(d, idHi, idLo, batch, offset, length, answered)) return;
       }
       this.queue.push(idHi, idLo, batch, offset, length, 0);
       return;
     }
     for (let i = 0; i < list.length; i++) list[i]!.putNew(idHi, idLo, batch, offset, length);
+  }
+
+  /** false when the write failed and the message is `answered` (else a failure throws) */
+  private wrote(
+    d: DiskQueue,
+    idHi: number,
+    idLo: number,
+    batch: PubBatch,
+    offset: number,
+    length: number,
+    answered: boolean,
+  ): boolean {
+    try {
+      this.ctx.disk.write(d, idHi, idLo, batch, offset, length, 0);
+      return true;
+    } catch (err) {
+      if (!answered) throw err;
+      return false;
+    }
   }
 
   /** a DPUB message (`m.pri` = due time on the shard clock) */

@@ -1,12 +1,12 @@
 /**
  * HTTP publishing (/pub, /mpub) on the io thread: the same link into the topic's shard as a TCP
- * PUB/MPUB/DPUB, answered the same way. Each request is a short-lived peer in the io thread's
+ * PUB/MPUB/DPUB, answered the same way: at once where the link pre-acks, else by the shard. Each request is a short-lived peer in the io thread's
  * table (ShardAnswers under its own id) that resolves when its shard says OK (or refuses); when the
  * shard's ring is full it waits in the table's stall set like a TCP connection. Owns nothing beyond
  * one request.
  */
 
-import { DPUB, PUB, type ShardAnswers, type ShardLink } from '../contract/shard.js';
+import { DPUB, PREACKED, PUB, type ShardAnswers, type ShardLink } from '../contract/shard.js';
 import type { ApiResult } from '../http/api.js';
 import { shardIndexOf } from './shard-map.js';
 
@@ -32,7 +32,10 @@ export function publishViaShards(
   deferMs: number,
 ): Promise<ApiResult> {
   if (bodies.length === 0) return Promise.resolve(null);
-  return new Promise((resolve) => new HttpPublish(table, links, topic, bodies, deferMs, resolve).start());
+  const link = links[shardIndexOf(topic, links.length)]!;
+  const p: Publish = { topic, bodies, framed: bodies.length > 1 ? frameBodies(bodies) : null, deferMs };
+  if (link.preAcks && send(link, PREACKED, p)) return Promise.resolve(null);
+  return new Promise((resolve) => new HttpPublish(table, link, p, resolve).start());
 }
 
 /** MPUB's body after its count: `[u32 size][body]...` */
@@ -48,51 +51,44 @@ function frameBodies(bodies: readonly Buffer[]): Buffer {
   return out;
 }
 
+/** one request's publish: one body (PUB, or DPUB with deferMs) or several (MPUB, framed) */
+interface Publish {
+  readonly topic: string;
+  readonly bodies: readonly Buffer[];
+  readonly framed: Buffer | null;
+  readonly deferMs: number;
+}
+
+/** hand the publish to the shard's link; false when its ring is full */
+function send(link: ShardLink, conn: number, p: Publish): boolean {
+  const f = p.framed;
+  if (f !== null) return link.publishBatch(conn, p.topic, f, 0, f.length, p.bodies.length);
+  const body = p.bodies[0]!;
+  return link.publishOne(conn, p.deferMs > 0 ? DPUB : PUB, p.topic, p.deferMs, body, 0, body.length);
+}
+
 class HttpPublish implements ShardAnswers {
   private readonly table: PeerTable;
   private readonly link: ShardLink;
   private readonly id: number;
-  private readonly topic: string;
-  private readonly bodies: readonly Buffer[];
-  /** MPUB's framed bodies, or null for a single PUB/DPUB body */
-  private readonly framed: Buffer | null;
-  private readonly deferMs: number;
+  private readonly publish: Publish;
   private readonly resolve: (r: ApiResult) => void;
   private deadline: NodeJS.Timeout | null = null;
   private done = false;
 
-  constructor(
-    table: PeerTable,
-    links: readonly ShardLink[],
-    topic: string,
-    bodies: readonly Buffer[],
-    deferMs: number,
-    resolve: (r: ApiResult) => void,
-  ) {
+  constructor(table: PeerTable, link: ShardLink, publish: Publish, resolve: (r: ApiResult) => void) {
     this.table = table;
-    this.link = links[shardIndexOf(topic, links.length)]!;
+    this.link = link;
     this.id = table.newId();
-    this.topic = topic;
-    this.bodies = bodies;
-    this.framed = bodies.length > 1 ? frameBodies(bodies) : null;
-    this.deferMs = deferMs;
+    this.publish = publish;
     this.resolve = resolve;
   }
 
   start(): void {
     this.table.addPeer(this.id, this);
-    if (this.send()) return;
+    if (send(this.link, this.id, this.publish)) return;
     this.table.noteStalled(this);
     this.deadline = setTimeout(() => this.finish(EXITING), RING_WAIT_MS);
-  }
-
-  /** hand the publish to the shard's link; false when its ring is full */
-  private send(): boolean {
-    const f = this.framed;
-    if (f !== null) return this.link.publishBatch(this.id, this.topic, f, 0, f.length, this.bodies.length);
-    const body = this.bodies[0]!;
-    const kind = this.deferMs > 0 ? DPUB : PUB;
-    return this.link.publishOne(this.id, kind, this.topic, this.deferMs, body, 0, body.length);
   }
 
   private finish(r: ApiResult): void {
@@ -119,7 +115,7 @@ class HttpPublish implements ShardAnswers {
     if (index === this.link.index) this.finish(EXITING);
   }
   ringSpace(): void {
-    if (this.done || !this.send()) return;
+    if (this.done || !send(this.link, this.id, this.publish)) return;
     this.table.noteResumed(this);
     if (this.deadline !== null) clearTimeout(this.deadline);
     this.deadline = null;

@@ -1,8 +1,8 @@
 /**
  * A connection's protocol state on the io thread, as nsqd's clientV2: the V2 state machine (init →
  * subscribed → closing) and its transitions (subscribe, startClose, applyIdentify), what IDENTIFY
- * negotiated, and the ordering of responses. Commands that a shard answers (PUB, MPUB, DPUB, SUB)
- * are counted in `pending`; any response the io thread makes itself waits until they are
+ * negotiated, and the ordering of responses. Commands that a shard answers (SUB, and PUB, MPUB,
+ * DPUB unless the link pre-acks them) are counted in `pending`; any response the io thread makes itself waits until they are
  * answered, and a command for another shard waits too, so replies always come back in command
  * order (go-nsq's producer depends on it). The commands (commands/*.ts) parse and check, then call
  * in here. Never decides delivery.
@@ -12,7 +12,7 @@ import { CLOSE_WAIT_FRAME, OK_FRAME } from '../../wire/encode.js';
 import { type ErrorCode, type ProtocolError, protocolError } from '../../wire/errors.js';
 import type { IdentifyData } from '../../wire/identify.js';
 import * as L from '../../wire/line.js';
-import type { PubKind, ShardLink } from '../contract/shard.js';
+import { PREACKED, type PubKind, type ShardLink } from '../contract/shard.js';
 import type { ServerContext } from './context.js';
 import { shardIndexOf } from './shard-map.js';
 
@@ -141,24 +141,34 @@ export class Session {
     return null;
   }
 
-  /** PUB or DPUB to the topic's shard, which answers OK */
+  /** PUB or DPUB to the topic's shard */
   publishOne(kind: PubKind, topic: string, deferMs: number, buf: Buffer, start: number, end: number): void {
     const k = this.countPublished(topic, 1);
-    if (this.claim(k)) {
-      if (this.ctx.links[k]!.publishOne(this.port.id, kind, topic, deferMs, buf, start, end)) return;
-      this.pending--;
-    }
-    this.stall(this.answered(k, (l) => l.publishOne(this.port.id, kind, topic, deferMs, buf, start, end)));
+    this.publish(k, (l, conn) => l.publishOne(conn, kind, topic, deferMs, buf, start, end));
   }
 
-  /** MPUB to the topic's shard, which answers OK: `buf[start, end)` is `[u32 size][body]...` */
+  /** MPUB to the topic's shard: `buf[start, end)` is `[u32 size][body]...` */
   publishBatch(topic: string, buf: Buffer, start: number, end: number, count: number): void {
     const k = this.countPublished(topic, count);
-    if (this.claim(k)) {
-      if (this.ctx.links[k]!.publishBatch(this.port.id, topic, buf, start, end, count)) return;
+    this.publish(k, (l, conn) => l.publishBatch(conn, topic, buf, start, end, count));
+  }
+
+  /**
+   * A publish to shard k: answered OK here once it is in the shard's ring, where the link pre-acks
+   * and no answer is owed before it; otherwise the shard answers.
+   */
+  private publish(k: number, send: (link: ShardLink, conn: number) => boolean): void {
+    const link = this.ctx.links[k]!;
+    if (link.preAcks && this.pending === 0 && this.stalled === null) {
+      if (send(link, PREACKED)) {
+        this.port.writeFrame(OK_FRAME);
+        return;
+      }
+    } else if (this.claim(k)) {
+      if (send(link, this.port.id)) return;
       this.pending--;
     }
-    this.stall(this.answered(k, (l) => l.publishBatch(this.port.id, topic, buf, start, end, count)));
+    this.stall(this.answered(k, (l) => send(l, this.port.id)));
   }
 
   private countPublished(topic: string, count: number): number {

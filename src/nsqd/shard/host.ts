@@ -66,15 +66,17 @@ export class ShardHost {
     const outbound = createRingBuffer(ringCapacityFor(o.maxMsgSize + 256));
     const data: ShardWorkerData = { index, inbound, outbound, options: o, logLevel: this.log.levelCell };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
-    const link = new WorkerLink(index, inbound, outbound, this.answers);
+    const link = new WorkerLink(index, inbound, outbound, this.answers, o.syncPublish);
     const slot: Slot = { worker, link, pending: new Map() };
     worker.on('message', (msg: ShardMessage) => {
       if (msg.type === 'control') {
         const p = slot.pending.get(msg.id);
         slot.pending.delete(msg.id);
         p?.resolve(msg.res);
-      } else if (msg.type === 'health') this.reports.health(index, msg.error);
-      else if (msg.type === 'log') this.log.writeLine(msg.line);
+      } else if (msg.type === 'health') {
+        link.healthy = msg.error === null;
+        this.reports.health(index, msg.error);
+      } else if (msg.type === 'log') this.log.writeLine(msg.line);
       else if (msg.type === 'meta') this.reports.metaChanged();
     });
     this.slots[index] = slot;

@@ -11,6 +11,8 @@ import { ShardCore, type ShardHooks } from '../queue/shard-core.js';
 
 export class InlineShard implements ShardLink {
   readonly index = 0;
+  /** the core answers every publish before the call returns: nothing to answer early */
+  readonly preAcks = false;
   readonly core: ShardCore;
   private readonly scan: NodeJS.Timeout;
 

@@ -37,12 +37,27 @@ export class WorkerLink implements ShardLink {
   /** waiting on the inbound ring's space doorbell */
   private spaceArmed = false;
   private stopped = false;
+  /** --sync-publish: OK means fsynced, so only the shard can say it */
+  private readonly durable: boolean;
+  /** the shard's last report: no failed disk write since the last good one */
+  healthy = true;
 
-  constructor(index: number, inbound: SharedArrayBuffer, outbound: SharedArrayBuffer, answers: ShardAnswers) {
+  constructor(
+    index: number,
+    inbound: SharedArrayBuffer,
+    outbound: SharedArrayBuffer,
+    answers: ShardAnswers,
+    durable: boolean,
+  ) {
     this.index = index;
+    this.durable = durable;
     this.in = new RingWriter(inbound);
     this.out = new RingReader(outbound);
     this.answers = answers;
+  }
+
+  get preAcks(): boolean {
+    return this.healthy && !this.durable && !this.stopped;
   }
 
   // ---- inbound: commands ----

@@ -108,6 +108,9 @@ parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlReques
   }
   if (msg.type === 'stop') {
     stopping = true;
+    // publishes the io thread answered OK already may still wait in the ring: take them all first
+    while (reader.next()) decodeInbound(reader, core);
+    reader.release();
     core.shutdown(data.index);
     outbox.flush();
     clearInterval(scan);
