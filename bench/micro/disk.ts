@@ -1,4 +1,4 @@
-/** Micro benchmarks of the go-diskqueue compatible DiskQueue in a temp dir with nsqd's defaults (100 MiB files, sync every 2,500 ops): put of one 226 B record (200 B body + 26 B header), putMany of an MPUB-sized batch, and peek+advance. */
+/** Micro benchmarks of the go-diskqueue compatible DiskQueue in a temp dir with nsqd's defaults (100 MiB files, sync every 2,500 ops): put of one 226 B record (200 B body + 26 B header), putPacked of an MPUB-sized batch, and peek+advance. */
 
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -49,15 +49,20 @@ function putTask(dir: string): MicroTask {
   };
 }
 
-function putManyTask(dir: string): MicroTask {
+/** records laid out as a data file holds them, `[int32 BE length][payload]...`, for putPacked */
+function packed(records: readonly Buffer[]): Buffer {
+  return Buffer.concat(records.flatMap((r) => [Buffer.from([0, 0, r.length >> 8, r.length & 255]), r]));
+}
+
+function putPackedTask(dir: string): MicroTask {
   const q = DiskQueue.open(options(dir, 'putmany'));
-  const batch = Array.from({ length: MPUB_BATCH }, (_, i) => record(i));
+  const batch = packed(Array.from({ length: MPUB_BATCH }, (_, i) => record(i)));
   let written = 0;
   return {
-    name: `DiskQueue.putMany ${MPUB_BATCH} × ${RECORD} B`,
+    name: `DiskQueue.putPacked ${MPUB_BATCH} × ${RECORD} B`,
     msgs: MPUB_BATCH,
     run(n: number): number {
-      for (let i = 0; i < n; i++) q.putMany(batch);
+      for (let i = 0; i < n; i++) q.putPacked(batch, batch.length);
       if ((written += n * MPUB_BATCH * (RECORD + 4)) > EMPTY_EVERY) {
         q.empty();
         written = 0;
@@ -71,8 +76,10 @@ function putManyTask(dir: string): MicroTask {
 function peekAdvanceTask(dir: string): MicroTask {
   const o = options(dir, 'read');
   const w = DiskQueue.open(o);
-  for (let i = 0; i < READ_RECORDS; i += MPUB_BATCH)
-    w.putMany(Array.from({ length: MPUB_BATCH }, (_, k) => record(i + k)));
+  for (let i = 0; i < READ_RECORDS; i += MPUB_BATCH) {
+    const batch = packed(Array.from({ length: MPUB_BATCH }, (_, k) => record(i + k)));
+    w.putPacked(batch, batch.length);
+  }
   w.close();
   const metaFile = path.join(dir, 'read.diskqueue.meta.dat');
   const full = fs.readFileSync(metaFile, 'latin1');
@@ -105,6 +112,6 @@ export function diskSuite(): MicroSuite {
     name: 'disk',
     msgSize: MSG_SIZE,
     note: `temp dir ${os.tmpdir()}, ${RECORD} B records (${MSG_SIZE} B body + 26 B header), sync every 2500 ops`,
-    tasks: [putTask(dir), putManyTask(dir), peekAdvanceTask(dir)],
+    tasks: [putTask(dir), putPackedTask(dir), peekAdvanceTask(dir)],
   };
 }

@@ -57,6 +57,12 @@ export function layout(recs: Buffer[]): Buffer {
   return Buffer.concat(parts);
 }
 
+/** `recs` appended in one putPacked, as a batch of publishes is */
+export function putMany(q: DiskQueue, recs: Buffer[]): void {
+  const packed = layout(recs);
+  q.putPacked(packed, packed.length);
+}
+
 export const dat = (n: number, at = dir): string =>
   path.join(at, `q.diskqueue.${String(n).padStart(6, '0')}.dat`);
 export const meta = (at = dir): string => path.join(at, 'q.diskqueue.meta.dat');

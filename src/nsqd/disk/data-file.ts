@@ -154,22 +154,7 @@ export class RecordWriter {
 /** Write staging shared by every queue of this thread: queues run synchronously, one call at a time. */
 let staging: Buffer = EMPTY;
 
-/**
- * Lays `records[from, to)` out as `[int32 BE length][payload]...` (`len` bytes in all) in the
- * thread's staging buffer and returns it; valid until the next pack.
- */
-export function packRecords(records: readonly Uint8Array[], from: number, to: number, len: number): Buffer {
-  const buf = stagingFor(len);
-  for (let k = from, off = 0; k < to; k++) {
-    const r = records[k]!;
-    buf.writeInt32BE(r.length, off);
-    buf.set(r, off + 4);
-    off += 4 + r.length;
-  }
-  return buf;
-}
-
-/** packRecords for a single record, without an array. */
+/** Lays one record out as `[int32 BE length][payload]` in the thread's staging buffer and returns it; valid until the next pack. */
 export function packRecord(record: Uint8Array): Buffer {
   const buf = stagingFor(4 + record.length);
   buf.writeInt32BE(record.length, 0);

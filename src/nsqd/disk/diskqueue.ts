@@ -1,7 +1,7 @@
 /** A go-diskqueue v1.1.0 compatible FIFO of byte records, driven synchronously by the shard that owns it; it alone touches its `<name>.diskqueue.*` files and never interprets a record. */
 
 import * as fs from 'node:fs';
-import { packRecord, packRecords, RecordReader, RecordWriter } from './data-file.js';
+import { packRecord, RecordReader, RecordWriter } from './data-file.js';
 import {
   dataFileName,
   formatMeta,
@@ -148,23 +148,32 @@ export class DiskQueue {
   }
 
   /**
-   * Appends records in order with one write per data file touched, applying the rollover rule per
-   * record. All sizes are checked before anything is written; on an fs error the records of earlier
-   * files stay written (and counted) and the error is thrown.
+   * Appends packed records — `packed[0, len)` laid out as `[int32 BE length][payload]...` — in
+   * order, with one write per data file touched, applying the rollover rule per record. All sizes
+   * are checked before anything is written; on an fs error the records of earlier files stay
+   * written (and counted in the depth) and the error is thrown.
    */
-  putMany(records: readonly Uint8Array[]): void {
+  putPacked(packed: Buffer, len: number): void {
     this.ensureOpen();
-    const n = records.length;
-    for (let i = 0; i < n; i++) this.checkSize(records[i]!.length);
-    for (let i = 0; i < n; ) {
-      const first = 4 + records[i]!.length;
+    let p = 0;
+    while (p + 4 <= len) {
+      const size = packed.readInt32BE(p);
+      this.checkSize(size);
+      p += 4 + size;
+    }
+    if (p !== len) throw new Error(`invalid packed records: ${len} bytes do not end on a record`);
+    for (let i = 0; i < len; ) {
+      const first = 4 + packed.readInt32BE(i);
       if (this.writePos > 0 && this.writePos + first > this.maxBytesPerFile) this.rollover();
-      let len = first;
-      let j = i + 1;
-      while (j < n && this.writePos + len + 4 + records[j]!.length <= this.maxBytesPerFile)
-        len += 4 + records[j++]!.length;
-      this.writeRecords(packRecords(records, i, j, len), len);
-      this.wrote(len, j - i);
+      let j = i + first;
+      let n = 1;
+      for (; j < len; n++) {
+        const next = 4 + packed.readInt32BE(j);
+        if (this.writePos + (j - i) + next > this.maxBytesPerFile) break;
+        j += next;
+      }
+      this.writeRecords(i === 0 ? packed : packed.subarray(i), j - i);
+      this.wrote(j - i, n);
       i = j;
     }
     this.maybeSync();

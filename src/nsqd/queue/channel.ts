@@ -11,12 +11,13 @@ import { MessageQueue } from './deque.js';
 import { IndexedHeap } from './heap.js';
 import { E2eLatency } from './latency.js';
 import { Message, type PubBatch } from './message.js';
+import type { DiskOwner } from './shard-disk.js';
 import type { Topic } from './topic.js';
 
 /** a consumer of a channel (shard-core finds its channel through it) */
 export type ChannelConsumer = Consumer<Channel>;
 
-export class Channel implements DeliveryHost<Channel, Message> {
+export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
   readonly topic: Topic;
   readonly name: string;
   readonly ephemeral: boolean;
@@ -102,13 +103,23 @@ export class Channel implements DeliveryHost<Channel, Message> {
     if (this.overflows()) {
       if (this.disk === null) return;
       try {
-        this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, attempts);
+        this.ctx.disk.stage(this.disk, this, idHi, idLo, batch, offset, length, attempts);
         return;
       } catch {
         // kept in memory below
       }
     }
     this.queue.push(idHi, idLo, batch, offset, length, attempts);
+  }
+
+  // ---- DiskOwner: the end of a batch that staged records for this channel's queue ----
+
+  keep(m: Message): void {
+    this.queue.pushMessage(m);
+  }
+
+  written(): void {
+    this.pump();
   }
 
   private overflows(): boolean {

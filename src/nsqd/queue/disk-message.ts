@@ -24,11 +24,12 @@ const AT_ATTEMPTS = 8;
 const AT_ID = 10;
 
 /**
- * Encode one message (as its fields) into `dst` at 0; returns the encoded length. `dst` must hold
- * DISK_MESSAGE_HEADER + length bytes.
+ * Encode one message (as its fields) into `dst` at `at`; returns the encoded length. `dst` must hold
+ * DISK_MESSAGE_HEADER + length bytes from `at`.
  */
 export function encodeDiskMessage(
   dst: Buffer,
+  at: number,
   idHi: number,
   idLo: number,
   batch: PubBatch,
@@ -36,38 +37,48 @@ export function encodeDiskMessage(
   length: number,
   attempts: number,
 ): number {
-  dst.writeUInt32BE(batch.tsHi >>> 0, AT_TS_HI);
-  dst.writeUInt32BE(batch.tsLo >>> 0, AT_TS_LO);
-  dst.writeUInt16BE(attempts & 0xffff, AT_ATTEMPTS);
-  writeIdHex(dst, AT_ID, idHi, idLo);
-  const at = offset + batch.shift;
-  batch.slab.copy(dst, DISK_MESSAGE_HEADER, at, at + length);
+  dst.writeUInt32BE(batch.tsHi >>> 0, at + AT_TS_HI);
+  dst.writeUInt32BE(batch.tsLo >>> 0, at + AT_TS_LO);
+  dst.writeUInt16BE(attempts & 0xffff, at + AT_ATTEMPTS);
+  writeIdHex(dst, at + AT_ID, idHi, idLo);
+  const from = offset + batch.shift;
+  batch.slab.copy(dst, at + DISK_MESSAGE_HEADER, from, from + length);
   return DISK_MESSAGE_HEADER + length;
 }
 
 /**
+ * A record's message, over `rec` (which becomes its body's own buffer: the caller gives it up), or
+ * null for a record too short for the header or whose ID is not nsqd's lowercase hex (no client
+ * could FIN it).
+ */
+export function decodeDiskMessage(rec: Buffer): Message | null {
+  if (rec.length < DISK_MESSAGE_HEADER || !parseIdHex(rec, AT_ID)) return null;
+  const batch = PubBatch.own(rec, rec.readUInt32BE(AT_TS_HI) | 0, rec.readUInt32BE(AT_TS_LO) | 0);
+  const m = new Message(
+    parsedId.hi,
+    parsedId.lo,
+    batch,
+    DISK_MESSAGE_HEADER,
+    rec.length - DISK_MESSAGE_HEADER,
+  );
+  m.attempts = rec.readUInt16BE(AT_ATTEMPTS);
+  return m;
+}
+
+/**
  * Take the next record from `disk` as a Message (attempts as stored); null when the queue has none.
- * A record too short for the header, or whose ID is not nsqd's lowercase hex (no client could FIN
- * it), is released and passed over.
+ * A record decodeDiskMessage refuses is released and passed over.
  */
 export function readDiskMessage(disk: DiskQueue): Message | null {
   for (;;) {
     const rec = disk.peek();
     if (rec === null) return null;
     const ticket = disk.advance();
-    if (rec.length < DISK_MESSAGE_HEADER || !parseIdHex(rec, AT_ID)) {
+    const m = decodeDiskMessage(rec);
+    if (m === null) {
       disk.release(ticket);
       continue;
     }
-    const batch = PubBatch.own(rec, rec.readUInt32BE(AT_TS_HI) | 0, rec.readUInt32BE(AT_TS_LO) | 0);
-    const m = new Message(
-      parsedId.hi,
-      parsedId.lo,
-      batch,
-      DISK_MESSAGE_HEADER,
-      rec.length - DISK_MESSAGE_HEADER,
-    );
-    m.attempts = rec.readUInt16BE(AT_ATTEMPTS);
     m.ticket = ticket;
     return m;
   }

@@ -110,9 +110,13 @@ export class ShardCore implements ShardCommands {
   private runDrains(): void {
     this.drainArmed = false;
     if (this.exiting) return; // the disk queues are closed at shutdown
+    const batching = !this.ctx.durable;
+    if (batching) this.disk.beginBatch();
     for (const t of this.draining) {
       if (!this.topics.has(t.name) || !t.drainDisk(DRAIN_SLICE)) this.draining.delete(t);
     }
+    // channels own every record a drain stages: a failed write leaves them in memory, not an error
+    if (batching) this.disk.endBatch();
     this.hooks.afterAsync();
     if (this.draining.size > 0) {
       this.drainArmed = true;
@@ -164,6 +168,10 @@ export class ShardCore implements ShardCommands {
     const batch = PubBatch.arriving(src, start, end, this.store, nowNs);
     const guid = topic.guid;
     const answered = conn === PREACKED;
+    // outside durable mode the batch's disk records are written together, one write per queue
+    const batching = !this.ctx.durable;
+    if (batching) this.disk.beginBatch();
+    let failure: Error | null = null;
     let p = start;
     try {
       for (let i = 0; i < count; i++) {
@@ -183,12 +191,15 @@ export class ShardCore implements ShardCommands {
         p += len;
       }
     } catch (err) {
+      failure = err as Error;
+    }
+    if (batching) failure ??= this.disk.endBatch();
+    batch.settle();
+    if (failure !== null) {
       // the topic's disk queue refused a write: nsqd answers E_PUB_FAILED (the shard is now NOK)
-      const text = `${PUB_NAMES[kind]} failed ${(err as Error).message}`;
+      const text = `${PUB_NAMES[kind]} failed ${failure.message}`;
       this.ctx.outbox.error(conn, protocolError(PUB_CODES[kind], text));
       return;
-    } finally {
-      batch.settle();
     }
     if (answered) return;
     if (this.ctx.durable) this.awaitCommit(conn, kind);

@@ -1,14 +1,20 @@
 /**
  * A shard's disk side: opens the go-diskqueue queues of its topics and channels (never for
- * ephemeral ones), writes messages into them through one scratch buffer, runs their sync timers,
- * and keeps the shard's health (nsqd's "NOK - <error>" after a failed write, OK after the next good
- * one). Only shards own one: disk I/O never happens on the io thread (except --workers=0, where the
- * io thread is the shard).
+ * ephemeral ones), writes messages into them — one at a time through one scratch buffer, or staged
+ * for the length of a batch (a publish, a drain slice) and then written with one write per queue —
+ * runs their sync timers, and keeps the shard's health (nsqd's "NOK - <error>" after a failed
+ * write, OK after the next good one). Only shards own one: disk I/O never happens on the io thread
+ * (except --workers=0, where the io thread is the shard).
  */
 
 import { DiskQueue } from '../disk/diskqueue.js';
 import type { Options } from '../options/options.js';
-import { DISK_MESSAGE_HEADER, encodeDiskMessage, readDiskMessage } from './disk-message.js';
+import {
+  DISK_MESSAGE_HEADER,
+  decodeDiskMessage,
+  encodeDiskMessage,
+  readDiskMessage,
+} from './disk-message.js';
 import type { Message, PubBatch } from './message.js';
 
 export interface ShardDiskEvents {
@@ -16,6 +22,29 @@ export interface ShardDiskEvents {
   health(error: string | null): void;
   log(level: 'info' | 'warn' | 'error', msg: string): void;
 }
+
+/** the topic or channel a batch stages records for: what becomes of them when the batch is written */
+export interface DiskOwner {
+  /** the batch's write failed: `m` (with a body of its own) is not on disk; keep it in memory */
+  keep(m: Message): void;
+  /** the batch's records are on disk: there is something to read */
+  written(): void;
+}
+
+/** one queue's records staged in the current batch, packed as its data file holds them */
+interface Staged {
+  readonly q: DiskQueue;
+  /** null: a failed write fails the batch (the publisher gets E_PUB_FAILED) */
+  readonly owner: DiskOwner | null;
+  buf: Buffer;
+  len: number;
+}
+
+/** a staging buffer's first size: an MPUB of 200 × 200 B stages 46 KB for each queue it reaches */
+const STAGING_MIN = 64 * 1024;
+/** staging buffers kept for the next batch: how many, and up to what size */
+const SPARE_BUFFERS = 8;
+const STAGING_KEEP = 1024 * 1024;
 
 export class ShardDisk {
   private readonly options: Options;
@@ -26,6 +55,12 @@ export class ShardDisk {
   private error: string | null = null;
   /** queues written since the last commit (durable publish) */
   private readonly dirty = new Set<DiskQueue>();
+  /** between beginBatch and endBatch: stage() stages; the queues staged for, in first-staged order */
+  private batching = false;
+  private readonly staged: Staged[] = [];
+  private readonly stagedBy = new Map<DiskQueue, Staged>();
+  /** staging buffers between batches */
+  private readonly spare: Buffer[] = [];
 
   constructor(options: Options, events: ShardDiskEvents) {
     this.options = options;
@@ -67,7 +102,7 @@ export class ShardDisk {
     this.dirty.delete(q);
   }
 
-  /** write one message (as its fields); throws after marking the shard unhealthy */
+  /** write one message (as its fields) now; throws after marking the shard unhealthy */
   write(
     q: DiskQueue,
     idHi: number,
@@ -80,12 +115,97 @@ export class ShardDisk {
     try {
       if (DISK_MESSAGE_HEADER + length > this.scratch.length)
         this.scratch = Buffer.allocUnsafe(DISK_MESSAGE_HEADER + length);
-      const n = encodeDiskMessage(this.scratch, idHi, idLo, batch, offset, length, attempts);
+      const n = encodeDiskMessage(this.scratch, 0, idHi, idLo, batch, offset, length, attempts);
       q.put(this.scratch.subarray(0, n));
     } catch (err) {
       this.setError(`failed to write to diskqueue - ${(err as Error).message}`);
       throw err;
     }
+    this.wroteOk(q);
+  }
+
+  /**
+   * Write one message for `owner`: inside a batch it is staged (and written, or handed back to the
+   * owner, at endBatch); outside one it is written now, as write().
+   */
+  stage(
+    q: DiskQueue,
+    owner: DiskOwner | null,
+    idHi: number,
+    idLo: number,
+    batch: PubBatch,
+    offset: number,
+    length: number,
+    attempts: number,
+  ): void {
+    if (!this.batching) {
+      this.write(q, idHi, idLo, batch, offset, length, attempts);
+      return;
+    }
+    let s = this.stagedBy.get(q);
+    if (s === undefined) {
+      s = { q, owner, buf: this.spare.pop() ?? Buffer.allocUnsafe(STAGING_MIN), len: 0 };
+      this.stagedBy.set(q, s);
+      this.staged.push(s);
+    }
+    const need = s.len + 4 + DISK_MESSAGE_HEADER + length;
+    if (need > s.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * s.buf.length));
+      s.buf.copy(grown, 0, 0, s.len);
+      s.buf = grown;
+    }
+    const n = encodeDiskMessage(s.buf, s.len + 4, idHi, idLo, batch, offset, length, attempts);
+    s.buf.writeInt32BE(n, s.len);
+    s.len += 4 + n;
+  }
+
+  /** from here to endBatch, stage() collects records per queue (the bodies must stay valid until then) */
+  beginBatch(): void {
+    this.batching = true;
+  }
+
+  /**
+   * Write what the batch staged, one putPacked per queue. Records a failed write left off go back
+   * to their owner (kept in memory); where there is none, the first such error is returned (the
+   * batch's publish failed). Never throws.
+   */
+  endBatch(): Error | null {
+    this.batching = false;
+    let failure: Error | null = null;
+    for (const { q, owner, buf, len } of this.staged) {
+      if (!q.isClosed) {
+        const before = q.depth;
+        try {
+          q.putPacked(buf, len);
+          this.wroteOk(q);
+        } catch (err) {
+          this.setError(`failed to write to diskqueue - ${(err as Error).message}`);
+          if (owner === null) failure ??= err as Error;
+          else this.handBack(owner, buf, len, q.depth - before);
+        }
+        owner?.written();
+      }
+      if (buf.length <= STAGING_KEEP && this.spare.length < SPARE_BUFFERS) this.spare.push(buf);
+    }
+    this.staged.length = 0;
+    this.stagedBy.clear();
+    return failure;
+  }
+
+  /** the records of `buf[0, len)` after the first `written` go back to `owner`, each with a body of its own */
+  private handBack(owner: DiskOwner, buf: Buffer, len: number, written: number): void {
+    for (let p = 0, i = 0; p < len; i++) {
+      const size = buf.readInt32BE(p);
+      p += 4;
+      if (i >= written) {
+        const m = decodeDiskMessage(Buffer.from(buf.subarray(p, p + size)));
+        if (m !== null) owner.keep(m);
+      }
+      p += size;
+    }
+  }
+
+  private wroteOk(q: DiskQueue): void {
     this.dirty.add(q);
     if (this.error !== null) this.setError(null);
   }

@@ -10,8 +10,9 @@ import type { ShardContext } from './context.js';
 import { MessageQueue } from './deque.js';
 import { GuidFactory } from './guid.js';
 import type { Message, PubBatch } from './message.js';
+import type { DiskOwner } from './shard-disk.js';
 
-export class Topic {
+export class Topic implements DiskOwner {
   readonly name: string;
   readonly ephemeral: boolean;
   readonly guid: GuidFactory;
@@ -40,7 +41,7 @@ export class Topic {
   /**
    * A new message, as its fields: every channel gets its own queue entry sharing the body.
    * `answered`: the publisher has its OK already, so a failed disk write keeps the message in
-   * memory (the shard is unhealthy now) instead of throwing.
+   * memory (the shard is unhealthy now) instead of failing the publish.
    */
   put(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number, answered = false): void {
     this.messageCount++;
@@ -53,8 +54,14 @@ export class Topic {
         (d !== null && (this.ctx.durable || d.hasData))
       ) {
         // an ephemeral topic has no disk to overflow to: it drops, as nsqd does; a failed disk
-        // write throws, and the publisher gets E_PUB_FAILED
-        if (d === null || this.wrote(d, idHi, idLo, batch, offset, length, answered)) return;
+        // write fails the publish with E_PUB_FAILED, unless it was answered already
+        if (d === null) return;
+        try {
+          this.ctx.disk.stage(d, answered ? this : null, idHi, idLo, batch, offset, length, 0);
+          return;
+        } catch (err) {
+          if (!answered) throw err;
+        }
       }
       this.queue.push(idHi, idLo, batch, offset, length, 0);
       return;
@@ -62,23 +69,14 @@ export class Topic {
     for (let i = 0; i < list.length; i++) list[i]!.putNew(idHi, idLo, batch, offset, length);
   }
 
-  /** false when the write failed and the message is `answered` (else a failure throws) */
-  private wrote(
-    d: DiskQueue,
-    idHi: number,
-    idLo: number,
-    batch: PubBatch,
-    offset: number,
-    length: number,
-    answered: boolean,
-  ): boolean {
-    try {
-      this.ctx.disk.write(d, idHi, idLo, batch, offset, length, 0);
-      return true;
-    } catch (err) {
-      if (!answered) throw err;
-      return false;
-    }
+  // ---- DiskOwner: the end of a batch that staged records for this topic's queue ----
+
+  keep(m: Message): void {
+    this.queue.pushMessage(m);
+  }
+
+  written(): void {
+    // read when a channel comes (drain)
   }
 
   /** a DPUB message (`m.pri` = due time on the shard clock) */
