@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: the standard matrix (MPUB, single PUB at 1 and 100 in flight, SUB drain, pubsub
- * latency at two rates, RSS per queued message, RSS with a disk backlog; or the rows --only names)
- * against a fresh nsqd per scenario and server — ours
- * for each --workers value, and another one with --compare, in alternation — through the same
- * library the nsq-bench CLI uses. Prints the table and writes it as JSON and Markdown to bench/results/.
+ * latency at two rates, RSS per queued message, RSS with a disk backlog, and the rows in the patterns
+ * of Go's bench_writer/bench_reader/bench.sh; or the rows --only names) against a fresh nsqd per
+ * scenario and server — ours for each --workers value, and another one with --compare, in
+ * alternation, each with the row's flags — through the same library the nsq-bench CLI uses. Prints
+ * the table (with ours ÷ theirs per --workers value under --compare) and writes it as JSON and
+ * Markdown to bench/results/.
  */
 
 import * as fs from 'node:fs';
@@ -18,23 +20,38 @@ import {
   type MatrixCell,
   type MatrixReport,
   type MatrixRow,
+  rowRatios,
 } from './matrix-report.js';
 import { environment, fetchInfoVersion } from './nsq-bench/run.js';
-import { SCENARIOS, type Scenario, type ScenarioConfig, SIZE } from './scenarios.js';
+import {
+  budgetMs,
+  labelWithFlags,
+  MEM_QUEUE_SIZE,
+  type RowSpec,
+  type Scenario,
+  type ScenarioConfig,
+  SIZE,
+  sharedArgs,
+} from './scenario-kit.js';
+import { SCENARIOS } from './scenarios.js';
 import { killNow, type Server, startCommand, startOurs, stopServer } from './server.js';
 
-const MEM_QUEUE_SIZE = 10_000_000;
+/** a scenario's rows: its own, then those its run also measures */
+const rowsOf = (s: Scenario): RowSpec[] => [s, ...(s.also ?? [])];
+const ROW_IDS = SCENARIOS.flatMap((s) => rowsOf(s).map((r) => r.id));
+
 const USAGE = `usage: npm run bench -- [flags]
 
-  --seconds=10         duration of each scenario
+  --seconds=10         duration of each scenario (a backlog row: of its publishing, then of its drain)
   --workers-list=0,N   our --workers values to measure (default: 0 and the default shard count)
   --compare="CMD"      also measure the nsqd that CMD starts (run with sh -c; {port}, {http_port} and
                        {data} are replaced), e.g. --compare="nsqd --tcp-address=127.0.0.1:{port}
-                       --http-address=127.0.0.1:{http_port} --data-path={data} --mem-queue-size=10000000";
-                       a row may append flags to it (disk-backlog: --mem-queue-size=10000)
+                       --http-address=127.0.0.1:{http_port} --data-path={data}"; leave out
+                       --mem-queue-size: each row gives both servers the same one (${MEM_QUEUE_SIZE}
+                       unless its label says otherwise; [nsqd defaults] means none, i.e. 10000)
   --threads=N          load generator threads (default: CPU count)
-  --max-msgs=5000000   cap on the messages one PUB scenario publishes (they stay queued in memory)
-  --only=ID[,ID...]    run only these rows (ids: ${SCENARIOS.map((s) => s.id).join(', ')})
+  --max-msgs=5000000   cap on the messages one PUB scenario publishes (they stay queued)
+  --only=ID[,ID...]    run only these rows (ids: ${ROW_IDS.join(', ')})
   --results-dir=DIR    where the .json and .md results go (default: bench/results)
   --quiet              no progress line
 `;
@@ -98,14 +115,17 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
   let only: string[] | null = null;
   if (typeof v.only === 'string') {
     only = v.only.split(',').filter((id) => id !== '');
-    const unknown = only.filter((id) => !SCENARIOS.some((s) => s.id === id));
+    const unknown = only.filter((id) => !ROW_IDS.includes(id));
     if (only.length === 0 || unknown.length > 0)
       usageError(`--only: unknown row ${JSON.stringify(unknown.join(',') || v.only)}`);
   }
+  const compare = typeof v.compare === 'string' && v.compare !== '' ? v.compare : null;
+  if (compare !== null && /(^|\s)--?mem-queue-size\b/.test(compare))
+    usageError('--compare: leave --mem-queue-size out; each row passes its own to both servers');
   return {
     seconds: num('seconds', 0.2),
     workersList: [...new Set(workersList)],
-    compare: typeof v.compare === 'string' && v.compare !== '' ? v.compare : null,
+    compare,
     threads: Math.floor(num('threads', 1)),
     maxMsgs: Math.floor(num('max-msgs', 1000)),
     only,
@@ -115,7 +135,8 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
 }
 
 const A = parseMatrixArgs(process.argv.slice(2));
-const RUN = A.only === null ? SCENARIOS : SCENARIOS.filter((s) => A.only!.includes(s.id));
+const RUN =
+  A.only === null ? SCENARIOS : SCENARIOS.filter((s) => rowsOf(s).some((r) => A.only!.includes(r.id)));
 const DEFAULT_WORKERS = Math.max(1, os.availableParallelism() - 1);
 const SUB_PREFILL = Math.min(A.maxMsgs, Math.max(100_000, Math.round(A.seconds * 400_000)));
 const CFG: ScenarioConfig = {
@@ -127,6 +148,8 @@ const CFG: ScenarioConfig = {
 };
 let current: Server | null = null;
 
+const failed = (error: string): MatrixCell => ({ value: null, detail: '', error, benchCpu: 0, serverCpu: 0 });
+
 interface Column {
   name: string;
   start: (sc: Scenario) => Promise<Server>;
@@ -136,34 +159,38 @@ async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
   const columns: Column[] = A.workersList.map((w) => ({
     name: `ours w=${w}`,
-    start: (sc) => startOurs(w, MEM_QUEUE_SIZE, sc.serverArgs ?? []),
+    start: (sc) => startOurs(w, [...sharedArgs(sc), ...(sc.serverArgs ?? [])]),
   }));
   if (A.compare !== null) {
     const cmd = A.compare;
     columns.push({
       name: 'theirs',
-      start: (sc) => startCommand('theirs', [cmd, ...(sc.compareArgs ?? [])].join(' ')),
+      start: (sc) => startCommand('theirs', [cmd, ...sharedArgs(sc)].join(' ')),
     });
   }
   const ours = A.workersList.includes(DEFAULT_WORKERS)
     ? `ours w=${DEFAULT_WORKERS}`
     : columns[A.workersList.length - 1]!.name;
   const versions = new Map<string, string>();
-  const rows: MatrixRow[] = RUN.map((s) => ({
-    id: s.id,
-    label: s.label,
-    unit: s.unit,
-    target: s.target,
-    cells: {},
-  }));
+  // per scenario, its rows in the table
+  const rowsByScenario: MatrixRow[][] = RUN.map((s) =>
+    rowsOf(s).map((r) => ({
+      id: r.id,
+      label: labelWithFlags(s, r),
+      unit: r.unit,
+      target: r.target,
+      ...(r.ratioTarget === undefined ? {} : { ratioTarget: r.ratioTarget }),
+      cells: {},
+    })),
+  );
 
-  const perServer = RUN.reduce((ms, s) => ms + (s.budgetMs ?? A.seconds * 1000 + 20_000), 0);
-  const budgetMs = perServer * columns.length + 60_000;
+  const perServer = RUN.reduce((ms, s) => ms + budgetMs(s, A.seconds), 0);
+  const deadlineMs = perServer * columns.length + 60_000;
   const hard = setTimeout(() => {
-    process.stderr.write(`bench: hard deadline of ${Math.round(budgetMs / 1000)} s reached\n`);
+    process.stderr.write(`bench: hard deadline of ${Math.round(deadlineMs / 1000)} s reached\n`);
     if (current !== null) killNow(current);
     process.exit(1);
-  }, budgetMs);
+  }, deadlineMs);
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       if (current !== null) killNow(current);
@@ -174,32 +201,31 @@ async function main(): Promise<void> {
   for (let i = 0; i < RUN.length; i++) {
     const sc = RUN[i]!;
     for (const col of columns) {
-      let cell: MatrixCell;
+      const rows = rowsByScenario[i]!;
+      let cells: MatrixCell[];
       try {
         current = await col.start(sc);
         if (!versions.has(col.name))
           versions.set(col.name, await fetchInfoVersion(`127.0.0.1:${current.httpPort}`));
-        cell = await sc.run(current, CFG);
+        const { also, ...own } = await sc.run(current, CFG);
+        cells = rows.map((_, k) => (k === 0 ? own : (also?.[k - 1] ?? failed('not measured'))));
       } catch (err) {
         const tail = current?.tail.length ? ` (server log: ${current.tail.slice(-3).join(' / ')})` : '';
-        cell = {
-          value: null,
-          detail: '',
-          error: `${(err as Error).message}${tail}`,
-          benchCpu: 0,
-          serverCpu: 0,
-        };
+        cells = rows.map(() => failed(`${(err as Error).message}${tail}`));
       }
       if (current !== null) await stopServer(current);
       current = null;
-      rows[i]!.cells[col.name] = cell;
-      if (!A.quiet) {
-        const shown =
-          cell.value === null
-            ? `failed: ${cell.error}`
-            : `${formatValue(sc.unit, cell.value)}${sc.unit === 'msgs/s' ? ' msgs/s' : ''}`;
-        process.stderr.write(`${sc.id} [${col.name}]: ${shown}\n`);
-      }
+      rows.forEach((row, k) => {
+        const c = cells[k]!;
+        row.cells[col.name] = c;
+        if (!A.quiet) {
+          const shown =
+            c.value === null
+              ? `failed: ${c.error}`
+              : `${formatValue(row.unit, c.value)}${row.unit === 'msgs/s' ? ' msgs/s' : ''}`;
+          process.stderr.write(`${row.id} [${col.name}]: ${shown}\n`);
+        }
+      });
     }
   }
   clearTimeout(hard);
@@ -207,10 +233,10 @@ async function main(): Promise<void> {
   const env = environment();
   const header = [
     `node ${env.node}, ${env.cpus} CPUs (${env.platform} ${env.arch}); load generator nsq-bench with ${A.threads} threads on the same machine`,
-    `ours: node dist/src/nsqd/main.js --mem-queue-size=${MEM_QUEUE_SIZE} --workers=N (and a row's own flags), a fresh server and data dir per scenario`,
-    ...(A.compare === null ? [] : [`theirs: ${A.compare}`]),
+    `ours: node dist/src/nsqd/main.js --workers=N --log-level=warn plus the row's flags (in [] after its label; "ours:" ones only ours), a fresh server and data dir per scenario`,
+    ...(A.compare === null ? [] : [`theirs: ${A.compare} plus the row's flags`]),
     `servers' /info version: ${columns.map((c) => `${c.name} ${versions.get(c.name) ?? 'n/a'}`).join(', ')}`,
-    `messages of ${SIZE} B; ${A.seconds} s per scenario; PUB runs capped at ${A.maxMsgs.toLocaleString('en-US')} msgs; SUB drains a ${SUB_PREFILL.toLocaleString('en-US')}-message backlog`,
+    `messages of ${SIZE} B; ${A.seconds} s per scenario; PUB runs capped at ${A.maxMsgs.toLocaleString('en-US')} msgs; SUB rows drain a backlog of up to ${SUB_PREFILL.toLocaleString('en-US')} messages`,
   ];
   const report: MatrixReport = {
     startedAt,
@@ -218,8 +244,9 @@ async function main(): Promise<void> {
     columns: columns.map((c) => c.name),
     defaultColumn: ours,
     compareColumn: A.compare === null ? null : 'theirs',
-    rows,
+    rows: rowsByScenario.flat(),
   };
+  for (const row of report.rows) row.ratios = rowRatios(report, row);
   process.stdout.write(formatMatrixText(report));
   fs.mkdirSync(A.resultsDir, { recursive: true });
   const base = path.join(A.resultsDir, startedAt.replace(/[:.]/g, '-'));

@@ -1,137 +1,36 @@
 /**
  * The scenarios of `npm run bench`, each a function of a running server that returns one table cell:
- * MPUB and single-PUB throughput, SUB drain, pubsub end-to-end latency, RSS per queued message, RSS
- * growth with a disk backlog behind a slow consumer. They drive the server through nsq-bench's
- * runBench, exactly as the CLI would.
+ * MPUB and single-PUB throughput, SUB drain, pubsub end-to-end latency, HTTP /pub, RSS per queued
+ * message, RSS growth with a disk backlog behind a slow consumer; then the rows in the patterns of Go's
+ * bench tools (go-bench-rows.ts). They drive the server through nsq-bench's runBench, exactly as the
+ * CLI would.
  */
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { GO_BENCH_ROWS } from './go-bench-rows.js';
 import { httpPubLoad } from './http-load.js';
-import type { MatrixCell, Target, Unit } from './matrix-report.js';
-import type { BenchOptions } from './nsq-bench/args.js';
-import { progressLine } from './nsq-bench/report.js';
-import { type BenchResult, runBench } from './nsq-bench/run.js';
-import { Consumer } from './nsq-bench/wire.js';
+import { runBench } from './nsq-bench/run.js';
+import {
+  fillThenDrain,
+  holder,
+  httpJson,
+  measured,
+  n,
+  type Outcome,
+  opts,
+  outcome,
+  publish,
+  type Scenario,
+  type ScenarioConfig,
+  SIZE,
+  sleep,
+  topicDepth,
+} from './scenario-kit.js';
 import { type Server, treeCpuMs, treeRssBytes } from './server.js';
 import { SlowConsumer } from './slow-consumer.js';
 
-export const SIZE = 200;
 const MEMORY_MSGS = 1_000_000;
-
-export interface ScenarioConfig {
-  seconds: number;
-  threads: number;
-  /** cap on what one PUB scenario publishes */
-  maxMsgs: number;
-  /** the backlog the SUB scenario drains */
-  subPrefill: number;
-  /** a live progress line on stderr */
-  progress: boolean;
-}
-
-export type Outcome = Omit<MatrixCell, 'error'>;
-
-export interface Scenario {
-  id: string;
-  label: string;
-  unit: Unit;
-  target: Target | null;
-  run: (s: Server, cfg: ScenarioConfig) => Promise<Outcome>;
-  /** extra flags for our nsqd in this scenario (another nsqd under --compare ignores them) */
-  serverArgs?: string[];
-  /** flags appended to the --compare command line in this scenario (nsqd's flags: the last one wins) */
-  compareArgs?: string[];
-  /** the most this scenario may take per server, start and stop included (default: seconds + 20 s) */
-  budgetMs?: number;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const n = (v: number): string => v.toLocaleString('en-US');
-
-/** nsq-bench options for the matrix: 200 B messages, 2 connections, the scenario's duration */
-function opts(s: Server, cfg: ScenarioConfig, over: Partial<BenchOptions>): BenchOptions {
-  return {
-    mode: 'pub',
-    host: '127.0.0.1',
-    port: s.port,
-    httpAddress: '',
-    topic: 'sub_bench',
-    channel: 'ch',
-    conns: 2,
-    size: SIZE,
-    batch: 200,
-    inFlight: 1,
-    rate: 0,
-    durationMs: cfg.seconds * 1000,
-    count: 0,
-    rdy: 2500,
-    threads: cfg.threads,
-    json: false,
-    quiet: true,
-    allowRemote: false,
-    ...over,
-  };
-}
-
-/** A measured run: nsq-bench's result plus the server's CPU over the same span; errors throw. */
-async function measured(
-  s: Server,
-  cfg: ScenarioConfig,
-  o: BenchOptions,
-): Promise<{ r: BenchResult; serverCpu: number }> {
-  const cpu0 = treeCpuMs(s.pid);
-  const t0 = performance.now();
-  const r = await runBench(o, {
-    onProgress: cfg.progress
-      ? (p) => process.stderr.write(`\r  ${s.name}: ${progressLine(p)}\x1b[K`)
-      : undefined,
-  });
-  if (cfg.progress) process.stderr.write('\r\x1b[K');
-  const serverCpu = Math.round(((treeCpuMs(s.pid) - cpu0) / (performance.now() - t0)) * 100);
-  if (r.errors > 0) throw new Error(`${r.errors} errors: ${r.errorSamples.join('; ')}`);
-  return { r, serverCpu };
-}
-
-function outcome(m: { r: BenchResult; serverCpu: number }, value: number, detail: string): Outcome {
-  return { value, detail, benchCpu: m.r.benchCpuPercent, serverCpu: m.serverCpu, result: m.r };
-}
-
-/** A RDY 0 subscriber: the channel exists and keeps every message queued. */
-async function holder(s: Server, topic: string): Promise<Consumer> {
-  const c = new Consumer('127.0.0.1', s.port, topic, 'ch', 0, null, 'nsq-bench-holder');
-  if (!(await c.ready)) throw new Error(`holder subscription to ${topic}/ch failed: ${c.lastError}`);
-  return c;
-}
-
-/** PUB or MPUB into a topic without channels (as NSQ's bench.sh ends up doing), closed loop. */
-function publish(batch: number, inFlight: number): Scenario['run'] {
-  return async (s, cfg) => {
-    const m = await measured(s, cfg, opts(s, cfg, { batch, inFlight, count: cfg.maxMsgs }));
-    const p = m.r.pub!;
-    const lat = p.ackLatency === null ? '' : `, ack p99 ${(p.ackLatency.p99 / 1000).toFixed(2)} ms`;
-    return outcome(m, p.msgsPerSec, `${n(p.acked)} msgs in ${(p.elapsedMs / 1000).toFixed(2)} s${lat}`);
-  };
-}
-
-/** Fills sub_bench/ch (a RDY 0 holder keeps it), then drains it like bench_reader. */
-async function subDrain(s: Server, cfg: ScenarioConfig): Promise<Outcome> {
-  const hold = await holder(s, 'sub_bench');
-  try {
-    const fill = await runBench(opts(s, cfg, { count: cfg.subPrefill, durationMs: 120_000 }));
-    if (fill.pub!.acked < cfg.subPrefill)
-      throw new Error(`pre-fill published ${fill.pub!.acked} of ${cfg.subPrefill}`);
-    const m = await measured(s, cfg, opts(s, cfg, { mode: 'sub', count: cfg.subPrefill }));
-    const sub = m.r.sub!;
-    return outcome(
-      m,
-      sub.msgsPerSec,
-      `${n(sub.received)} of ${n(cfg.subPrefill)} in ${(sub.elapsedMs / 1000).toFixed(2)} s`,
-    );
-  } finally {
-    hold.close();
-  }
-}
 
 /** a JIT-compiled server is measured warm: this long at the same rate first, unmeasured */
 const WARMUP_MS = 2000;
@@ -211,38 +110,6 @@ const BACKLOG_PUBLISH_CAP_MS = 90_000;
 /** the unit of the disk-backlog row: MB = 10^6 bytes */
 const MB = 1e6;
 
-/** GET http://127.0.0.1:<http port><path> as JSON (5 s timeout); null if it fails or is not JSON. */
-async function httpJson(s: Server, urlPath: string): Promise<unknown> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${s.httpPort}${urlPath}`, {
-      signal: AbortSignal.timeout(5000),
-    });
-    return res.ok ? await res.json() : null;
-  } catch {
-    return null;
-  }
-}
-
-/** depth and backend_depth of topic/channel from /stats (nsqd 1.3's shape, or under `data`) */
-async function channelDepth(
-  s: Server,
-  topic: string,
-  channel: string,
-): Promise<{ depth: number; backendDepth: number } | null> {
-  type Stats = {
-    topics?: {
-      topic_name: string;
-      channels?: { channel_name: string; depth: number; backend_depth: number }[];
-    }[];
-  };
-  const body = (await httpJson(s, `/stats?format=json&topic=${topic}&channel=${channel}`)) as
-    | (Stats & { data?: Stats })
-    | null;
-  const topics = body?.topics ?? body?.data?.topics ?? [];
-  const c = topics.find((t) => t.topic_name === topic)?.channels?.find((x) => x.channel_name === channel);
-  return c === undefined ? null : { depth: c.depth, backendDepth: c.backend_depth };
-}
-
 /** bytes of the files under `dir` (the server's data dir) */
 function dirBytes(dir: string): number {
   let total = 0;
@@ -295,7 +162,7 @@ async function diskBacklog(s: Server, cfg: ScenarioConfig): Promise<Outcome> {
     const first = await phase(BACKLOG_FIRST, BACKLOG_FIRST);
     const second = await phase(BACKLOG_TOTAL - BACKLOG_FIRST, BACKLOG_TOTAL);
     if (consumer.errors > 0) throw new Error(`slow consumer: ${consumer.lastError}`);
-    const depth = await channelDepth(s, BACKLOG_TOPIC, 'ch');
+    const depth = (await topicDepth(s, BACKLOG_TOPIC))?.channels.get('ch') ?? null;
     const disk = dirBytes(s.dataDir);
     const value = Math.max(second.rss - first.rss, second.rss - empty) / MB;
     const mb = (b: number): string => (b / MB).toFixed(1);
@@ -339,44 +206,44 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'PUB MPUB×200, 1 in flight, 2 conns',
     unit: 'msgs/s',
     target: { op: '>=', value: 1_100_000 },
-    run: publish(200, 1),
+    run: publish({ batch: 200, inFlight: 1 }),
   },
   {
     id: 'pub-100',
     label: 'PUB single, 100 in flight, 2 conns',
     unit: 'msgs/s',
     target: { op: '>=', value: 500_000 },
-    run: publish(1, 100),
+    run: publish({ batch: 1, inFlight: 100 }),
   },
   {
     id: 'pub-1',
     label: 'PUB single, 1 in flight, 2 conns',
     unit: 'msgs/s',
     target: { op: '>=', value: 31_000 },
-    run: publish(1, 1),
+    run: publish({ batch: 1, inFlight: 1 }),
   },
   {
     id: 'pub-mpub-disk',
-    label: 'PUB MPUB×200 to disk (--mem-queue-size=0)',
+    label: 'PUB MPUB×200 to disk',
     unit: 'msgs/s',
     target: null,
-    run: publish(200, 1),
-    serverArgs: ['--mem-queue-size=0'],
+    memQueueSize: 0,
+    run: publish({ batch: 200, inFlight: 1 }),
   },
   {
     id: 'pub-mpub-sync',
-    label: 'PUB MPUB×200, durable (--sync-publish)',
+    label: 'PUB MPUB×200, durable',
     unit: 'msgs/s',
     target: null,
-    run: publish(200, 1),
+    run: publish({ batch: 200, inFlight: 1 }),
     serverArgs: ['--sync-publish'],
   },
   {
     id: 'pub-100-sync',
-    label: 'PUB single, 100 in flight, durable (--sync-publish)',
+    label: 'PUB single, 100 in flight, durable',
     unit: 'msgs/s',
     target: null,
-    run: publish(1, 100),
+    run: publish({ batch: 1, inFlight: 100 }),
     serverArgs: ['--sync-publish'],
   },
   {
@@ -384,7 +251,8 @@ export const SCENARIOS: readonly Scenario[] = [
     label: 'SUB drain, RDY 2500, 2 conns',
     unit: 'msgs/s',
     target: { op: '>=', value: 750_000 },
-    run: subDrain,
+    // the whole backlog, however long it takes to publish (up to 2 minutes)
+    run: fillThenDrain(2, () => 120_000, true),
   },
   { id: 'pubsub-50k', label: 'pubsub 50k msgs/s, e2e p99', unit: 'ms', target: null, run: pubsub(50_000) },
   {
@@ -419,12 +287,12 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'disk-backlog',
-    label: 'RSS growth, 1M→5M backlog on disk, RDY 1 consumer (--mem-queue-size=10000)',
+    label: 'RSS growth, 1M→5M backlog on disk, RDY 1 consumer',
     unit: 'MB',
     target: { op: '<=', value: 40 },
     run: diskBacklog,
-    serverArgs: [`--mem-queue-size=${BACKLOG_MEM_QUEUE}`],
-    compareArgs: [`--mem-queue-size=${BACKLOG_MEM_QUEUE}`],
-    budgetMs: 1000 + BACKLOG_PUBLISH_CAP_MS + 2 * BACKLOG_SETTLE_MS + 30_000,
+    memQueueSize: BACKLOG_MEM_QUEUE,
+    budgetMs: () => 1000 + BACKLOG_PUBLISH_CAP_MS + 2 * BACKLOG_SETTLE_MS + 30_000,
   },
+  ...GO_BENCH_ROWS,
 ];

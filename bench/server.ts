@@ -55,7 +55,9 @@ function track(s: Server): Server {
   s.child.stderr?.setEncoding('utf8');
   s.child.stderr?.on('data', (text: string) => {
     for (const line of text.split('\n')) {
-      if (line === '' || line.includes('not active yet')) continue;
+      // (EOF before the protocol version: our own probe in waitForPort)
+      if (line === '' || line.includes('not active yet') || line.includes('read protocol version - EOF'))
+        continue;
       s.tail.push(line);
       if (s.tail.length > 20) s.tail.shift();
       if (/ERROR|FATAL|panic/.test(line)) process.stderr.write(`[${s.name}] ${line}\n`);
@@ -77,22 +79,12 @@ async function waitForPort(s: Server): Promise<Server> {
   throw new Error(`${s.name} ${why}${s.tail.length > 0 ? `:\n  ${s.tail.join('\n  ')}` : ''}`);
 }
 
-/** Our nsqd with `--workers=<workers>`, everything in memory up to `memQueueSize` messages per queue. */
-export async function startOurs(
-  workers: number,
-  memQueueSize: number,
-  extraArgs: readonly string[] = [],
-): Promise<Server> {
+/** Our nsqd with `--workers=<workers>` and `extraArgs` (a row's flags: the last of a flag wins). */
+export async function startOurs(workers: number, extraArgs: readonly string[] = []): Promise<Server> {
   const [port, httpPort] = [await freePort(), await freePort()];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-bench-ours-'));
   const args = [OUR_MAIN, `--tcp-address=127.0.0.1:${port}`, `--http-address=127.0.0.1:${httpPort}`];
-  args.push(
-    `--data-path=${dataDir}`,
-    `--mem-queue-size=${memQueueSize}`,
-    `--workers=${workers}`,
-    '--log-level=warn',
-    ...extraArgs,
-  );
+  args.push(`--data-path=${dataDir}`, `--workers=${workers}`, '--log-level=warn', ...extraArgs);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const name = `ours --workers=${workers}`;
   const s = { name, child, pid: child.pid!, port, httpPort, dataDir, group: false, exited: false, tail: [] };

@@ -10,6 +10,7 @@ import {
   formatMatrixText,
   type MatrixReport,
   meets,
+  rowRatios,
 } from '../../bench/matrix-report.js';
 import { ArgError, type BenchOptions, parseBenchArgs } from '../../bench/nsq-bench/args.js';
 import {
@@ -317,17 +318,20 @@ describe('reports', () => {
     assert.deepEqual(lines.slice(0, 6), [
       'node v20.0.0, 2 CPUs',
       '',
-      'scenario                target   ours w=0     ours w=1     theirs  ratio  ours w=1: target',
-      '-----------------  -----------  ---------  -----------  ---------  -----  ----------------',
-      'PUB MPUB (msgs/s)  ≥ 1,100,000  900,000 ✗  1,200,000 ✓  600,000 ✗  ×2.00               met',
-      'pubsub p99 (ms)      ≤ 5.00 ms     failed    6.50 ms ✗  2.00 ms ✓  ×3.25            missed',
+      'scenario                               target   ours w=0     ours w=1     theirs  w=1 ÷ theirs  w=0 ÷ theirs  ours w=1: target',
+      '--------------------------------  -----------  ---------  -----------  ---------  ------------  ------------  ----------------',
+      'PUB MPUB (msgs/s)                 ≥ 1,100,000  900,000 ✗  1,200,000 ✓  600,000 ✗         ×2.00         ×1.50               met',
+      'pubsub p99 (ms, lower is better)    ≤ 5.00 ms     failed    6.50 ms ✗  2.00 ms ✓         ×3.25             —            missed',
     ]);
+    assert.deepEqual(rowRatios(report, report.rows[0]!), { 'ours w=1': 2, 'ours w=0': 1.5 });
+    const vsTheirs = { ...report, rows: [{ ...report.rows[0]!, target: null, ratioTarget: 2.5 }] };
+    assert.match(formatMatrixText(vsTheirs), /≥ ×2.5 theirs .* ×2.00 ✗ +×1.50 +missed\n/);
     assert.match(text, /pubsub \[ours w=0\]: failed: boom; generator 0%, server 0% of a core/);
     const md = formatMatrixMarkdown(report);
     assert.match(md, /^# nsq-ts bench, 2026-01-01T00:00:00.000Z/);
     assert.match(
       md,
-      /\| PUB MPUB \(msgs\/s\) \| ≥ 1,100,000 \| 900,000 ✗ \| 1,200,000 ✓ \| 600,000 ✗ \| ×2.00 \| met \|/,
+      /\| PUB MPUB \(msgs\/s\) \| ≥ 1,100,000 \| 900,000 ✗ \| 1,200,000 ✓ \| 600,000 ✗ \| ×2.00 \| ×1.50 \| met \|/,
     );
   });
 });
