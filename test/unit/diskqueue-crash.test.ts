@@ -4,14 +4,31 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { describe, it } from 'node:test';
 import type { DiskQueue } from '../../src/nsqd/disk/diskqueue.js';
-import { afterCrashCopy, dat, drain, layout, logged, meta, open, putMany, queueLogs, range, readMeta, rec, useQueueDir } from '../helpers/diskqueue.js';
+import {
+  afterCrashCopy,
+  dat,
+  drain,
+  layout,
+  logged,
+  meta,
+  open,
+  putMany,
+  queueLogs,
+  range,
+  readMeta,
+  rec,
+  useQueueDir,
+} from '../helpers/diskqueue.js';
 
 useQueueDir();
 
 describe('DiskQueue restart and crash', () => {
   it('reopens where it was closed', () => {
     const q = open({ maxBytesPerFile: 100 });
-    putMany(q, range(0, 5).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 5).map((i) => rec(i)),
+    );
     assert.equal(q.peek()?.readUInt32BE(0), 0);
     q.advance();
     assert.equal(q.peek()?.readUInt32BE(0), 1);
@@ -32,7 +49,10 @@ describe('DiskQueue restart and crash', () => {
 
   it('metadata behind the data after a crash: writes go to a new file, the unsynced records are counted and read', () => {
     const q = open();
-    putMany(q, range(0, 3).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 3).map((i) => rec(i)),
+    );
     q.sync();
     putMany(q, [rec(3), rec(4)]); // written, but the metadata still says 3 records
     afterCrash(q, (crashed) => {
@@ -51,7 +71,10 @@ describe('DiskQueue restart and crash', () => {
 
   it('a torn last record after a crash is cut off, never read half; the rest is counted', () => {
     const q = open();
-    putMany(q, range(0, 3).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 3).map((i) => rec(i)),
+    );
     q.sync();
     q.put(rec(3));
     afterCrash(q, (crashed) => {
@@ -68,7 +91,10 @@ describe('DiskQueue restart and crash', () => {
 
   it('reads by positions, not by depth: metadata saying depth 0 with readPos < writePos delivers every record', () => {
     const q = open({ maxBytesPerFile: 102 });
-    putMany(q, range(0, 7).map((i) => rec(i))); // files 0 and 1 full, file 2 has one record
+    putMany(
+      q,
+      range(0, 7).map((i) => rec(i)),
+    ); // files 0 and 1 full, file 2 has one record
     assert.equal(drain(q).length, 7);
     q.close();
     fs.writeFileSync(dat(0), layout(range(0, 3).map((i) => rec(i))));
@@ -94,7 +120,10 @@ describe('DiskQueue restart and crash', () => {
 
   it('salvages data files when the metadata is missing or malformed', () => {
     const q = open({ maxBytesPerFile: 100 });
-    putMany(q, range(0, 7).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 7).map((i) => rec(i)),
+    );
     q.close();
     const other = open({ name: 'q:c' }); // another queue's files in the same directory are not touched
     other.put(rec(99));
@@ -113,7 +142,10 @@ describe('DiskQueue restart and crash', () => {
 describe('DiskQueue held reads (durable mode)', () => {
   it('the persisted read position waits for the oldest unreleased record; a crash reads it again', () => {
     const q = open({ holdReads: true });
-    putMany(q, range(0, 4).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 4).map((i) => rec(i)),
+    );
     const tickets: number[] = [];
     for (let i = 0; i < 3; i++) {
       assert.ok(q.peek() !== null);
@@ -138,7 +170,10 @@ describe('DiskQueue held reads (durable mode)', () => {
 
   it('a complete file is deleted only once no held record is in it; close drops what is held', () => {
     const q = open({ holdReads: true, maxBytesPerFile: 68 }); // two records per file
-    putMany(q, range(0, 6).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 6).map((i) => rec(i)),
+    );
     q.peek();
     const t0 = q.advance();
     for (let i = 1; i < 5; i++) {

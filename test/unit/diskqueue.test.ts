@@ -4,7 +4,22 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { dat, drain, files, layout, logged, meta, open, putMany, queueDir, queueLogs, range, readMeta, rec, useQueueDir } from '../helpers/diskqueue.js';
+import {
+  dat,
+  drain,
+  files,
+  layout,
+  logged,
+  meta,
+  open,
+  putMany,
+  queueDir,
+  queueLogs,
+  range,
+  readMeta,
+  rec,
+  useQueueDir,
+} from '../helpers/diskqueue.js';
 import { prng } from '../helpers/prng.js';
 
 useQueueDir();
@@ -88,7 +103,10 @@ describe('DiskQueue rollover', () => {
 
   it('putPacked lays out exactly what the same puts would', () => {
     const q = open({ maxBytesPerFile: 100 });
-    putMany(q, sizes.map((s, i) => rec(i, s)));
+    putMany(
+      q,
+      sizes.map((s, i) => rec(i, s)),
+    );
     assert.deepEqual(
       [0, 1, 2, 3].map((n) => fs.statSync(dat(n)).size),
       [68, 34, 204, 34],
@@ -100,7 +118,10 @@ describe('DiskQueue rollover', () => {
 
   it('deletes a complete file only once its last record is taken', () => {
     const q = open({ maxBytesPerFile: 68 });
-    putMany(q, range(0, 3).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 3).map((i) => rec(i)),
+    );
     q.peek();
     q.advance();
     assert.equal(q.peek()?.readUInt32BE(0), 1);
@@ -113,7 +134,10 @@ describe('DiskQueue rollover', () => {
   it('reads complete files to their actual size after maxBytesPerFile changed', () => {
     for (const max of [1000, 40]) {
       const q = open({ maxBytesPerFile: 100 });
-      putMany(q, range(0, 7).map((i) => rec(i)));
+      putMany(
+        q,
+        range(0, 7).map((i) => rec(i)),
+      );
       q.close();
       const r = open({ maxBytesPerFile: max });
       assert.deepEqual(drain(r), range(0, 7));
@@ -145,7 +169,10 @@ describe('DiskQueue rollover', () => {
       if (x < 0.35) q.put(rec(model[model.push(next++) - 1]!, 26 + Math.floor(rnd() * 120)));
       else if (x < 0.45) {
         const batch = range(next, (next += 1 + Math.floor(rnd() * 5)));
-        putMany(q, batch.map((i) => rec(i, 26 + Math.floor(rnd() * 120))));
+        putMany(
+          q,
+          batch.map((i) => rec(i, 26 + Math.floor(rnd() * 120))),
+        );
         model.push(...batch);
       } else if (x < 0.97) {
         const r = q.peek();
@@ -169,7 +196,10 @@ describe('DiskQueue corruption', () => {
   /** Three records per file, 3 files, closed; returns nothing, leaves metadata `9\n0,0\n2,102\n`. */
   function threeFiles(): void {
     const q = open({ maxBytesPerFile: 102 });
-    putMany(q, range(0, 9).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 9).map((i) => rec(i)),
+    );
     q.close();
     assert.equal(readMeta(), '9\n0,0\n2,102\n');
   }
@@ -193,7 +223,10 @@ describe('DiskQueue corruption', () => {
   ] as const) {
     it(`a ${what} length in the current write file: .bad, writes move to a new file and still work`, () => {
       const q = open();
-      putMany(q, range(0, 3).map((i) => rec(i)));
+      putMany(
+        q,
+        range(0, 3).map((i) => rec(i)),
+      );
       q.close();
       const fd = fs.openSync(dat(0), 'r+');
       fs.writeSync(fd, Buffer.from(Int32Array.of(len).buffer).reverse(), 0, 4, 34);
@@ -228,7 +261,10 @@ describe('DiskQueue corruption', () => {
 
   it('a current write file shorter than writePos: new write file, the old one read to its end', () => {
     const q = open();
-    putMany(q, range(0, 3).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 3).map((i) => rec(i)),
+    );
     q.close();
     fs.truncateSync(dat(0), 40);
     const r = open();
@@ -258,7 +294,10 @@ describe('DiskQueue corruption', () => {
 describe('DiskQueue empty and delete', () => {
   it('empty() deletes data files read..write and the metadata, and the queue goes on', () => {
     const q = open({ maxBytesPerFile: 100 });
-    putMany(q, range(0, 7).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 7).map((i) => rec(i)),
+    );
     q.peek();
     q.advance();
     assert.equal(q.peek()?.readUInt32BE(0), 1);
@@ -275,7 +314,10 @@ describe('DiskQueue empty and delete', () => {
 
   it('deleteQueue() leaves no file behind and closes the queue', () => {
     const q = open({ maxBytesPerFile: 100 });
-    putMany(q, range(0, 7).map((i) => rec(i)));
+    putMany(
+      q,
+      range(0, 7).map((i) => rec(i)),
+    );
     q.sync();
     q.deleteQueue();
     assert.deepEqual(files(), []);

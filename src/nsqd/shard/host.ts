@@ -140,6 +140,7 @@ export class ShardHost {
     this.closing = true;
     await Promise.all(
       this.slots.map(async (slot) => {
+        slot.link.flushRing(); // what was written this turn, before the stop
         slot.link.stop();
         slot.worker.postMessage({ type: 'stop' });
         const exited = new Promise<void>((resolve) => slot.worker.once('exit', () => resolve()));

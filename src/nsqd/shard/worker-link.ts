@@ -88,13 +88,16 @@ export class WorkerLink implements ShardLink {
       this.dirty = true;
       if (!this.flushArmed) {
         this.flushArmed = true;
-        queueMicrotask(() => this.flushRing());
+        setImmediate(flushLink, this);
       }
     }
     return true;
   }
 
-  /** make the records written so far visible to the shard (once per event, not per record) */
+  /**
+   * Make the records written so far visible to the shard: once per event-loop turn (setImmediate),
+   * so the commands of every socket and HTTP request read in one turn wake the shard once.
+   */
   flushRing(): void {
     this.flushArmed = false;
     if (!this.dirty) return;
@@ -266,4 +269,8 @@ export class WorkerLink implements ShardLink {
 
 function onSpace(link: WorkerLink): void {
   link.spaceReleased();
+}
+
+function flushLink(link: WorkerLink): void {
+  link.flushRing();
 }
