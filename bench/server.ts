@@ -66,16 +66,17 @@ function track(s: Server): Server {
   return s;
 }
 
+/** ready once both ports accept: nsqd listens on TCP before HTTP, and rows set up over HTTP */
 async function waitForPort(s: Server): Promise<Server> {
   for (const until = Date.now() + START_TIMEOUT_MS; Date.now() < until; ) {
     if (s.exited) break;
-    if (await canConnect(s.port)) return s;
+    if ((await canConnect(s.port)) && (await canConnect(s.httpPort))) return s;
     await new Promise((r) => setTimeout(r, 50));
   }
   await stopServer(s);
   const why = s.exited
     ? 'exited'
-    : `did not accept on 127.0.0.1:${s.port} within ${START_TIMEOUT_MS / 1000} s`;
+    : `did not accept on 127.0.0.1:${s.port} and :${s.httpPort} within ${START_TIMEOUT_MS / 1000} s`;
   throw new Error(`${s.name} ${why}${s.tail.length > 0 ? `:\n  ${s.tail.join('\n  ')}` : ''}`);
 }
 
