@@ -171,6 +171,7 @@ export class ShardDisk {
    */
   endBatch(): Error | null {
     this.batching = false;
+    if (this.staged.length === 0) return null; // the common case: everything stayed in memory
     let failure: Error | null = null;
     for (const { q, owner, buf, len } of this.staged) {
       if (!q.isClosed) {
