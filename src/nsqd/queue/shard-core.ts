@@ -110,13 +110,12 @@ export class ShardCore implements ShardCommands {
   private runDrains(): void {
     this.drainArmed = false;
     if (this.exiting) return; // the disk queues are closed at shutdown
-    const batching = !this.ctx.durable;
-    if (batching) this.disk.beginBatch();
+    this.disk.beginBatch();
     for (const t of this.draining) {
       if (!this.topics.has(t.name) || !t.drainDisk(DRAIN_SLICE)) this.draining.delete(t);
     }
     // channels own every record a drain stages: a failed write leaves them in memory, not an error
-    if (batching) this.disk.endBatch();
+    this.disk.endBatch();
     this.hooks.afterAsync();
     if (this.draining.size > 0) {
       this.drainArmed = true;
@@ -168,9 +167,8 @@ export class ShardCore implements ShardCommands {
     const batch = PubBatch.arriving(src, start, end, this.store, nowNs);
     const guid = topic.guid;
     const answered = conn === PREACKED;
-    // outside durable mode the batch's disk records are written together, one write per queue
-    const batching = !this.ctx.durable;
-    if (batching) this.disk.beginBatch();
+    // the publish's disk records are written together, one write per queue
+    this.disk.beginBatch();
     let failure: Error | null = null;
     let p = start;
     try {
@@ -193,7 +191,7 @@ export class ShardCore implements ShardCommands {
     } catch (err) {
       failure = err as Error;
     }
-    if (batching) failure ??= this.disk.endBatch();
+    failure ??= this.disk.endBatch();
     batch.settle();
     if (failure !== null) {
       // the topic's disk queue refused a write: nsqd answers E_PUB_FAILED (the shard is now NOK)

@@ -55,10 +55,9 @@ export class ShardDisk {
   private error: string | null = null;
   /** queues written since the last commit (durable publish) */
   private readonly dirty = new Set<DiskQueue>();
-  /** between beginBatch and endBatch: stage() stages; the queues staged for, in first-staged order */
+  /** between beginBatch and endBatch: stage() stages, per queue in first-staged order */
   private batching = false;
-  private readonly staged: Staged[] = [];
-  private readonly stagedBy = new Map<DiskQueue, Staged>();
+  private readonly staged = new Map<DiskQueue, Staged>();
   /** staging buffers between batches */
   private readonly spare: Buffer[] = [];
 
@@ -142,11 +141,10 @@ export class ShardDisk {
       this.write(q, idHi, idLo, batch, offset, length, attempts);
       return;
     }
-    let s = this.stagedBy.get(q);
+    let s = this.staged.get(q);
     if (s === undefined) {
       s = { q, owner, buf: this.spare.pop() ?? Buffer.allocUnsafe(STAGING_MIN), len: 0 };
-      this.stagedBy.set(q, s);
-      this.staged.push(s);
+      this.staged.set(q, s);
     }
     const need = s.len + 4 + DISK_MESSAGE_HEADER + length;
     if (need > s.buf.length) {
@@ -159,9 +157,12 @@ export class ShardDisk {
     s.len += 4 + n;
   }
 
-  /** from here to endBatch, stage() collects records per queue (the bodies must stay valid until then) */
+  /**
+   * From here to endBatch, stage() collects records per queue (the bodies must stay valid until
+   * then). Not with --sync-publish: there every write goes out at once and the commit answers.
+   */
   beginBatch(): void {
-    this.batching = true;
+    this.batching = !this.options.syncPublish;
   }
 
   /**
@@ -171,9 +172,9 @@ export class ShardDisk {
    */
   endBatch(): Error | null {
     this.batching = false;
-    if (this.staged.length === 0) return null; // the common case: everything stayed in memory
+    if (this.staged.size === 0) return null; // the common case: everything stayed in memory
     let failure: Error | null = null;
-    for (const { q, owner, buf, len } of this.staged) {
+    for (const { q, owner, buf, len } of this.staged.values()) {
       if (!q.isClosed) {
         const before = q.depth;
         try {
@@ -188,8 +189,7 @@ export class ShardDisk {
       }
       if (buf.length <= STAGING_KEEP && this.spare.length < SPARE_BUFFERS) this.spare.push(buf);
     }
-    this.staged.length = 0;
-    this.stagedBy.clear();
+    this.staged.clear();
     return failure;
   }
 
