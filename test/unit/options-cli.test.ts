@@ -74,6 +74,8 @@ describe('defaults', () => {
       workers: Math.max(1, os.availableParallelism() - 1),
       httpServer: 'auto',
       syncPublish: false,
+      metrics: true,
+      metricsExcludeEphemeral: false,
       clientTimeout: 60000,
       heartbeatInterval: 30000,
       queueScanInterval: 100,
@@ -373,9 +375,9 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
 
 describe('resolveOptions: warnings', () => {
   test('lists explicitly set inactive flags in order', () => {
-    const r = run(['--statsd-address=127.0.0.1:8125', '--lookupd-tcp-address=l:4160', '--mem-queue-size=5']);
+    const r = run(['--topology-zone=z', '--lookupd-tcp-address=l:4160', '--statsd-address=127.0.0.1:8125']);
     assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --statsd-address, --lookupd-tcp-address',
+      'flags accepted but not active yet in nsq-ts: --topology-zone, --lookupd-tcp-address',
     ]);
   });
   test('http-address is active (no warning); https-address is not yet', () => {
@@ -418,8 +420,6 @@ describe('resolveOptions: warnings', () => {
     assert.equal(
       r.warnings[0],
       'flags accepted but not active yet in nsq-ts: --https-address, --auth-http-request-method, ' +
-        '--statsd-interval, --statsd-mem-stats, --statsd-prefix, ' +
-        '--statsd-udp-packet-size, --statsd-exclude-ephemeral, ' +
         '--tls-root-ca-file, --tls-min-version, --topology-region, --topology-zone, --enable-experiment',
     );
   });

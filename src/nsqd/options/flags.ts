@@ -93,12 +93,12 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'output-buffer-timeout', kind: 'duration', key: 'outputBufferTimeout', usage: 'default duration of time between flushing data to clients' },
   { name: 'max-channel-consumers', kind: 'int', key: 'maxChannelConsumers', usage: 'maximum channel consumer connection count per nsqd instance (default 0, i.e., unlimited)' },
   // statsd integration options
-  { name: 'statsd-address', kind: 'string', key: 'statsdAddress', inactive: true, usage: 'UDP <addr>:<port> of a statsd daemon for pushing stats' },
-  { name: 'statsd-interval', kind: 'duration', key: 'statsdInterval', inactive: true, usage: 'duration between pushing to statsd' },
-  { name: 'statsd-mem-stats', kind: 'bool', key: 'statsdMemStats', inactive: true, usage: 'toggle sending memory and GC stats to statsd' },
-  { name: 'statsd-prefix', kind: 'string', key: 'statsdPrefix', inactive: true, usage: 'prefix used for keys sent to statsd (%s for host replacement)' },
-  { name: 'statsd-udp-packet-size', kind: 'int', key: 'statsdUdpPacketSize', inactive: true, usage: 'the size in bytes of statsd UDP packets' },
-  { name: 'statsd-exclude-ephemeral', kind: 'bool', key: 'statsdExcludeEphemeral', inactive: true, usage: 'Skip ephemeral topics and channels when sending stats to statsd' },
+  { name: 'statsd-address', kind: 'string', key: 'statsdAddress', usage: 'UDP <addr>:<port> of a statsd daemon for pushing stats' },
+  { name: 'statsd-interval', kind: 'duration', key: 'statsdInterval', usage: 'duration between pushing to statsd' },
+  { name: 'statsd-mem-stats', kind: 'bool', key: 'statsdMemStats', usage: 'toggle sending memory and GC stats to statsd' },
+  { name: 'statsd-prefix', kind: 'string', key: 'statsdPrefix', usage: 'prefix used for keys sent to statsd (%s for host replacement)' },
+  { name: 'statsd-udp-packet-size', kind: 'int', key: 'statsdUdpPacketSize', usage: 'the size in bytes of statsd UDP packets' },
+  { name: 'statsd-exclude-ephemeral', kind: 'bool', key: 'statsdExcludeEphemeral', usage: 'Skip ephemeral topics and channels when sending stats to statsd' },
   // end to end percentile flags
   { name: 'e2e-processing-latency-percentile', kind: 'float-array', key: 'e2eProcessingLatencyPercentiles', cfg: 'e2e_processing_latency_percentiles', usage: "message processing time percentiles (as float (0, 1.0]) to track (can be specified multiple times or comma separated '1.0,0.99,0.95', default none)" },
   { name: 'e2e-processing-latency-window-time', kind: 'duration', key: 'e2eProcessingLatencyWindowTime', usage: 'calculate end to end latency quantiles for this duration of time (ie: 60s would only show quantile calculations from the past 60 seconds)' },
@@ -121,6 +121,8 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread', defaultRule: 'available CPUs - 1, at least 1' },
   { name: 'sync-publish', kind: 'bool', key: 'syncPublish', usage: '[nsq-ts] durable publish: PUB/MPUB/DPUB are answered OK only once their messages are on disk and fsynced (group commit: one fsync per batch of publishes). Off by default, as in nsqd' },
   { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: "[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node" },
+  { name: 'metrics', kind: 'bool', key: 'metrics', usage: '[nsq-ts] serve Prometheus metrics at GET /metrics on the HTTP address (false: 404 there, as nsqd)' },
+  { name: 'metrics-exclude-ephemeral', kind: 'bool', key: 'metricsExcludeEphemeral', usage: '[nsq-ts] leave ephemeral topics and channels out of /metrics (bounds its label cardinality)' },
 ];
 
 /** The config-file key of a flag. */
@@ -297,6 +299,8 @@ export function defaultOptions(): Options {
     workers: defaultWorkers(),
     httpServer: 'auto',
     syncPublish: false,
+    metrics: true,
+    metricsExcludeEphemeral: false,
     ...INTERNAL_DEFAULTS,
   };
 }

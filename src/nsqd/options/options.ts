@@ -83,6 +83,10 @@ export interface Options {
   httpServer: HttpServerChoice;
   /** OK only after the message is fsynced (group commit) */
   syncPublish: boolean;
+  /** serve Prometheus metrics at GET /metrics */
+  metrics: boolean;
+  /** leave `#ephemeral` topics and channels out of /metrics */
+  metricsExcludeEphemeral: boolean;
   // internal: no flag, no config-file key, not in /config (nsqd's hidden Options); tests shorten them
   /** nsqd's ClientTimeout: how long a new connection has to send the magic */
   clientTimeout: number;
