@@ -18,6 +18,7 @@ import { ConnectionTable } from './acceptor/table.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
+import { watchGc } from './contract/stats.js';
 import { type DataDirLock, lockDataDir, prepareDataPath } from './disk/data-dir.js';
 import { makeRoutes } from './http/routes.js';
 import { MetadataKeeper } from './metadata-sync.js';
@@ -26,6 +27,8 @@ import type { ControlRequest, ControlResponse } from './queue/admin.js';
 import type { ServerContext } from './router/context.js';
 import { ShardHost } from './shard/host.js';
 import type { InlineShard } from './shard/inline.js';
+import { StatsdPusher } from './statsd/pusher.js';
+import { resolvedStatsdPrefix } from './statsd/report.js';
 
 export class Broker {
   readonly options: Options;
@@ -38,6 +41,8 @@ export class Broker {
   readonly startTime = Math.floor(Date.now() / 1000);
   readonly api: LocalBrokerApi;
   private http: HttpServerAdapter | null = null;
+  /** --statsd-address's push loop (null when unset) */
+  private statsd: StatsdPusher | null = null;
   private closing: Promise<void> | null = null;
   private readonly metadata: MetadataKeeper;
   /** shards whose last disk write failed, with the error */
@@ -125,6 +130,7 @@ export class Broker {
     } catch (err) {
       throw new Error(`failed to instantiate nsqd - ${(err as Error).message}`);
     }
+    watchGc(); // the memory numbers of /stats, /metrics and statsd count collections from here on
     const Inline = options.workers === 0 ? (await import('./shard/inline.js')).InlineShard : null;
     const b = new Broker(options, log, Inline);
     b.lock = lock;
@@ -163,8 +169,27 @@ export class Broker {
     } catch (err) {
       await abort(listenFailed(options.httpAddress, err));
     }
+    if (options.statsdAddress !== '') b.statsd = b.startStatsd();
     b.running = true;
     return b;
+  }
+
+  /** nsqd's statsdLoop, with the prefix nsqd.New substitutes (its HTTP port is the bound one) */
+  private startStatsd(): StatsdPusher {
+    const o = this.options;
+    const config = {
+      address: o.statsdAddress,
+      prefix: resolvedStatsdPrefix(o, this.httpPort),
+      interval: o.statsdInterval,
+      memStats: o.statsdMemStats,
+      udpPacketSize: o.statsdUdpPacketSize,
+      excludeEphemeral: o.statsdExcludeEphemeral,
+    };
+    return new StatsdPusher(
+      config,
+      () => this.api.stats({ topic: '', channel: '', includeClients: false }),
+      this.log,
+    );
   }
 
   /** the TCP port actually bound (useful with --tcp-address=127.0.0.1:0) */
@@ -205,8 +230,11 @@ export class Broker {
     say(`TCP: closing ${this.listener.address}`);
     const listening = this.listener.close();
     const http = this.http?.close();
+    // statsd stops while the shards still answer (a push in progress finishes its writes); logged where Go logs it
+    const statsd = this.statsd?.close();
     for (const c of [...this.table.all()]) c.close();
     await http;
+    await statsd;
     if (this.http !== null) say(`HTTP: closing ${this.httpAddress()}`);
     this.metadata.stop();
     if (this.metadataLoaded) {
@@ -221,6 +249,7 @@ export class Broker {
     await this.host?.close();
     say('NSQ: stopping subsystems');
     await listening;
+    if (statsd !== undefined) say('STATSD: closing');
     await this.lock?.release();
     say(`NSQ: shutdown took ${formatGoDuration(performance.now() - started)}`);
     say('NSQ: bye');

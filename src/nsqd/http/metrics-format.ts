@@ -9,7 +9,14 @@
  * is the thread that serves every socket.
  */
 
-import type { ChannelStats, ClientStats, LatencyStats, MemStats, StatsSnapshot, TopicStats } from '../contract/stats.js';
+import type {
+  ChannelStats,
+  ClientStats,
+  LatencyStats,
+  MemStats,
+  StatsSnapshot,
+  TopicStats,
+} from '../contract/stats.js';
 
 /** the exposition's Content-Type, as Prometheus expects for text format 0.0.4 */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -45,40 +52,155 @@ export interface Family<T> {
 }
 
 export const TOPIC_FAMILIES: readonly Family<TopicStats>[] = [
-  { name: 'nsq_topic_depth', kind: 'gauge', help: 'Messages queued in the topic (memory + disk).', value: (t) => t.depth },
-  { name: 'nsq_topic_backend_depth', kind: 'gauge', help: 'Messages queued in the topic on disk.', value: (t) => t.backendDepth },
-  { name: 'nsq_topic_messages_total', kind: 'counter', help: 'Messages published to the topic.', value: (t) => t.messageCount },
-  { name: 'nsq_topic_message_bytes_total', kind: 'counter', help: 'Body bytes published to the topic.', value: (t) => t.messageBytes },
-  { name: 'nsq_topic_paused', kind: 'gauge', help: '1 when the topic is paused.', value: (t) => (t.paused ? 1 : 0) },
+  {
+    name: 'nsq_topic_depth',
+    kind: 'gauge',
+    help: 'Messages queued in the topic (memory + disk).',
+    value: (t) => t.depth,
+  },
+  {
+    name: 'nsq_topic_backend_depth',
+    kind: 'gauge',
+    help: 'Messages queued in the topic on disk.',
+    value: (t) => t.backendDepth,
+  },
+  {
+    name: 'nsq_topic_messages_total',
+    kind: 'counter',
+    help: 'Messages published to the topic.',
+    value: (t) => t.messageCount,
+  },
+  {
+    name: 'nsq_topic_message_bytes_total',
+    kind: 'counter',
+    help: 'Body bytes published to the topic.',
+    value: (t) => t.messageBytes,
+  },
+  {
+    name: 'nsq_topic_paused',
+    kind: 'gauge',
+    help: '1 when the topic is paused.',
+    value: (t) => (t.paused ? 1 : 0),
+  },
 ];
 
 export const CHANNEL_FAMILIES: readonly Family<ChannelStats>[] = [
-  { name: 'nsq_channel_depth', kind: 'gauge', help: 'Messages queued in the channel (memory + disk).', value: (c) => c.depth },
-  { name: 'nsq_channel_backend_depth', kind: 'gauge', help: 'Messages queued in the channel on disk.', value: (c) => c.backendDepth },
-  { name: 'nsq_channel_in_flight_messages', kind: 'gauge', help: 'Messages delivered and not yet finished, requeued or timed out.', value: (c) => c.inFlightCount },
-  { name: 'nsq_channel_deferred_messages', kind: 'gauge', help: 'Messages waiting for their defer to end.', value: (c) => c.deferredCount },
-  { name: 'nsq_channel_messages_total', kind: 'counter', help: 'Messages the channel received from its topic.', value: (c) => c.messageCount },
-  { name: 'nsq_channel_requeues_total', kind: 'counter', help: 'Messages requeued by consumers (REQ).', value: (c) => c.requeueCount },
-  { name: 'nsq_channel_timeouts_total', kind: 'counter', help: 'In-flight messages that timed out.', value: (c) => c.timeoutCount },
-  { name: 'nsq_channel_clients', kind: 'gauge', help: 'Consumers subscribed to the channel.', value: (c) => c.clientCount },
-  { name: 'nsq_channel_paused', kind: 'gauge', help: '1 when the channel is paused.', value: (c) => (c.paused ? 1 : 0) },
+  {
+    name: 'nsq_channel_depth',
+    kind: 'gauge',
+    help: 'Messages queued in the channel (memory + disk).',
+    value: (c) => c.depth,
+  },
+  {
+    name: 'nsq_channel_backend_depth',
+    kind: 'gauge',
+    help: 'Messages queued in the channel on disk.',
+    value: (c) => c.backendDepth,
+  },
+  {
+    name: 'nsq_channel_in_flight_messages',
+    kind: 'gauge',
+    help: 'Messages delivered and not yet finished, requeued or timed out.',
+    value: (c) => c.inFlightCount,
+  },
+  {
+    name: 'nsq_channel_deferred_messages',
+    kind: 'gauge',
+    help: 'Messages waiting for their defer to end.',
+    value: (c) => c.deferredCount,
+  },
+  {
+    name: 'nsq_channel_messages_total',
+    kind: 'counter',
+    help: 'Messages the channel received from its topic.',
+    value: (c) => c.messageCount,
+  },
+  {
+    name: 'nsq_channel_requeues_total',
+    kind: 'counter',
+    help: 'Messages requeued by consumers (REQ).',
+    value: (c) => c.requeueCount,
+  },
+  {
+    name: 'nsq_channel_timeouts_total',
+    kind: 'counter',
+    help: 'In-flight messages that timed out.',
+    value: (c) => c.timeoutCount,
+  },
+  {
+    name: 'nsq_channel_clients',
+    kind: 'gauge',
+    help: 'Consumers subscribed to the channel.',
+    value: (c) => c.clientCount,
+  },
+  {
+    name: 'nsq_channel_paused',
+    kind: 'gauge',
+    help: '1 when the channel is paused.',
+    value: (c) => (c.paused ? 1 : 0),
+  },
 ];
 
 const CLIENT_FAMILIES: readonly Family<ClientStats>[] = [
   { name: 'nsq_client_ready', kind: 'gauge', help: "The consumer's RDY count.", value: (c) => c.readyCount },
-  { name: 'nsq_client_in_flight_messages', kind: 'gauge', help: 'Messages in flight to the consumer.', value: (c) => c.inFlightCount },
-  { name: 'nsq_client_messages_total', kind: 'counter', help: 'Messages delivered to the consumer.', value: (c) => c.messageCount },
-  { name: 'nsq_client_finishes_total', kind: 'counter', help: 'Messages the consumer finished (FIN).', value: (c) => c.finishCount },
-  { name: 'nsq_client_requeues_total', kind: 'counter', help: 'Messages the consumer requeued (REQ).', value: (c) => c.requeueCount },
+  {
+    name: 'nsq_client_in_flight_messages',
+    kind: 'gauge',
+    help: 'Messages in flight to the consumer.',
+    value: (c) => c.inFlightCount,
+  },
+  {
+    name: 'nsq_client_messages_total',
+    kind: 'counter',
+    help: 'Messages delivered to the consumer.',
+    value: (c) => c.messageCount,
+  },
+  {
+    name: 'nsq_client_finishes_total',
+    kind: 'counter',
+    help: 'Messages the consumer finished (FIN).',
+    value: (c) => c.finishCount,
+  },
+  {
+    name: 'nsq_client_requeues_total',
+    kind: 'counter',
+    help: 'Messages the consumer requeued (REQ).',
+    value: (c) => c.requeueCount,
+  },
 ];
 
 const MEM_FAMILIES: readonly Family<MemStats>[] = [
-  { name: 'nsq_mem_heap_objects', kind: 'gauge', help: 'Heap objects (estimated from the V8 heap, as /stats memory.heap_objects).', value: (m) => m.heapObjects },
-  { name: 'nsq_mem_heap_idle_bytes', kind: 'gauge', help: 'Heap committed but unused.', value: (m) => m.heapIdleBytes },
+  {
+    name: 'nsq_mem_heap_objects',
+    kind: 'gauge',
+    help: 'Heap objects (estimated from the V8 heap, as /stats memory.heap_objects).',
+    value: (m) => m.heapObjects,
+  },
+  {
+    name: 'nsq_mem_heap_idle_bytes',
+    kind: 'gauge',
+    help: 'Heap committed but unused.',
+    value: (m) => m.heapIdleBytes,
+  },
   { name: 'nsq_mem_heap_in_use_bytes', kind: 'gauge', help: 'Heap in use.', value: (m) => m.heapInUseBytes },
-  { name: 'nsq_mem_heap_released_bytes', kind: 'gauge', help: 'Heap committed but not resident.', value: (m) => m.heapReleasedBytes },
-  { name: 'nsq_mem_next_gc_bytes', kind: 'gauge', help: 'Heap size at which the next collection is due.', value: (m) => m.nextGcBytes },
-  { name: 'nsq_mem_gc_runs_total', kind: 'counter', help: 'Garbage collections on the io thread.', value: (m) => m.gcTotalRuns },
+  {
+    name: 'nsq_mem_heap_released_bytes',
+    kind: 'gauge',
+    help: 'Heap committed but not resident.',
+    value: (m) => m.heapReleasedBytes,
+  },
+  {
+    name: 'nsq_mem_next_gc_bytes',
+    kind: 'gauge',
+    help: 'Heap size at which the next collection is due.',
+    value: (m) => m.nextGcBytes,
+  },
+  {
+    name: 'nsq_mem_gc_runs_total',
+    kind: 'counter',
+    help: 'Garbage collections on the io thread.',
+    value: (m) => m.gcTotalRuns,
+  },
 ];
 
 /** Prometheus label value escaping: backslash, double quote, line feed */
@@ -111,9 +233,15 @@ function family<T>(out: string[], f: Family<T>, rows: readonly Row<T>[]): void {
 function latency(out: string[], name: string, what: string, rows: readonly Row<LatencyStats>[]): void {
   const withData = rows.filter((r) => r.data.percentiles !== null && r.data.percentiles.length > 0);
   if (withData.length === 0) return;
-  header(out, name, 'summary', `End-to-end processing latency of the ${what}'s messages over the window, by quantile.`);
+  header(
+    out,
+    name,
+    'summary',
+    `End-to-end processing latency of the ${what}'s messages over the window, by quantile.`,
+  );
   for (const r of withData) {
-    for (const p of r.data.percentiles!) out.push(`${name}{${r.labels},quantile="${val(p.quantile)}"} ${val(p.value / 1e9)}\n`);
+    for (const p of r.data.percentiles!)
+      out.push(`${name}{${r.labels},quantile="${val(p.quantile)}"} ${val(p.value / 1e9)}\n`);
   }
 }
 
@@ -123,7 +251,12 @@ const isEphemeral = (name: string): boolean => name.endsWith('#ephemeral');
 export function formatMetrics(input: MetricsInput): string {
   const { snapshot: s, mem, excludeEphemeral } = input;
   const out: string[] = [];
-  header(out, 'nsq_info', 'gauge', 'Constant 1, labelled with the nsqd version this server is compatible with.');
+  header(
+    out,
+    'nsq_info',
+    'gauge',
+    'Constant 1, labelled with the nsqd version this server is compatible with.',
+  );
   out.push(`nsq_info{version="${esc(s.version)}"} 1\n`);
   header(out, 'nsq_healthy', 'gauge', '1 when /ping answers OK, 0 while a disk write is failing.');
   out.push(`nsq_healthy ${s.health === 'OK' ? 1 : 0}\n`);
@@ -165,8 +298,17 @@ export function formatMetrics(input: MetricsInput): string {
     header(out, f.name, f.kind, f.help);
     out.push(`${f.name} ${val(f.value(mem))}\n`);
   }
-  header(out, 'nsq_mem_gc_pause_seconds', 'summary', 'GC pause of the recent collections, by quantile (as /stats gc_pause_usec_*).');
-  for (const [q, us] of [['0.95', mem.gcPauseUsec95], ['0.99', mem.gcPauseUsec99], ['1', mem.gcPauseUsec100]] as const) {
+  header(
+    out,
+    'nsq_mem_gc_pause_seconds',
+    'summary',
+    'GC pause of the recent collections, by quantile (as /stats gc_pause_usec_*).',
+  );
+  for (const [q, us] of [
+    ['0.95', mem.gcPauseUsec95],
+    ['0.99', mem.gcPauseUsec99],
+    ['1', mem.gcPauseUsec100],
+  ] as const) {
     out.push(`nsq_mem_gc_pause_seconds{quantile="${q}"} ${val(us / 1e6)}\n`);
   }
   const p = input.process;
@@ -174,7 +316,12 @@ export function formatMetrics(input: MetricsInput): string {
   out.push(`process_resident_memory_bytes ${p.residentBytes}\n`);
   header(out, 'process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.');
   out.push(`process_cpu_seconds_total ${val(p.cpuSeconds)}\n`);
-  header(out, 'process_start_time_seconds', 'gauge', 'Start time of the process since unix epoch in seconds.');
+  header(
+    out,
+    'process_start_time_seconds',
+    'gauge',
+    'Start time of the process since unix epoch in seconds.',
+  );
   out.push(`process_start_time_seconds ${val(p.startTimeSeconds)}\n`);
   return out.join('');
 }

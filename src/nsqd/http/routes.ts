@@ -13,8 +13,8 @@ import { readMemStats } from '../contract/stats.js';
 import type { Options } from '../options/options.js';
 import type { ApiResult, BrokerApi } from './api.js';
 import { getOption, putOption } from './config.js';
-import { parseDefer, splitBinaryMpub, splitTextMpub } from './publish-params.js';
 import { formatMetrics, METRICS_CONTENT_TYPE, readProcessStats } from './metrics-format.js';
+import { parseDefer, splitBinaryMpub, splitTextMpub } from './publish-params.js';
 import { formatStatsJson, formatStatsText } from './stats-format.js';
 
 /** what every handler works with (Go's httpServer) */
