@@ -81,39 +81,36 @@ function familyOf(name: string, families: Map<string, MetricFamily>): MetricFami
   return f !== undefined && (f.type === 'summary' || f.type === 'histogram') ? f : undefined;
 }
 
-/** Parse and check a whole exposition body; families in the order they appear. */
-export function parseExposition(body: string): Map<string, MetricFamily> {
-  if (body.length > 0 && !body.endsWith('\n')) throw new Error('exposition does not end in a newline');
-  const families = new Map<string, MetricFamily>();
-  const finished = new Set<string>();
-  const series = new Set<string>();
-  let current: MetricFamily | null = null;
-  const lines = body.split('\n').slice(0, -1);
-  lines.forEach((line, idx) => {
-    const n = idx + 1;
-    const meta = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
-    if (meta !== null) {
-      const [, kind, name, rest] = meta as unknown as [string, string, string, string];
-      if (!METRIC_NAME.test(name)) fail(n, line, 'bad metric name');
-      if (finished.has(name)) fail(n, line, `family ${name} appears twice`);
-      let f = families.get(name);
-      if (f === undefined) {
-        if (current !== null && current.name !== name) finished.add(current.name);
-        f = { name, type: '', help: '', samples: [] };
-        families.set(name, f);
-      } else if (f.samples.length > 0) fail(n, line, `${kind} after samples`);
-      if (kind === 'TYPE') {
-        if (f.type !== '') fail(n, line, 'TYPE twice');
-        if (!TYPES.has(rest)) fail(n, line, `unknown type ${rest}`);
-        f.type = rest;
-      } else {
-        if (f.help !== '') fail(n, line, 'HELP twice');
-        f.help = rest;
-      }
-      current = f;
-      return;
+/** the parser's state across lines: families so far, those already closed, series seen */
+class Reader {
+  readonly families = new Map<string, MetricFamily>();
+  private readonly finished = new Set<string>();
+  private readonly series = new Set<string>();
+  private current: MetricFamily | null = null;
+
+  /** a `# HELP` or `# TYPE` line */
+  meta(n: number, line: string, kind: string, name: string, rest: string): void {
+    if (!METRIC_NAME.test(name)) fail(n, line, 'bad metric name');
+    if (this.finished.has(name)) fail(n, line, `family ${name} appears twice`);
+    let f = this.families.get(name);
+    if (f === undefined) {
+      if (this.current !== null) this.finished.add(this.current.name);
+      f = { name, type: '', help: '', samples: [] };
+      this.families.set(name, f);
+    } else if (f.samples.length > 0) fail(n, line, `${kind} after samples`);
+    if (kind === 'TYPE') {
+      if (f.type !== '') fail(n, line, 'TYPE twice');
+      if (!TYPES.has(rest)) fail(n, line, `unknown type ${rest}`);
+      f.type = rest;
+    } else {
+      if (f.help !== '') fail(n, line, 'HELP twice');
+      f.help = rest;
     }
-    if (line.startsWith('#') || line === '') return;
+    this.current = f;
+  }
+
+  /** a sample line */
+  sample(n: number, line: string): void {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(.*)$/.exec(line);
     if (m === null) fail(n, line, 'not a sample');
     const name = m[1]!;
@@ -125,27 +122,38 @@ export function parseExposition(body: string): Map<string, MetricFamily> {
       rest = rest.slice(end);
     }
     const parts = rest.trim().split(/ +/);
-    if (!rest.startsWith(' ') || parts.length < 1 || parts.length > 2)
-      fail(n, line, 'expected " value [timestamp]"');
+    if (!rest.startsWith(' ') || parts.length > 2) fail(n, line, 'expected " value [timestamp]"');
     const value = parseValue(parts[0]!, n, line);
-    const f = familyOf(name, families);
+    const f = familyOf(name, this.families);
     if (f === undefined || f.type === '') fail(n, line, 'sample without a TYPE before it');
-    if (f !== current) fail(n, line, `sample of ${f.name} outside its family's block`);
-    const key = `${name}{${Object.entries(labels)
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-      .join(',')}}`;
-    if (series.has(key)) fail(n, line, 'duplicate series');
-    series.add(key);
+    if (f !== this.current) fail(n, line, `sample of ${f.name} outside its family's block`);
+    const sorted = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1));
+    const key = `${name}{${sorted.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
+    if (this.series.has(key)) fail(n, line, 'duplicate series');
+    this.series.add(key);
     if ('quantile' in labels && f.type !== 'summary') fail(n, line, 'quantile label outside a summary');
     f.samples.push({ name, labels, value });
-  });
-  for (const f of families.values()) {
+  }
+}
+
+/** Parse and check a whole exposition body; families in the order they appear. */
+export function parseExposition(body: string): Map<string, MetricFamily> {
+  if (body.length > 0 && !body.endsWith('\n')) throw new Error('exposition does not end in a newline');
+  const r = new Reader();
+  body
+    .split('\n')
+    .slice(0, -1)
+    .forEach((line, idx) => {
+      const meta = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
+      if (meta !== null) r.meta(idx + 1, line, meta[1]!, meta[2]!, meta[3]!);
+      else if (!line.startsWith('#') && line !== '') r.sample(idx + 1, line);
+    });
+  for (const f of r.families.values()) {
     if (f.help === '') throw new Error(`family ${f.name} has no HELP`);
     if (f.type === 'counter' && !f.name.endsWith('_total'))
       throw new Error(`counter ${f.name} does not end in _total`);
   }
-  return families;
+  return r.families;
 }
 
 /** the value of the one sample of `name` whose labels include `labels` (throws when not exactly one) */
