@@ -12,7 +12,12 @@ import os from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { ChannelStats, LatencyStats, StatsSnapshot, TopicStats } from '../src/nsqd/contract/stats.js';
 import { readMemStats } from '../src/nsqd/contract/stats.js';
-import { CHANNEL_FAMILIES, type Family, formatMetrics, TOPIC_FAMILIES } from '../src/nsqd/http/metrics-format.js';
+import {
+  CHANNEL_FAMILIES,
+  type Family,
+  formatMetrics,
+  TOPIC_FAMILIES,
+} from '../src/nsqd/http/metrics-format.js';
 
 function arg(name: string, dflt: number): number {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -73,9 +78,19 @@ function promClient(): (s: StatsSnapshot) => Promise<string> {
     return f.kind === 'counter' ? new Counter(cfg) : new Gauge(cfg);
   };
   const topicMetrics = TOPIC_FAMILIES.map((f) => ({ f, m: make(f, ['topic']) }));
-  const topicLat = new Gauge({ name: 'nsq_topic_e2e_processing_latency_seconds', help: 'e2e', labelNames: ['topic', 'quantile'], registers: [reg] });
+  const topicLat = new Gauge({
+    name: 'nsq_topic_e2e_processing_latency_seconds',
+    help: 'e2e',
+    labelNames: ['topic', 'quantile'],
+    registers: [reg],
+  });
   const chanMetrics = CHANNEL_FAMILIES.map((f) => ({ f, m: make(f, ['topic', 'channel']) }));
-  const chanLat = new Gauge({ name: 'nsq_channel_e2e_processing_latency_seconds', help: 'e2e', labelNames: ['topic', 'channel', 'quantile'], registers: [reg] });
+  const chanLat = new Gauge({
+    name: 'nsq_channel_e2e_processing_latency_seconds',
+    help: 'e2e',
+    labelNames: ['topic', 'channel', 'quantile'],
+    registers: [reg],
+  });
   const put = (m: Counter | Gauge, labels: Record<string, string>, v: number): void => {
     if (m instanceof Counter) m.inc(labels, v);
     else m.set(labels, v);
@@ -85,11 +100,13 @@ function promClient(): (s: StatsSnapshot) => Promise<string> {
     for (const t of s.topics ?? []) {
       const tl = { topic: t.topicName };
       for (const { f, m } of topicMetrics) put(m, tl, f.value(t));
-      for (const p of t.e2eProcessingLatency.percentiles ?? []) topicLat.set({ ...tl, quantile: String(p.quantile) }, p.value / 1e9);
+      for (const p of t.e2eProcessingLatency.percentiles ?? [])
+        topicLat.set({ ...tl, quantile: String(p.quantile) }, p.value / 1e9);
       for (const c of t.channels) {
         const cl = { topic: t.topicName, channel: c.channelName };
         for (const { f, m } of chanMetrics) put(m, cl, f.value(c));
-        for (const p of c.e2eProcessingLatency.percentiles ?? []) chanLat.set({ ...cl, quantile: String(p.quantile) }, p.value / 1e9);
+        for (const p of c.e2eProcessingLatency.percentiles ?? [])
+          chanLat.set({ ...cl, quantile: String(p.quantile) }, p.value / 1e9);
       }
     }
     return reg.metrics();
@@ -124,6 +141,8 @@ console.log(
   `# /metrics exposition, ${TOPICS} topics × ${CHANNELS} channels, ${ROUNDS} rounds | Node ${process.version}, ` +
     `${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim() ?? 'unknown'})`,
 );
-await time('hand-written', () => formatMetrics({ snapshot: snap, mem, excludeEphemeral: false, process: proc }));
+await time('hand-written', () =>
+  formatMetrics({ snapshot: snap, mem, excludeEphemeral: false, process: proc }),
+);
 const prom = promClient();
 await time('prom-client', () => prom(snap));
