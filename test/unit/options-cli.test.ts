@@ -194,6 +194,14 @@ describe('resolveOptions: flag syntax', () => {
       'cannot require TLS client connections without TLS key and cert',
     );
   });
+  test('statsd: a zero interval is refused only with an address (Go panics), any other is kept', () => {
+    assertStartupError(
+      ['--statsd-address=127.0.0.1:8125', '--statsd-interval=0s'],
+      '--statsd-interval must be > 0 with --statsd-address',
+    );
+    assert.equal(run(['--statsd-interval=0s']).options.statsdInterval, 0);
+    assert.equal(run(['--statsd-address=s:1', '--statsd-interval=500ms']).options.statsdInterval, 500);
+  });
   test('tls-min-version', () => {
     assert.equal(run(['--tls-min-version=tls1.0']).options.tlsMinVersion, 0x0301);
     assert.equal(run(['--tls-min-version=TLS1.1']).options.tlsMinVersion, 0x0302);
