@@ -5,8 +5,8 @@
  * on the data path — a scrape costs one snapshot and one pass over it.
  *
  * Written by hand rather than through prom-client's registry: with 1,000 topics × 5 channels a scrape
- * renders ~9× faster this way (bench/micro/metrics-exposition.ts), and the io thread that renders it
- * is the thread that serves every socket.
+ * renders 5–6× faster this way (bench/metrics-exposition.ts: 22–50 ms against 107–300 ms on a
+ * shared 2-core machine), and the io thread that renders it is the thread that serves every socket.
  */
 
 import type {
@@ -51,156 +51,45 @@ export interface Family<T> {
   value: (row: T) => number;
 }
 
+// biome-ignore format: one family per line reads best as a table
 export const TOPIC_FAMILIES: readonly Family<TopicStats>[] = [
-  {
-    name: 'nsq_topic_depth',
-    kind: 'gauge',
-    help: 'Messages queued in the topic (memory + disk).',
-    value: (t) => t.depth,
-  },
-  {
-    name: 'nsq_topic_backend_depth',
-    kind: 'gauge',
-    help: 'Messages queued in the topic on disk.',
-    value: (t) => t.backendDepth,
-  },
-  {
-    name: 'nsq_topic_messages_total',
-    kind: 'counter',
-    help: 'Messages published to the topic.',
-    value: (t) => t.messageCount,
-  },
-  {
-    name: 'nsq_topic_message_bytes_total',
-    kind: 'counter',
-    help: 'Body bytes published to the topic.',
-    value: (t) => t.messageBytes,
-  },
-  {
-    name: 'nsq_topic_paused',
-    kind: 'gauge',
-    help: '1 when the topic is paused.',
-    value: (t) => (t.paused ? 1 : 0),
-  },
+  { name: 'nsq_topic_depth', kind: 'gauge', help: 'Messages queued in the topic (memory + disk).', value: (t) => t.depth },
+  { name: 'nsq_topic_backend_depth', kind: 'gauge', help: 'Messages queued in the topic on disk.', value: (t) => t.backendDepth },
+  { name: 'nsq_topic_messages_total', kind: 'counter', help: 'Messages published to the topic.', value: (t) => t.messageCount },
+  { name: 'nsq_topic_message_bytes_total', kind: 'counter', help: 'Body bytes published to the topic.', value: (t) => t.messageBytes },
+  { name: 'nsq_topic_paused', kind: 'gauge', help: '1 when the topic is paused.', value: (t) => (t.paused ? 1 : 0) },
 ];
 
+// biome-ignore format: one family per line reads best as a table
 export const CHANNEL_FAMILIES: readonly Family<ChannelStats>[] = [
-  {
-    name: 'nsq_channel_depth',
-    kind: 'gauge',
-    help: 'Messages queued in the channel (memory + disk).',
-    value: (c) => c.depth,
-  },
-  {
-    name: 'nsq_channel_backend_depth',
-    kind: 'gauge',
-    help: 'Messages queued in the channel on disk.',
-    value: (c) => c.backendDepth,
-  },
-  {
-    name: 'nsq_channel_in_flight_messages',
-    kind: 'gauge',
-    help: 'Messages delivered and not yet finished, requeued or timed out.',
-    value: (c) => c.inFlightCount,
-  },
-  {
-    name: 'nsq_channel_deferred_messages',
-    kind: 'gauge',
-    help: 'Messages waiting for their defer to end.',
-    value: (c) => c.deferredCount,
-  },
-  {
-    name: 'nsq_channel_messages_total',
-    kind: 'counter',
-    help: 'Messages the channel received from its topic.',
-    value: (c) => c.messageCount,
-  },
-  {
-    name: 'nsq_channel_requeues_total',
-    kind: 'counter',
-    help: 'Messages requeued by consumers (REQ).',
-    value: (c) => c.requeueCount,
-  },
-  {
-    name: 'nsq_channel_timeouts_total',
-    kind: 'counter',
-    help: 'In-flight messages that timed out.',
-    value: (c) => c.timeoutCount,
-  },
-  {
-    name: 'nsq_channel_clients',
-    kind: 'gauge',
-    help: 'Consumers subscribed to the channel.',
-    value: (c) => c.clientCount,
-  },
-  {
-    name: 'nsq_channel_paused',
-    kind: 'gauge',
-    help: '1 when the channel is paused.',
-    value: (c) => (c.paused ? 1 : 0),
-  },
+  { name: 'nsq_channel_depth', kind: 'gauge', help: 'Messages queued in the channel (memory + disk).', value: (c) => c.depth },
+  { name: 'nsq_channel_backend_depth', kind: 'gauge', help: 'Messages queued in the channel on disk.', value: (c) => c.backendDepth },
+  { name: 'nsq_channel_in_flight_messages', kind: 'gauge', help: 'Messages delivered and not yet finished, requeued or timed out.', value: (c) => c.inFlightCount },
+  { name: 'nsq_channel_deferred_messages', kind: 'gauge', help: 'Messages waiting for their defer to end.', value: (c) => c.deferredCount },
+  { name: 'nsq_channel_messages_total', kind: 'counter', help: 'Messages the channel received from its topic.', value: (c) => c.messageCount },
+  { name: 'nsq_channel_requeues_total', kind: 'counter', help: 'Messages requeued by consumers (REQ).', value: (c) => c.requeueCount },
+  { name: 'nsq_channel_timeouts_total', kind: 'counter', help: 'In-flight messages that timed out.', value: (c) => c.timeoutCount },
+  { name: 'nsq_channel_clients', kind: 'gauge', help: 'Consumers subscribed to the channel.', value: (c) => c.clientCount },
+  { name: 'nsq_channel_paused', kind: 'gauge', help: '1 when the channel is paused.', value: (c) => (c.paused ? 1 : 0) },
 ];
 
+// biome-ignore format: one family per line reads best as a table
 const CLIENT_FAMILIES: readonly Family<ClientStats>[] = [
   { name: 'nsq_client_ready', kind: 'gauge', help: "The consumer's RDY count.", value: (c) => c.readyCount },
-  {
-    name: 'nsq_client_in_flight_messages',
-    kind: 'gauge',
-    help: 'Messages in flight to the consumer.',
-    value: (c) => c.inFlightCount,
-  },
-  {
-    name: 'nsq_client_messages_total',
-    kind: 'counter',
-    help: 'Messages delivered to the consumer.',
-    value: (c) => c.messageCount,
-  },
-  {
-    name: 'nsq_client_finishes_total',
-    kind: 'counter',
-    help: 'Messages the consumer finished (FIN).',
-    value: (c) => c.finishCount,
-  },
-  {
-    name: 'nsq_client_requeues_total',
-    kind: 'counter',
-    help: 'Messages the consumer requeued (REQ).',
-    value: (c) => c.requeueCount,
-  },
+  { name: 'nsq_client_in_flight_messages', kind: 'gauge', help: 'Messages in flight to the consumer.', value: (c) => c.inFlightCount },
+  { name: 'nsq_client_messages_total', kind: 'counter', help: 'Messages delivered to the consumer.', value: (c) => c.messageCount },
+  { name: 'nsq_client_finishes_total', kind: 'counter', help: 'Messages the consumer finished (FIN).', value: (c) => c.finishCount },
+  { name: 'nsq_client_requeues_total', kind: 'counter', help: 'Messages the consumer requeued (REQ).', value: (c) => c.requeueCount },
 ];
 
+// biome-ignore format: one family per line reads best as a table
 const MEM_FAMILIES: readonly Family<MemStats>[] = [
-  {
-    name: 'nsq_mem_heap_objects',
-    kind: 'gauge',
-    help: 'Heap objects (estimated from the V8 heap, as /stats memory.heap_objects).',
-    value: (m) => m.heapObjects,
-  },
-  {
-    name: 'nsq_mem_heap_idle_bytes',
-    kind: 'gauge',
-    help: 'Heap committed but unused.',
-    value: (m) => m.heapIdleBytes,
-  },
+  { name: 'nsq_mem_heap_objects', kind: 'gauge', help: 'Heap objects (estimated from the V8 heap, as /stats memory.heap_objects).', value: (m) => m.heapObjects },
+  { name: 'nsq_mem_heap_idle_bytes', kind: 'gauge', help: 'Heap committed but unused.', value: (m) => m.heapIdleBytes },
   { name: 'nsq_mem_heap_in_use_bytes', kind: 'gauge', help: 'Heap in use.', value: (m) => m.heapInUseBytes },
-  {
-    name: 'nsq_mem_heap_released_bytes',
-    kind: 'gauge',
-    help: 'Heap committed but not resident.',
-    value: (m) => m.heapReleasedBytes,
-  },
-  {
-    name: 'nsq_mem_next_gc_bytes',
-    kind: 'gauge',
-    help: 'Heap size at which the next collection is due.',
-    value: (m) => m.nextGcBytes,
-  },
-  {
-    name: 'nsq_mem_gc_runs_total',
-    kind: 'counter',
-    help: 'Garbage collections on the io thread.',
-    value: (m) => m.gcTotalRuns,
-  },
+  { name: 'nsq_mem_heap_released_bytes', kind: 'gauge', help: 'Heap committed but not resident.', value: (m) => m.heapReleasedBytes },
+  { name: 'nsq_mem_next_gc_bytes', kind: 'gauge', help: 'Heap size at which the next collection is due.', value: (m) => m.nextGcBytes },
+  { name: 'nsq_mem_gc_runs_total', kind: 'counter', help: 'Garbage collections on the io thread.', value: (m) => m.gcTotalRuns },
 ];
 
 /** Prometheus label value escaping: backslash, double quote, line feed */
