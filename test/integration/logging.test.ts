@@ -115,6 +115,16 @@ for (const workers of [0, 1]) {
       await b.waitForLog(line('ERROR', 'failed to read protocol version - EOF'), from);
     });
 
+    it("a client that resets its connection: nsqd's read error names both ends of the tcp socket", async () => {
+      const from = b.logs.length;
+      const c = await WireClient.connect(b.port);
+      const me = `127.0.0.1:${c.socket.localPort}`;
+      c.write('NOP\n');
+      await sleep(50);
+      c.socket.resetAndDestroy();
+      const reset = esc(`read tcp 127.0.0.1:${b.port}->${me}: connection reset by peer`);
+      await b.waitForLog(line('ERROR', esc(`client(${me}) - failed to read command - `) + reset), from);
+    });
     it('topics and channels: created (by SUB and over HTTP), paused, deleted; the HTTP request lines', async () => {
       const t = freshTopic('life');
       const from = b.logs.length;
