@@ -127,6 +127,8 @@ export class ShardHost {
     const id = this.nextRequestId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
+      // the records written before this request are in the ring before it is posted
+      slot.link.flushRing();
       slot.worker.postMessage({ type: 'control', id, req });
     });
   }
