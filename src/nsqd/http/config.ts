@@ -35,13 +35,13 @@ export function getOption(options: Options, api: BrokerApi, name: string): unkno
       return logLevelInt(api.getLogLevel());
     case 'lookupdTcpAddresses':
       return [...api.getLookupdTcpAddresses()];
+    case 'tlsRequired':
+      return TLS_REQUIRED_INT[options.tlsRequired];
   }
   const v = options[f.key];
   switch (f.kind) {
     case 'duration':
       return Math.round((v as number) * 1e6);
-    case 'tls-required':
-      return TLS_REQUIRED_INT[v as keyof typeof TLS_REQUIRED_INT];
     case 'string-array':
     case 'float-array':
       return [...(v as unknown[])];
