@@ -1,9 +1,11 @@
 /**
  * nsqlookupd's TCP protocol V1 from the client's side, no I/O: the magic, commands as go-nsq's
- * Command writes them (`NAME p1 p2\n`, then `[u32 size][body]` when there is a body) with their log
- * text (Command.String), and a resumable reader of the `[i32 size][data]` responses, bounded as
- * nsqd's readResponseBounded is (by --max-body-size).
+ * Command writes them (the V2 command layout: wire/encode.ts) with their log text
+ * (Command.String), and a resumable reader of the `[i32 size][data]` responses, bounded as nsqd's
+ * readResponseBounded is (by --max-body-size).
  */
+
+import { encodeCommand } from '../../wire/encode.js';
 
 export const MAGIC_V1 = Buffer.from('  V1', 'latin1');
 
@@ -14,13 +16,9 @@ export interface V1Command {
   readonly text: string;
 }
 
-export function v1Command(name: string, params: readonly string[], body: Buffer | null = null): V1Command {
+export function v1Command(name: string, params: readonly string[], body?: Buffer): V1Command {
   const text = params.length > 0 ? `${name} ${params.join(' ')}` : name;
-  const line = Buffer.from(`${text}\n`, 'utf8');
-  if (body === null) return { bytes: line, text };
-  const size = Buffer.allocUnsafe(4);
-  size.writeUInt32BE(body.length, 0);
-  return { bytes: Buffer.concat([line, size, body]), text };
+  return { bytes: encodeCommand(text, body), text };
 }
 
 /** go-nsq's Register/UnRegister: the channel is left out when empty */
