@@ -12,8 +12,9 @@ import { goListenError } from '../go/errors.js';
 import type { HttpServerAdapter } from '../http/adapter.js';
 import { loadUws, startHttpServer } from '../http/server.js';
 import { Logger } from '../log.js';
+import { TcpListener } from '../net/tcp-listener.js';
 import { makeBodyRules } from '../wire/parser.js';
-import { TcpListener } from './acceptor/server.js';
+import { Connection } from './acceptor/connection.js';
 import { ConnectionTable } from './acceptor/table.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
@@ -104,7 +105,7 @@ export class Broker {
       links = this.host.links;
     }
     const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log };
-    this.listener = new TcpListener(ctx, this.table, log);
+    this.listener = new TcpListener(log, (socket) => new Connection(socket, ctx, this.table));
     this.api = new LocalBrokerApi({
       options,
       log,
