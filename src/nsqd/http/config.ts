@@ -35,6 +35,11 @@ export function getOption(options: Options, api: BrokerApi, name: string): unkno
       return logLevelInt(api.getLogLevel());
     case 'lookupdTcpAddresses':
       return [...api.getLookupdTcpAddresses()];
+    // 0 means the port listened on, which nsqd writes back into its options at start-up
+    case 'broadcastTcpPort':
+      return options.broadcastTcpPort !== 0 ? options.broadcastTcpPort : api.info().tcpPort;
+    case 'broadcastHttpPort':
+      return options.broadcastHttpPort !== 0 ? options.broadcastHttpPort : Math.max(0, api.info().httpPort);
     case 'tlsRequired':
       return TLS_REQUIRED_INT[options.tlsRequired];
   }

@@ -41,7 +41,7 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'broadcast-address', kind: 'string', key: 'broadcastAddress', usage: 'address that will be registered with lookupd (defaults to the OS hostname)' },
   { name: 'broadcast-tcp-port', kind: 'int', key: 'broadcastTcpPort', usage: 'TCP port that will be registered with lookupd (defaults to the TCP port that this nsqd is listening on)' },
   { name: 'broadcast-http-port', kind: 'int', key: 'broadcastHttpPort', usage: 'HTTP port that will be registered with lookupd (defaults to the HTTP port that this nsqd is listening on)' },
-  { name: 'lookupd-tcp-address', kind: 'string-array', key: 'lookupdTcpAddresses', cfg: 'nsqlookupd_tcp_addresses', inactive: true, usage: 'lookupd TCP address (may be given multiple times)' },
+  { name: 'lookupd-tcp-address', kind: 'string-array', key: 'lookupdTcpAddresses', cfg: 'nsqlookupd_tcp_addresses', usage: 'lookupd TCP address (may be given multiple times)' },
   { name: 'http-client-connect-timeout', kind: 'duration', key: 'httpClientConnectTimeout', usage: 'timeout for HTTP connect' },
   { name: 'http-client-request-timeout', kind: 'duration', key: 'httpClientRequestTimeout', usage: 'timeout for HTTP request' },
   // diskqueue options
@@ -88,8 +88,8 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'max-deflate-level', kind: 'int', key: 'maxDeflateLevel', usage: 'max deflate compression level a client can negotiate (> values == > nsqd CPU usage)' },
   { name: 'snappy', kind: 'bool', key: 'snappy', usage: 'enable snappy feature negotiation (client compression)' },
   // topology
-  { name: 'topology-region', kind: 'string', key: 'topologyRegion', inactive: true, usage: 'region this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
-  { name: 'topology-zone', kind: 'string', key: 'topologyZone', inactive: true, usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
+  { name: 'topology-region', kind: 'string', key: 'topologyRegion', usage: 'region this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
+  { name: 'topology-zone', kind: 'string', key: 'topologyZone', usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
   { name: 'enable-experiment', kind: 'string-array', key: 'enableExperiments', cfg: 'enable_experiment', inactive: true, usage: 'enable experimental feature (may be given multiple times) (valid options: topology-aware-consumption)' },
   // nsq-ts only
   { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread', defaultRule: 'available CPUs - 1, at least 1' },
