@@ -4,19 +4,17 @@
  * start-up checks with Go's texts. Pure: reads only the config file; never starts anything.
  */
 
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { formatGoDuration, parseGoDuration } from '../go/duration.js';
 import { type GoFlag, parseGoFlags } from '../go/flag.js';
 import { goQuote } from '../go/quote.js';
 import { parseGoBool } from '../go/strconv.js';
 import { readTomlFile, type TomlValue } from '../go/toml.js';
+import { NSQ_VERSION, versionString } from '../go/version.js';
 import type { HttpServerChoice } from '../http/adapter.js';
 import type { LogLevel } from '../log.js';
 
 /** the NSQ release whose nsqadmin this one stands in for */
-export const NSQADMIN_VERSION = '1.3.0';
+export const NSQADMIN_VERSION = NSQ_VERSION;
 
 export interface AdminOptions {
   httpAddress: string;
@@ -200,25 +198,6 @@ export function adminHelp(): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** nsq-ts's package.json version, found by walking up from this module (src/ or dist/src/). */
-function packageVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-      if (pkg.name === 'nsq-ts' && typeof pkg.version === 'string') return pkg.version;
-    } catch {
-      // no (readable) package.json here; keep walking up
-    }
-    dir = path.dirname(dir);
-  }
-  return 'unknown';
-}
-
-export function versionString(): string {
-  return `nsqadmin v${NSQADMIN_VERSION} (built w/nsq-ts ${packageVersion()} node ${process.version})`;
-}
-
 export type AdminCli =
   | { kind: 'run'; options: AdminOptions }
   | { kind: 'hash-password' }
@@ -264,7 +243,7 @@ export function resolveAdminOptions(argv: readonly string[]): AdminCli {
   }
   const { values } = parsed;
   if (values.get('version') === true)
-    return { kind: 'exit', code: 0, stdout: `${versionString()}\n`, stderr: '' };
+    return { kind: 'exit', code: 0, stdout: `${versionString('nsqadmin')}\n`, stderr: '' };
   if (values.get('hash-password') === true) return { kind: 'hash-password' };
   const options = defaultAdminOptions();
   const target = options as unknown as Record<string, unknown>;

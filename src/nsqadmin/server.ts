@@ -6,6 +6,7 @@
 
 import { formatAddress, parseListenAddress } from '../go/address.js';
 import { goListenError } from '../go/errors.js';
+import { versionString } from '../go/version.js';
 import type { HttpServerAdapter } from '../http/adapter.js';
 import { startHttpServer } from '../http/server.js';
 import type { Logger } from '../log.js';
@@ -15,7 +16,7 @@ import type { AdminContext } from './context.js';
 import { StatsPoller } from './ext/poller.js';
 import { TailManager } from './ext/tail.js';
 import { Notifier } from './notify.js';
-import { type AdminOptions, versionString } from './options.js';
+import type { AdminOptions } from './options.js';
 import { adminRouteTable } from './routes.js';
 import { StaticAssets } from './static.js';
 import { Upstream } from './upstream.js';
@@ -85,7 +86,7 @@ export class AdminServer {
       onChange: () => poller?.poke(),
     };
     const server = new AdminServer(ctx);
-    log.info(versionString());
+    log.info(versionString('nsqadmin'));
     if (!ctx.assets.built) log.warn(`UI bundle missing in ${ctx.assets.dir}: run npm run build`);
     const addr = parseListenAddress('http-address', opts.httpAddress);
     try {
