@@ -102,7 +102,7 @@ let sink: Awaited<ReturnType<typeof notificationSink>>;
 let consumer: net.Socket;
 
 const node = (p: Program): string => `127.0.0.1:${p.httpPort}`;
-const stats = async (p: Program, topic: string): Promise<any> => {
+const stats = async (p: Program, topic: string): Promise<Doc> => {
   const s = (await httpJson(`${p.http}/stats?format=json&topic=${topic}`)) as Doc;
   return (s.topics ?? []).find((t: Doc) => t.topic_name === topic);
 };

@@ -82,7 +82,8 @@ export function Link({ to, children, ...rest }) {
 
 /**
  * Loads `first` (Go's /api) once, then, when the admin polls the cluster, `live` (/ext/live, the
- * same document from the admin's last poll) every LIVE_MS. `reload()` asks /api again.
+ * same document from the admin's last poll) every LIVE_MS. `reload()` asks /api again. A null
+ * `first` loads nothing.
  */
 export function useData(first, live, deps = []) {
   const [state, setState] = useState({ data: null, error: '', loading: true });
@@ -90,6 +91,7 @@ export function useData(first, live, deps = []) {
   useEffect(() => {
     let stop = false;
     let timer = 0;
+    if (first === null) return undefined;
     setState((s) => ({ ...s, loading: true }));
     api('GET', first).then(
       (data) => !stop && setState({ data, error: '', loading: false }),

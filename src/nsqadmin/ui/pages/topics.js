@@ -1,11 +1,11 @@
 /** Topics page (`/`, `/topics`): Go's topic list, plus live depth, messages and rate per topic. */
 
 import { Alerts, DataTable, Spinner } from '../components.js';
-import { commafy, html, Link, rate, useData } from '../lib.js';
+import { commafy, html, LIVE_MS, Link, rate, useData } from '../lib.js';
 
 export function TopicsPage() {
   const { data, error, loading } = useData('/api/topics', null);
-  const live = useData('/ext/live/topics', '/ext/live/topics');
+  const live = useData(LIVE_MS > 0 ? '/ext/live/topics' : null, '/ext/live/topics');
   if (loading) return html`<${Spinner} />`;
   const byName = new Map((live.data?.topics ?? []).map((t) => [t.topic_name, t]));
   const rows = (data?.topics ?? []).map((name) => ({ name, live: byName.get(name) }));
