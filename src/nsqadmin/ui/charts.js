@@ -34,7 +34,7 @@ function Chart({ title, t, lines, unit }) {
     const opts = {
       width: width(),
       height: 170,
-      legend: { show: true },
+      legend: { show: true, live: false },
       cursor: { drag: { x: false, y: false } },
       scales: { y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max * 1.1)] } },
       axes: [{}, { size: 64, values: (_u, vals) => vals.map((v) => fmt(v, unit)) }],
