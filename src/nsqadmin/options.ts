@@ -4,11 +4,9 @@
  * start-up checks with Go's texts. Pure: reads only the config file; never starts anything.
  */
 
-import { formatGoDuration, parseGoDuration } from '../go/duration.js';
-import { type GoFlag, parseGoFlags } from '../go/flag.js';
+import type { FlagSpec } from '../go/options.js';
+import { cfgName, flagHelp, resolveFlags } from '../go/options.js';
 import { goQuote } from '../go/quote.js';
-import { parseGoBool } from '../go/strconv.js';
-import { readTomlFile, type TomlValue } from '../go/toml.js';
 import { NSQ_VERSION, versionString } from '../go/version.js';
 import type { HttpServerChoice } from '../http/adapter.js';
 import type { LogLevel } from '../log.js';
@@ -53,22 +51,10 @@ export interface AdminOptions {
   httpServer: HttpServerChoice;
 }
 
-type Kind = 'string' | 'list' | 'bool' | 'duration' | 'log-level' | 'choice';
-
-interface AdminFlag {
-  readonly name: string;
-  readonly kind: Kind;
-  readonly usage: string;
-  readonly key?: keyof AdminOptions;
-  /** config key when not the flag name with '-' → '_' */
-  readonly cfg?: string;
-  readonly choices?: readonly string[];
-}
-
 // biome-ignore format: one flag per line reads best as a table
-const FLAGS: readonly AdminFlag[] = [
+const FLAGS: readonly FlagSpec<AdminOptions>[] = [
   { name: 'acl-http-header', kind: 'string', key: 'aclHttpHeader', usage: 'HTTP header to check for authenticated admin users' },
-  { name: 'admin-user', kind: 'list', key: 'adminUsers', cfg: 'admin_users', usage: 'admin user (may be given multiple times; if specified, only these users will be able to perform privileged actions; acl-http-header is used to determine the authenticated user)' },
+  { name: 'admin-user', kind: 'string-array', key: 'adminUsers', cfg: 'admin_users', usage: 'admin user (may be given multiple times; if specified, only these users will be able to perform privileged actions; acl-http-header is used to determine the authenticated user)' },
   { name: 'admin-users-file', kind: 'string', key: 'adminUsersFile', usage: '[nsq-ts] file of "user:<scrypt hash>" lines (make one with --hash-password); enables the built-in login: a logged-in user is an admin' },
   { name: 'allow-config-from-cidr', kind: 'string', key: 'allowConfigFromCidr', usage: 'A CIDR from which to allow HTTP requests to the /config endpoint' },
   { name: 'base-path', kind: 'string', key: 'basePath', usage: 'URL base path' },
@@ -83,12 +69,12 @@ const FLAGS: readonly AdminFlag[] = [
   { name: 'http-client-tls-insecure-skip-verify', kind: 'bool', key: 'httpClientTlsInsecureSkipVerify', usage: 'configure the HTTP client to skip verification of TLS certificates' },
   { name: 'http-client-tls-key', kind: 'string', key: 'httpClientTlsKey', usage: 'path to key file for the HTTP client' },
   { name: 'http-client-tls-root-ca-file', kind: 'string', key: 'httpClientTlsRootCaFile', usage: 'path to CA file for the HTTP client' },
-  { name: 'http-server', kind: 'choice', key: 'httpServer', choices: ['auto', 'uws', 'node'], usage: '[nsq-ts] HTTP server: auto (uWebSockets.js when its native build loads), uws or node' },
+  { name: 'http-server', kind: 'string', key: 'httpServer', choices: ['auto', 'uws', 'node'], usage: '[nsq-ts] HTTP server: auto (uWebSockets.js when its native build loads), uws or node' },
   { name: 'log-level', kind: 'log-level', key: 'logLevel', usage: 'set log verbosity: debug, info, warn, error, or fatal' },
   { name: 'log-prefix', kind: 'string', key: 'logPrefix', usage: 'log message prefix' },
-  { name: 'lookupd-http-address', kind: 'list', key: 'lookupdHttpAddresses', cfg: 'nsqlookupd_http_addresses', usage: 'lookupd HTTP address (may be given multiple times)' },
+  { name: 'lookupd-http-address', kind: 'string-array', key: 'lookupdHttpAddresses', cfg: 'nsqlookupd_http_addresses', usage: 'lookupd HTTP address (may be given multiple times)' },
   { name: 'notification-http-endpoint', kind: 'string', key: 'notificationHttpEndpoint', usage: 'HTTP endpoint (fully qualified) to which POST notifications of admin actions will be sent' },
-  { name: 'nsqd-http-address', kind: 'list', key: 'nsqdHttpAddresses', cfg: 'nsqd_http_addresses', usage: 'nsqd HTTP address (may be given multiple times)' },
+  { name: 'nsqd-http-address', kind: 'string-array', key: 'nsqdHttpAddresses', cfg: 'nsqd_http_addresses', usage: 'nsqd HTTP address (may be given multiple times)' },
   { name: 'proxy-graphite', kind: 'bool', key: 'proxyGraphite', usage: 'proxy HTTP requests to graphite' },
   { name: 'stats-interval', kind: 'duration', key: 'statsInterval', usage: '[nsq-ts] how often the admin polls every nsqd\'s /stats for the built-in charts and live numbers (0 to disable)' },
   { name: 'stats-window', kind: 'duration', key: 'statsWindow', usage: '[nsq-ts] how much chart history the admin keeps in memory' },
@@ -132,89 +118,31 @@ export function defaultAdminOptions(): AdminOptions {
   };
 }
 
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
-
-/** lg.ParseLogLevel: case-insensitive, Go's error text */
-export function parseLogLevel(raw: string): LogLevel {
-  const lvl = LOG_LEVELS.find((l) => l === raw.toLowerCase());
-  if (lvl === undefined) throw new Error(`invalid log level '${raw}' (debug, info, warn, error, fatal)`);
-  return lvl;
-}
-
-/** a flag's config-file key */
-export function cfgName(f: AdminFlag): string {
-  return f.cfg ?? f.name.replaceAll('-', '_');
-}
-
-/** the config key → options field table that /config/:opt answers from */
-export function configKeys(): Map<string, { key: keyof AdminOptions; kind: Kind }> {
-  const m = new Map<string, { key: keyof AdminOptions; kind: Kind }>();
+/** config key → options field and kind, for /config/:opt */
+export function configKeys(): Map<string, { key: keyof AdminOptions; kind: FlagSpec<AdminOptions>['kind'] }> {
+  const m = new Map<string, { key: keyof AdminOptions; kind: FlagSpec<AdminOptions>['kind'] }>();
   for (const f of FLAGS) if (f.key !== undefined) m.set(cfgName(f), { key: f.key, kind: f.kind });
   return m;
 }
 
-function setValue(f: AdminFlag, raw: string, prev: unknown): unknown {
-  switch (f.kind) {
-    case 'string':
-      return raw;
-    case 'list':
-      return [...((prev as string[] | undefined) ?? []), raw];
-    case 'bool':
-      return parseGoBool(raw);
-    case 'duration':
-      return parseGoDuration(raw);
-    case 'log-level':
-      return parseLogLevel(raw);
-    case 'choice':
-      if (f.choices?.includes(raw) !== true) throw new Error(`must be one of ${f.choices?.join(', ')}`);
-      return raw;
-  }
-}
-
-function defaultText(f: AdminFlag, d: AdminOptions): string {
-  if (f.key === undefined) return '';
-  const v = d[f.key];
-  if (f.kind === 'duration') return ` (default ${formatGoDuration(v as number)})`;
-  if (f.kind === 'log-level') return ` (default ${String(v).toUpperCase()})`;
-  if (f.kind === 'string' || f.kind === 'choice') return v === '' ? '' : ` (default ${goQuote(v as string)})`;
-  return '';
-}
+const PROGRAM = {
+  program: 'nsqadmin',
+  flags: FLAGS,
+  defaults: defaultAdminOptions,
+  version: () => versionString('nsqadmin'),
+  validate,
+};
 
 /** Go's flag.PrintDefaults for nsqadmin's flag set */
 export function adminHelp(): string {
-  const d = defaultAdminOptions();
-  const lines = ['Usage of nsqadmin:'];
-  for (const f of FLAGS) {
-    const type =
-      f.kind === 'bool'
-        ? ''
-        : f.kind === 'list' || f.kind === 'log-level'
-          ? ' value'
-          : f.kind === 'duration'
-            ? ' duration'
-            : ' string';
-    lines.push(`  -${f.name}${type}`, `    \t${f.usage}${defaultText(f, d)}`);
-  }
-  return `${lines.join('\n')}\n`;
+  // lg.LogLevel prints its default in capitals
+  return flagHelp(PROGRAM).replace('(default info)', '(default INFO)');
 }
 
 export type AdminCli =
-  | { kind: 'run'; options: AdminOptions }
+  | { kind: 'run'; options: AdminOptions; warnings: string[] }
   | { kind: 'hash-password' }
-  | { kind: 'exit'; code: number; stdout: string; stderr: string; fatal?: string };
-
-function coerce(f: AdminFlag, v: TomlValue): unknown {
-  if (f.kind === 'list') {
-    if (typeof v === 'string') return [v];
-    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return [...v];
-    throw new Error('expected a string or an array of strings');
-  }
-  if (Array.isArray(v)) throw new Error('expected a single value, not an array');
-  if (f.kind === 'bool') return typeof v === 'boolean' ? v : parseGoBool(String(v));
-  if (f.kind === 'duration') return typeof v === 'bigint' ? Number(v) : parseGoDuration(String(v));
-  if (f.kind === 'log-level') return parseLogLevel(String(v));
-  return setValue(f, String(v), undefined);
-}
+  | { kind: 'exit'; code: number; stdout: string; stderr: string };
 
 /** Go's path.Clean of a base path with a leading '/' (normalizeBasePath) */
 export function normalizeBasePath(p: string): string {
@@ -229,52 +157,20 @@ export function normalizeBasePath(p: string): string {
   return `/${out.join('/')}`;
 }
 
-/** argv (without node and script) → options, or what to print and the exit code */
+/**
+ * argv (without node and script) → options (src/go/options.ts: flag > config file > default), or
+ * what to print and the exit code (1: the stderr text is the FATAL line's). `--help` goes to stderr
+ * as Go's flag package writes it; `--hash-password` is a mode of its own.
+ */
 export function resolveAdminOptions(argv: readonly string[]): AdminCli {
-  const goFlags: GoFlag[] = FLAGS.map((f) => ({
-    name: f.name,
-    isBool: f.kind === 'bool',
-    set: (raw, prev) => setValue(f, raw, prev),
-  }));
-  const parsed = parseGoFlags(argv, goFlags);
-  if (parsed.kind === 'help') return { kind: 'exit', code: 0, stdout: '', stderr: adminHelp() };
-  if (parsed.kind === 'error') {
-    return { kind: 'exit', code: 2, stdout: '', stderr: `${parsed.message}\n${adminHelp()}` };
+  if (argv.some((a) => /^--?hash-password(=true)?$/.test(a))) return { kind: 'hash-password' };
+  const r = resolveFlags(PROGRAM, [...argv]);
+  if (r.kind === 'exit') {
+    if (r.code === 0 && r.stdout.startsWith('Usage of')) return { ...r, stdout: '', stderr: adminHelp() };
+    return r;
   }
-  const { values } = parsed;
-  if (values.get('version') === true)
-    return { kind: 'exit', code: 0, stdout: `${versionString('nsqadmin')}\n`, stderr: '' };
-  if (values.get('hash-password') === true) return { kind: 'hash-password' };
-  const options = defaultAdminOptions();
-  const target = options as unknown as Record<string, unknown>;
-  const configFile = (values.get('config') as string | undefined) ?? '';
-  if (configFile !== '') {
-    let cfg: Map<string, TomlValue>;
-    try {
-      cfg = readTomlFile(configFile);
-    } catch (err) {
-      return fatal(`failed to load config file ${configFile} - ${(err as Error).message}`);
-    }
-    for (const f of FLAGS) {
-      const raw = cfg.get(cfgName(f));
-      if (f.key === undefined || raw === undefined || values.has(f.name)) continue;
-      try {
-        target[f.key] = coerce(f, raw);
-      } catch (err) {
-        if (f.kind === 'log-level') return fatal(`failed parsing log_level ${String(raw)}`);
-        return fatal(`failed to load config file ${configFile} - ${cfgName(f)}: ${(err as Error).message}`);
-      }
-    }
-  }
-  for (const f of FLAGS) if (f.key !== undefined && values.has(f.name)) target[f.key] = values.get(f.name);
-  const err = validate(options);
-  if (err !== undefined) return fatal(`failed to instantiate nsqadmin - ${err}`);
-  options.basePath = normalizeBasePath(options.basePath);
-  return { kind: 'run', options };
-}
-
-function fatal(msg: string): AdminCli {
-  return { kind: 'exit', code: 1, stdout: '', stderr: '', fatal: msg };
+  r.options.basePath = normalizeBasePath(r.options.basePath);
+  return r;
 }
 
 /** Go's net.SplitHostPort checks as ResolveTCPAddr words them (host names resolve later) */

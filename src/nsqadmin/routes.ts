@@ -5,6 +5,7 @@
  */
 
 import { goJson } from '../go/json.js';
+import { parseLogLevel } from '../go/options.js';
 import type { HttpRequest, HttpResponse } from '../http/request.js';
 import { createRouteTable, type Route, type RouteLog, type RouteTable } from '../http/table.js';
 import { plainText, v1Error, v1Ok, v1RawJson } from '../http/v1.js';
@@ -25,7 +26,7 @@ import {
 import type { AdminContext } from './context.js';
 import * as ext from './ext/routes.js';
 import { graphiteHandler, renderProxy } from './graphite.js';
-import { cidrContains, configKeys, parseCidr, parseIp, parseLogLevel } from './options.js';
+import { cidrContains, configKeys, parseCidr, parseIp } from './options.js';
 import { compress, indexPage, joinBase } from './static.js';
 
 const LEVEL_NUMBERS: Record<string, number> = { debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };

@@ -25,6 +25,8 @@ export class AdminServer {
   readonly ctx: AdminContext;
   private http: HttpServerAdapter | null = null;
   private closing: Promise<void> | null = null;
+  /** host:port as the listening line printed it */
+  private listening = '';
 
   private constructor(ctx: AdminContext) {
     this.ctx = ctx;
@@ -97,6 +99,7 @@ export class AdminServer {
       const shown = addr.kind === 'tcp' ? formatAddress(addr.host, addr.port) : opts.httpAddress;
       throw new Error(`listen (${opts.httpAddress}) failed - ${goListenError(shown, err)}`);
     }
+    server.listening = addr.kind === 'tcp' ? formatAddress(addr.host, server.port) : opts.httpAddress;
     poller?.start();
     return server;
   }
@@ -106,9 +109,7 @@ export class AdminServer {
       this.ctx.poller?.stop();
       this.ctx.tails.closeAll();
       if (this.http !== null) {
-        this.ctx.log.info(
-          `HTTP: closing ${formatAddress(parseListenAddress('http-address', this.ctx.opts.httpAddress).kind === 'tcp' ? '127.0.0.1' : '', this.http.port)}`,
-        );
+        this.ctx.log.info(`HTTP: closing ${this.listening}`);
         await this.http.close();
       }
       await this.ctx.notifier.idle(1000);
