@@ -132,6 +132,22 @@ export class Registrar implements PeerOwner {
     if (channel === '' && !gone && this.running) this.precreate(topic, ev.waiting);
   }
 
+  /**
+   * A shard crashed and restarted empty: its ephemeral topics and channels are gone for good, so
+   * the lookupds are told; the others stay registered, since they come back from disk (with their
+   * messages) when a consumer or producer next uses them.
+   */
+  shardLost(owned: (topic: string) => boolean): void {
+    const gone = (topic: string, channel: string): void =>
+      this.notify({ topic, channel, gone: true, waiting: false });
+    for (const [topic, chans] of [...this.topics]) {
+      if (!owned(topic)) continue;
+      for (const c of [...chans]) if (isEphemeral(topic) || isEphemeral(c)) gone(topic, c);
+      if (isEphemeral(topic)) gone(topic, '');
+    }
+    if (this.holding) this.host.holdNewTopics(true); // the new shard starts without the flag
+  }
+
   // ---- PeerOwner ----
 
   identifyBody(): Buffer {
