@@ -89,6 +89,7 @@ export class Broker {
       },
       metaChanged: () => this.metadata.changed(),
       topology: (ev: TopologyChange) => this.registrar.notify(ev),
+      lost: (index: number) => this.registrar.shardLost((topic) => shardIndexOf(topic, shards) === index),
     };
     if (Inline !== null) {
       this.inline = new Inline(options, this.table, {

@@ -77,7 +77,7 @@ export function startProgram(main: string, args: string[]): Promise<Program> {
   });
 }
 
-/** our nsqlookupd; `tcpPort`/`httpPort` 0 pick free ports */
+/** our nsqlookupd; port 0 picks a free port */
 export function startLookupd(tcpPort = 0, httpPort = 0): Promise<Program> {
   return startProgram(NSQLOOKUPD_MAIN, [
     `--tcp-address=127.0.0.1:${tcpPort}`,
@@ -102,17 +102,23 @@ export function startNsqdNode(
   ]);
 }
 
-/** GET (or another method) and the parsed JSON body; rejects on a non-2xx status */
-export async function httpJson(url: string, method = 'GET', body?: string): Promise<unknown> {
+/** an HTTP call's body as text; rejects on a non-2xx status */
+export async function httpText(url: string, method = 'GET', body?: string): Promise<string> {
   const res = await fetch(url, { method, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text;
+}
+
+/** an HTTP call's body parsed as JSON (null when empty); rejects on a non-2xx status */
+export async function httpJson(url: string, method = 'GET', body?: string): Promise<unknown> {
+  const text = await httpText(url, method, body);
   return text === '' ? null : JSON.parse(text);
 }
 
 /** POST with no body, as nsqadmin calls the admin endpoints */
 export async function httpPost(url: string): Promise<void> {
-  await httpJson(url, 'POST');
+  await httpText(url, 'POST');
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   eventually,
   httpJson,
   httpPost,
+  httpText,
   lookupOf,
   nodesOf,
   type Program,
@@ -22,6 +23,7 @@ import {
   startNsqdNode,
 } from '../helpers/cluster.js';
 import { tempDirs } from '../helpers/tmp.js';
+import { WireClient } from '../helpers/wire.js';
 
 const tempDir = tempDirs('cluster');
 
@@ -44,6 +46,10 @@ for (const mode of [[], ['--workers=0']]) {
         startNsqdNode([lookupd], dataA, mode),
         startNsqdNode([lookupd], dataB, mode),
       ]);
+      // until a node has the lookupd's IDENTIFY reply it has no lookupd to ask for channels
+      await eventually('both nodes identified', async () =>
+        (await nodesOf(lookupd)).size === 2 ? true : undefined,
+      );
     });
     after(async () => {
       await Promise.all([a?.stop(), b?.stop()]);
@@ -102,7 +108,7 @@ for (const mode of [[], ['--workers=0']]) {
     it('a new topic gets the channels the lookupd lists before its first message flows', async () => {
       await httpPost(`${lookupd.http}/channel/create?topic=presets&channel=audit`);
       await httpPost(`${lookupd.http}/channel/create?topic=presets&channel=tmp%23ephemeral`);
-      await httpJson(`${a.http}/pub?topic=presets`, 'POST', 'first');
+      await httpText(`${a.http}/pub?topic=presets`, 'POST', 'first');
       type Stats = { topics: { channels: { channel_name: string; depth: number }[] }[] };
       const chans = await eventually('audit pre-created', async () => {
         const s = (await httpJson(`${a.http}/stats?format=json&topic=presets`)) as Stats;
@@ -114,14 +120,38 @@ for (const mode of [[], ['--workers=0']]) {
         chans.map((c) => [c.channel_name, c.depth]),
         [['audit', 1]],
       );
+      // a topic created by a SUB holds what is published at once, until audit exists too (as
+      // nsqd's GetTopic starts a topic only after creating the lookupd's channels)
+      await httpPost(`${lookupd.http}/channel/create?topic=presets2&channel=audit`);
+      const c = await WireClient.connect(a.tcpPort);
+      try {
+        c.cmd('SUB presets2 live');
+        c.pub('presets2', 'right after');
+        assert.equal(await c.response(), 'OK');
+        assert.equal(await c.response(), 'OK');
+        const both = await eventually('live and audit hold the message', async () => {
+          const s = (await httpJson(`${a.http}/stats?format=json&topic=presets2`)) as Stats;
+          const c = s.topics[0]?.channels ?? [];
+          return c.length === 2 ? c : undefined;
+        });
+        assert.deepEqual(
+          both.map((ch) => [ch.channel_name, ch.depth]),
+          [
+            ['audit', 1],
+            ['live', 1],
+          ],
+        );
+      } finally {
+        c.close();
+      }
     });
 
     it('an nsqjs Reader finding producers through the lookupd gets every message of both nodes once', async () => {
       const topic = 'spread';
       const n = 20;
       const bodies = (node: string) => Array.from({ length: n }, (_, i) => `${node}-${i}`);
-      await httpJson(`${a.http}/mpub?topic=${topic}`, 'POST', bodies('a').join('\n'));
-      await httpJson(`${b.http}/mpub?topic=${topic}`, 'POST', bodies('b').join('\n'));
+      await httpText(`${a.http}/mpub?topic=${topic}`, 'POST', bodies('a').join('\n'));
+      await httpText(`${b.http}/mpub?topic=${topic}`, 'POST', bodies('b').join('\n'));
       await eventually('spread on both nodes', async () =>
         (await lookupOf(lookupd, topic)).ports.length === 2 ? true : undefined,
       );
@@ -184,9 +214,10 @@ describe('restarts and live lookupd changes (sharded)', () => {
 
   it('after the lookupd restarts, both nodes register again', async () => {
     await eventually('both registered', both);
-    const { tcpPort, httpPort } = lookupd;
+    // the nodes dial the same TCP address; the HTTP one they learn from the new IDENTIFY reply
+    const { tcpPort } = lookupd;
     await lookupd.stop();
-    lookupd = await startLookupd(tcpPort, httpPort);
+    lookupd = await startLookupd(tcpPort);
     assert.equal((await nodesOf(lookupd)).size, 0);
     const nodes = await eventually('both back', both, 15_000);
     assert.equal(nodes.size, 2);

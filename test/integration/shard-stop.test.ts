@@ -34,7 +34,7 @@ it('a stopping shard takes every pre-acked publish left in its ring before it wr
       options,
       1,
       NO_ANSWERS,
-      { health() {}, metaChanged() {}, topology() {} },
+      { health() {}, metaChanged() {}, topology() {}, lost() {} },
       Logger.silent(),
     );
     await host.control(0, { op: 'health' }); // the worker is up

@@ -22,9 +22,13 @@ import { registerCommand, type V1Command } from './v1.js';
 
 /** nsqd's lookup heartbeat */
 export const PING_INTERVAL_MS = 15_000;
-/** channel queries for new topics running at once, and waiting beyond those */
+/**
+ * channel queries for new topics running at once, and waiting beyond those (a closure each; a burst
+ * of 3000 new topics is queried in about 2 s on a shared 2-core machine). Past the bound a new
+ * topic starts with no pre-created channels, with nsqd's warning.
+ */
 const MAX_QUERIES = 16;
-const MAX_WAITING_QUERIES = 1024;
+const MAX_WAITING_QUERIES = 65_536;
 
 /** what the registrar needs from the broker around it */
 export interface RegistrarHost {
@@ -130,6 +134,22 @@ export class Registrar implements PeerOwner {
       p.send(cmd);
     }
     if (channel === '' && !gone && this.running) this.precreate(topic, ev.waiting);
+  }
+
+  /**
+   * A shard crashed and restarted empty: its ephemeral topics and channels are gone for good, so
+   * the lookupds are told; the others stay registered, since they come back from disk (with their
+   * messages) when a consumer or producer next uses them.
+   */
+  shardLost(owned: (topic: string) => boolean): void {
+    const gone = (topic: string, channel: string): void =>
+      this.notify({ topic, channel, gone: true, waiting: false });
+    for (const [topic, chans] of [...this.topics]) {
+      if (!owned(topic)) continue;
+      for (const c of [...chans]) if (isEphemeral(topic) || isEphemeral(c)) gone(topic, c);
+      if (isEphemeral(topic)) gone(topic, '');
+    }
+    if (this.holding) this.host.holdNewTopics(true); // the new shard starts without the flag
   }
 
   // ---- PeerOwner ----

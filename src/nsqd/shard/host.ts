@@ -23,6 +23,8 @@ export interface ShardReports {
   metaChanged(): void;
   /** a topic or channel came or went */
   topology(ev: TopologyChange): void;
+  /** shard `index` crashed and starts again empty (its topics come back from disk on first use) */
+  lost(index: number): void;
 }
 
 /** how long a shard may take to write its queues to disk at shutdown before it is terminated */
@@ -124,6 +126,7 @@ export class ShardHost {
     slot.pending.clear();
     this.spawn(index);
     this.answers.shardLost(index);
+    this.reports.lost(index);
   }
 
   /** a control-plane request (admin action, stats) to shard `index` */
