@@ -185,6 +185,7 @@ describe('nsqadmin in a browser', { timeout: 90_000 }, () => {
       'Are you sure you want to unpause orders/billing?',
     );
     await p.page.waitForSelector('[data-test=paused]', { hidden: true, timeout: 10_000 });
+    await p.page.waitForSelector('[data-test=pause-channel]', { timeout: 10_000 });
     assert.equal(
       (await topicStats(n1, 'orders')).channels.find((c: Doc) => c.channel_name === 'billing').paused,
       false,

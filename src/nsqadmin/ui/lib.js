@@ -92,7 +92,8 @@ export function useData(first, live, deps = []) {
     let stop = false;
     let timer = 0;
     if (first === null) return undefined;
-    setState((s) => ({ ...s, loading: true }));
+    // a reload keeps showing the numbers it has until the new ones arrive
+    setState((s) => ({ ...s, loading: s.data === null }));
     api('GET', first).then(
       (data) => !stop && setState({ data, error: '', loading: false }),
       (e) => !stop && setState({ data: null, error: e.message, loading: false }),
