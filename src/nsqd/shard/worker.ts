@@ -36,6 +36,7 @@ const core = new ShardCore(data.options, outbox, undefined, undefined, {
   health: (error) => post({ type: 'health', error }),
   log,
   metaChanged: () => post({ type: 'meta' }),
+  topology: (ev) => post({ type: 'topology', ev }),
   afterAsync: () => outbox.flush(),
 });
 let stopping = false;
