@@ -56,6 +56,9 @@ function validate(o: Options): string | undefined {
     if ((f.kind === 'int' || f.kind === 'duration') && (o[f.key] as number) < 0)
       return `--${f.name} must be >= 0`;
   }
+  // Go nsqd's statsd ticker panics on a zero interval
+  if (o.statsdAddress !== '' && o.statsdInterval === 0)
+    return '--statsd-interval must be > 0 with --statsd-address';
   if (o.broadcastTcpPort > 65535) return '--broadcast-tcp-port must be [0,65535]';
   if (o.broadcastHttpPort > 65535) return '--broadcast-http-port must be [0,65535]';
   const requireSet = o.tlsRequired !== 'false';

@@ -41,7 +41,7 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'broadcast-address', kind: 'string', key: 'broadcastAddress', usage: 'address that will be registered with lookupd (defaults to the OS hostname)' },
   { name: 'broadcast-tcp-port', kind: 'int', key: 'broadcastTcpPort', usage: 'TCP port that will be registered with lookupd (defaults to the TCP port that this nsqd is listening on)' },
   { name: 'broadcast-http-port', kind: 'int', key: 'broadcastHttpPort', usage: 'HTTP port that will be registered with lookupd (defaults to the HTTP port that this nsqd is listening on)' },
-  { name: 'lookupd-tcp-address', kind: 'string-array', key: 'lookupdTcpAddresses', cfg: 'nsqlookupd_tcp_addresses', inactive: true, usage: 'lookupd TCP address (may be given multiple times)' },
+  { name: 'lookupd-tcp-address', kind: 'string-array', key: 'lookupdTcpAddresses', cfg: 'nsqlookupd_tcp_addresses', usage: 'lookupd TCP address (may be given multiple times)' },
   { name: 'http-client-connect-timeout', kind: 'duration', key: 'httpClientConnectTimeout', usage: 'timeout for HTTP connect' },
   { name: 'http-client-request-timeout', kind: 'duration', key: 'httpClientRequestTimeout', usage: 'timeout for HTTP request' },
   // diskqueue options
@@ -67,12 +67,12 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'output-buffer-timeout', kind: 'duration', key: 'outputBufferTimeout', usage: 'default duration of time between flushing data to clients' },
   { name: 'max-channel-consumers', kind: 'int', key: 'maxChannelConsumers', usage: 'maximum channel consumer connection count per nsqd instance (default 0, i.e., unlimited)' },
   // statsd integration options
-  { name: 'statsd-address', kind: 'string', key: 'statsdAddress', inactive: true, usage: 'UDP <addr>:<port> of a statsd daemon for pushing stats' },
-  { name: 'statsd-interval', kind: 'duration', key: 'statsdInterval', inactive: true, usage: 'duration between pushing to statsd' },
-  { name: 'statsd-mem-stats', kind: 'bool', key: 'statsdMemStats', inactive: true, usage: 'toggle sending memory and GC stats to statsd' },
-  { name: 'statsd-prefix', kind: 'string', key: 'statsdPrefix', inactive: true, usage: 'prefix used for keys sent to statsd (%s for host replacement)' },
-  { name: 'statsd-udp-packet-size', kind: 'int', key: 'statsdUdpPacketSize', inactive: true, usage: 'the size in bytes of statsd UDP packets' },
-  { name: 'statsd-exclude-ephemeral', kind: 'bool', key: 'statsdExcludeEphemeral', inactive: true, usage: 'Skip ephemeral topics and channels when sending stats to statsd' },
+  { name: 'statsd-address', kind: 'string', key: 'statsdAddress', usage: 'UDP <addr>:<port> of a statsd daemon for pushing stats' },
+  { name: 'statsd-interval', kind: 'duration', key: 'statsdInterval', usage: 'duration between pushing to statsd' },
+  { name: 'statsd-mem-stats', kind: 'bool', key: 'statsdMemStats', usage: 'toggle sending memory and GC stats to statsd' },
+  { name: 'statsd-prefix', kind: 'string', key: 'statsdPrefix', usage: 'prefix used for keys sent to statsd (%s for host replacement)' },
+  { name: 'statsd-udp-packet-size', kind: 'int', key: 'statsdUdpPacketSize', usage: 'the size in bytes of statsd UDP packets' },
+  { name: 'statsd-exclude-ephemeral', kind: 'bool', key: 'statsdExcludeEphemeral', usage: 'Skip ephemeral topics and channels when sending stats to statsd' },
   // end to end percentile flags
   { name: 'e2e-processing-latency-percentile', kind: 'float-array', key: 'e2eProcessingLatencyPercentiles', cfg: 'e2e_processing_latency_percentiles', usage: "message processing time percentiles (as float (0, 1.0]) to track (can be specified multiple times or comma separated '1.0,0.99,0.95', default none)" },
   { name: 'e2e-processing-latency-window-time', kind: 'duration', key: 'e2eProcessingLatencyWindowTime', usage: 'calculate end to end latency quantiles for this duration of time (ie: 60s would only show quantile calculations from the past 60 seconds)' },
@@ -88,13 +88,15 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'max-deflate-level', kind: 'int', key: 'maxDeflateLevel', usage: 'max deflate compression level a client can negotiate (> values == > nsqd CPU usage)' },
   { name: 'snappy', kind: 'bool', key: 'snappy', usage: 'enable snappy feature negotiation (client compression)' },
   // topology
-  { name: 'topology-region', kind: 'string', key: 'topologyRegion', inactive: true, usage: 'region this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
-  { name: 'topology-zone', kind: 'string', key: 'topologyZone', inactive: true, usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
+  { name: 'topology-region', kind: 'string', key: 'topologyRegion', usage: 'region this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
+  { name: 'topology-zone', kind: 'string', key: 'topologyZone', usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
   { name: 'enable-experiment', kind: 'string-array', key: 'enableExperiments', cfg: 'enable_experiment', inactive: true, usage: 'enable experimental feature (may be given multiple times) (valid options: topology-aware-consumption)' },
   // nsq-ts only
   { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread', defaultRule: 'available CPUs - 1, at least 1' },
   { name: 'sync-publish', kind: 'bool', key: 'syncPublish', usage: '[nsq-ts] durable publish: PUB/MPUB/DPUB are answered OK only once their messages are on disk and fsynced (group commit: one fsync per batch of publishes). Off by default, as in nsqd' },
   { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: "[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node" },
+  { name: 'metrics', kind: 'bool', key: 'metrics', usage: '[nsq-ts] serve Prometheus metrics at GET /metrics on the HTTP address (false: 404 there, as nsqd)' },
+  { name: 'metrics-exclude-ephemeral', kind: 'bool', key: 'metricsExcludeEphemeral', usage: '[nsq-ts] leave ephemeral topics and channels out of /metrics (bounds its label cardinality)' },
 ];
 
 /** `--tls-required` values: Go lowercases, takes "tcp-https", else strconv.ParseBool (its error text). */
@@ -214,6 +216,8 @@ export function defaultOptions(): Options {
     workers: defaultWorkers(),
     httpServer: 'auto',
     syncPublish: false,
+    metrics: true,
+    metricsExcludeEphemeral: false,
     ...INTERNAL_DEFAULTS,
   };
 }
