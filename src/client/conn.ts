@@ -118,8 +118,12 @@ export class Conn implements MessageResponder {
   private closeBegun = false;
   private closeTimer: NodeJS.Timeout | null = null;
 
-  constructor(address: string, cfg: Config, log: ClientLog, delegate: ConnDelegate) {
+  /** log go-nsq's conn teardown lines (a Consumer's; a stopping go-nsq Producer exits before they print) */
+  private readonly logClose: boolean;
+
+  constructor(address: string, cfg: Config, log: ClientLog, delegate: ConnDelegate, logClose = true) {
     this.address = address;
+    this.logClose = logClose;
     this.cfg = cfg;
     this.log = log;
     this.delegate = delegate;
@@ -313,7 +317,7 @@ export class Conn implements MessageResponder {
   private beginClose(): void {
     if (this.closeBegun) return;
     this.closeBegun = true;
-    this.log.conn('info', this.address, 'beginning close');
+    if (this.logClose) this.log.conn('info', this.address, 'beginning close');
     this.flush();
     if (this.socket === null || this.closed) return;
     this.socket.end();
@@ -353,7 +357,7 @@ export class Conn implements MessageResponder {
       p?.reject(new Error('EOF'));
       return;
     }
-    if (this.closeBegun) {
+    if (this.closeBegun && this.logClose) {
       for (const line of [
         'readLoop exiting',
         'breaking out of writeLoop',

@@ -125,7 +125,7 @@ export class Producer {
 
   private async doConnect(): Promise<void> {
     this.log.conn('info', this.address, 'connecting to nsqd');
-    const conn = new Conn(this.address, this.config, this.log, this.delegate);
+    const conn = new Conn(this.address, this.config, this.log, this.delegate, false);
     try {
       await conn.connect();
     } catch (err) {
