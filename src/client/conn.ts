@@ -236,9 +236,9 @@ export class Conn implements MessageResponder {
   /** queues a command; everything queued in this turn goes out in one write */
   write(cmd: Uint8Array): void {
     if (this.stream === null || this.closed) return;
-    if (cmd.length > OUT_SIZE - this.outLen) {
+    if (cmd.length > this.out.length - this.outLen) {
       this.flush();
-      if (cmd.length > OUT_SIZE) {
+      if (cmd.length > this.out.length) {
         this.stream.write(cmd);
         return;
       }
@@ -260,7 +260,7 @@ export class Conn implements MessageResponder {
     if (this.outLen === 0 || this.stream === null || this.closed) return;
     // the stream keeps the buffer until it is written: hand it over and start a fresh one
     const data = this.out.subarray(0, this.outLen);
-    const left = OUT_SIZE - this.outLen;
+    const left = this.out.length - this.outLen;
     if (left >= 4096) {
       this.out = this.out.subarray(this.outLen);
     } else {
@@ -286,7 +286,7 @@ export class Conn implements MessageResponder {
     this.inFlight--;
     this.delegate.onMessageResponded(this, fin, backoff);
     if (fin) {
-      if (FIN_SIZE > OUT_SIZE - this.outLen) this.flush();
+      if (FIN_SIZE > this.out.length - this.outLen) this.flush();
       const o = this.outLen;
       this.out.set(FIN_PREFIX, o);
       msg.raw.copy(this.out, o + 4, 10, 26);
