@@ -20,12 +20,14 @@ export function buildLookupAddr(addr: string, topic: string): string {
   } catch {
     throw new Error(`parse ${goQuote(text)}: invalid URL`);
   }
-  if (u.port === '' && !/:\d+(\/|$)/.test(text.slice(text.indexOf('://') + 3)))
-    throw new Error('missing port');
+  // the authority as written: WHATWG URLs drop a default port (`:80`) that Go's url.String keeps
+  const rest = text.slice(text.indexOf('://') + 3);
+  const authority = rest.slice(0, rest.search(/[/?#]|$/));
+  if (!/:\d+$/.test(authority)) throw new Error('missing port');
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/lookup';
   u.searchParams.append('topic', topic);
   u.searchParams.sort();
-  return u.toString();
+  return `${u.protocol}//${authority}${u.pathname}${u.search}`;
 }
 
 interface Producer {
