@@ -10,13 +10,14 @@
  */
 
 import type { Socket } from 'node:net';
+import { goErrnoText } from '../../go/errors.js';
 import { LOG_DEBUG, type Logger } from '../../log.js';
 import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
 import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { idHexString, MSG_ID_LENGTH } from '../../wire/msgid.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
 import type { OutgoingMessage, ShardAnswers } from '../contract/shard.js';
-import { deliveryLine, errnoText, hostPort, readOpText } from '../router/client-log.js';
+import { deliveryLine, hostPort, readOpText } from '../router/client-log.js';
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
@@ -255,7 +256,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
 
   /** the socket failed (reset by the peer, ...): 'close' follows */
   handleError(err: NodeJS.ErrnoException): void {
-    this.readFailed(errnoText(err));
+    this.readFailed(goErrnoText(err));
   }
 
   /** a read failed (Go's words for `reason`): the error nsqd's exit line gives */
