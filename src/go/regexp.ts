@@ -140,7 +140,6 @@ class Parser {
     return { k: 'class', cls: new CharClass([item], false) };
   }
 
-  // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: Go's parse loop, one case per token, in Go's order
   private concatenation(): Node {
     const items: Node[] = [];
     /** where the repeat operator just parsed began (Go's lastRepeat), -1 when the last token was not one */
@@ -465,7 +464,6 @@ class Parser {
   }
 
   /** `[...]` at pos, as Go's parseClass (Perl mode: `-` may stand anywhere) */
-  // biome-ignore lint/complexity/noExcessiveCognitiveComplexity: Go's parseClass, its member kinds in Go's order
   private charClass(): Node {
     const start = this.pos;
     const whole = this.text(start, this.src.length);

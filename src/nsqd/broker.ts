@@ -15,6 +15,7 @@ import { Logger } from '../log.js';
 import { makeBodyRules } from '../wire/parser.js';
 import { TcpListener } from './acceptor/server.js';
 import { ConnectionTable } from './acceptor/table.js';
+import { type AuthClient, authClientFromOptions } from './auth/query.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
@@ -49,7 +50,12 @@ export class Broker {
   private running = false;
 
   /** `Inline`: the inline shard's class, loaded only for --workers=0 (its module graph is the shard's) */
-  private constructor(options: Options, log: Logger, Inline: typeof InlineShard | null) {
+  private constructor(
+    options: Options,
+    log: Logger,
+    Inline: typeof InlineShard | null,
+    auth: AuthClient | null,
+  ) {
     this.options = options;
     this.log = log;
     let links: readonly ShardLink[];
@@ -80,7 +86,7 @@ export class Broker {
       this.host = new ShardHost(options, options.workers, this.table, reports, log);
       links = this.host.links;
     }
-    const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log };
+    const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log, auth };
     this.listener = new TcpListener(ctx, this.table, log);
     const broker = this;
     this.api = new LocalBrokerApi({
@@ -119,14 +125,16 @@ export class Broker {
     // errors read as Go's FATAL lines: `failed to instantiate nsqd - …`, `failed to load metadata - …`
     const dataPath = options.dataPath === '' ? process.cwd() : options.dataPath;
     let lock: DataDirLock;
+    let auth: AuthClient | null;
     try {
+      auth = authClientFromOptions(options);
       prepareDataPath(dataPath);
       lock = await lockDataDir(dataPath, (why) => log.error(`data-path lock lost: ${why}`));
     } catch (err) {
       throw new Error(`failed to instantiate nsqd - ${(err as Error).message}`);
     }
     const Inline = options.workers === 0 ? (await import('./shard/inline.js')).InlineShard : null;
-    const b = new Broker(options, log, Inline);
+    const b = new Broker(options, log, Inline, auth);
     b.lock = lock;
     // the native HTTP server loads while the shard workers boot
     if (options.httpAddress !== '' && options.httpServer !== 'node') loadUws();

@@ -408,3 +408,6 @@ export function decodeIdentify(body: Uint8Array): IdentifyData | ProtocolError {
   }
   return out;
 }
+
+/** the Go-semantics JSON reader, for other bodies decoded as Go decodes them (the auth server's reply) */
+export { FAIL as JSON_DECODE_FAILURE, JsonReader };

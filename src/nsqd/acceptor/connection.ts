@@ -269,6 +269,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.writer.close();
     this.table.remove(this);
     const s = this.session;
+    s.closed();
     const links = s.ctx.links;
     if (s.subShard >= 0) links[s.subShard]!.disconnect(this.id);
   }
