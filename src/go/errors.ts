@@ -6,19 +6,23 @@
 
 import { listenNetwork } from './address.js';
 
-/** Go's (Linux) syscall.Errno.Error() texts for the codes a start-up can meet */
+/** Go's (Linux) syscall.Errno.Error() texts for the codes a start-up (or an outbound dial) can meet */
 const ERRNO_TEXT: Record<string, string> = {
   EACCES: 'permission denied',
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'cannot assign requested address',
   EAGAIN: 'resource temporarily unavailable',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
   EDQUOT: 'disk quota exceeded',
   EEXIST: 'file exists',
+  EHOSTUNREACH: 'no route to host',
   EINVAL: 'invalid argument',
   EIO: 'input/output error',
   EISDIR: 'is a directory',
   ELOOP: 'too many levels of symbolic links',
   ENAMETOOLONG: 'file name too long',
+  ENETUNREACH: 'network is unreachable',
   ENOENT: 'no such file or directory',
   ENOLCK: 'no locks available',
   ENOSPC: 'no space left on device',

@@ -158,8 +158,12 @@ export class AuthClient {
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         done();
-        if (err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EHOSTUNREACH') {
+        if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
+          reject(failure(`dial tcp: lookup ${u.hostname}: no such host`));
+        } else if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') {
           reject(failure(`dial tcp ${hostPort}: connect: ${goErrnoText(err)}`));
+        } else if (err.code === 'ECONNRESET') {
+          reject(failure(`read tcp ${hostPort}: ${goErrnoText(err)}`));
         } else reject(err.message.startsWith(verb) || err.name === 'AbortError' ? err : failure(err.message));
       });
       req.on('response', (res) => {
