@@ -139,11 +139,16 @@ export class AuthClient {
       const done = (): void => {
         for (const t of timers) clearTimeout(t);
       };
+      let answered = false;
       if (o.requestTimeout > 0) {
         timers.push(
           setTimeout(() => {
             req.destroy(
-              failure('context deadline exceeded (Client.Timeout exceeded while awaiting headers)'),
+              failure(
+                answered
+                  ? 'context deadline exceeded (Client.Timeout or context cancellation while reading body)'
+                  : 'net/http: timeout awaiting response headers (Client.Timeout exceeded while awaiting headers)',
+              ),
             );
           }, o.requestTimeout),
         );
@@ -167,6 +172,7 @@ export class AuthClient {
         } else reject(err.message.startsWith(verb) || err.name === 'AbortError' ? err : failure(err.message));
       });
       req.on('response', (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
