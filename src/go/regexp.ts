@@ -14,9 +14,16 @@ import {
   A_END_TEXT,
   A_NO_WORD_BOUNDARY,
   A_WORD_BOUNDARY,
+  ANY,
+  ANY_NOT_NL,
+  CATEGORIES,
   CharClass,
   type ClassItem,
+  MAX_RUNE,
+  mergeRanges,
   type Node,
+  PERL_GROUPS,
+  POSIX_GROUPS,
   Program,
   TooLarge,
 } from './regexp-vm.js';
@@ -31,40 +38,6 @@ const NON_GREEDY = 8;
 
 const MAX_REPEAT = 1000;
 const MAX_DEPTH = 1000;
-const MAX_RUNE = 0x10ffff;
-
-const PERL_GROUPS: Record<string, readonly number[]> = {
-  d: [0x30, 0x39],
-  s: [0x09, 0x0a, 0x0c, 0x0d, 0x20, 0x20],
-  w: [0x30, 0x39, 0x41, 0x5a, 0x5f, 0x5f, 0x61, 0x7a],
-};
-
-const POSIX_GROUPS: Record<string, readonly number[]> = {
-  alnum: [0x30, 0x39, 0x41, 0x5a, 0x61, 0x7a],
-  alpha: [0x41, 0x5a, 0x61, 0x7a],
-  ascii: [0x00, 0x7f],
-  blank: [0x09, 0x09, 0x20, 0x20],
-  cntrl: [0x00, 0x1f, 0x7f, 0x7f],
-  digit: [0x30, 0x39],
-  graph: [0x21, 0x7e],
-  lower: [0x61, 0x7a],
-  print: [0x20, 0x7e],
-  punct: [0x21, 0x2f, 0x3a, 0x40, 0x5b, 0x60, 0x7b, 0x7e],
-  space: [0x09, 0x0d, 0x20, 0x20],
-  upper: [0x41, 0x5a],
-  word: [0x30, 0x39, 0x41, 0x5a, 0x5f, 0x5f, 0x61, 0x7a],
-  xdigit: [0x30, 0x39, 0x41, 0x46, 0x61, 0x66],
-};
-
-/** Go's unicode.Categories (scripts are checked against JavaScript's Script property) */
-const CATEGORIES = new Set(
-  'C Cc Cf Co Cs L Ll Lm Lo Lt Lu M Mc Me Mn N Nd Nl No P Pc Pd Pe Pf Pi Po Ps S Sc Sk Sm So Z Zl Zp Zs'.split(
-    ' ',
-  ),
-);
-
-const ANY: readonly number[] = [0, MAX_RUNE];
-const ANY_NOT_NL: readonly number[] = [0, 0x09, 0x0b, MAX_RUNE];
 
 const EMPTY: Node = { k: 'empty' };
 
@@ -521,20 +494,6 @@ class Parser {
     if (this.at(this.pos) === 0x5c) return this.escape();
     return this.src[this.pos++]!;
   }
-}
-
-/** sorted, merged [lo, hi] pairs */
-function mergeRanges(pairs: readonly number[]): number[] {
-  const list: [number, number][] = [];
-  for (let i = 0; i < pairs.length; i += 2) list.push([pairs[i]!, pairs[i + 1]!]);
-  list.sort((a, b) => a[0] - b[0]);
-  const out: number[] = [];
-  for (const [lo, hi] of list) {
-    const n = out.length;
-    if (n > 0 && lo <= out[n - 1]! + 1) out[n - 1] = Math.max(out[n - 1]!, hi);
-    else out.push(lo, hi);
-  }
-  return out;
 }
 
 /** a compiled Go regexp; `matchString` is Go's MatchString (unanchored) */
