@@ -248,6 +248,18 @@ describe('AUTH with an auth server (GET)', () => {
     fast.close();
   });
 
+  it('waiting on the auth server is not idleness: no read deadline runs meanwhile (nsqd is not reading)', async () => {
+    srv.reply = () => ({ ...ALLOW_ALL, delayMs: 2600 }); // past the 2 s read deadline below
+    const c = await WireClient.connect(b.port);
+    c.identify({ heartbeat_interval: 1000 });
+    assert.equal(await c.response(), 'OK');
+    c.cmd('AUTH', 'x');
+    assert.match(await c.response(4000), /^\{"identity"/);
+    c.pub(freshTopic('slow'), 'x');
+    assert.equal(await c.response(), 'OK');
+    c.close();
+  });
+
   it('/stats shows authed, auth_identity and auth_identity_url; HTTP is not auth-checked', async () => {
     const t = freshTopic('stats');
     const base = `http://127.0.0.1:${b.broker.httpPort}`;

@@ -426,7 +426,7 @@ describe('resolveOptions: warnings', () => {
       'flags accepted but not active yet in nsq-ts: --https-address, ' +
         '--statsd-interval, --statsd-mem-stats, --statsd-prefix, ' +
         '--statsd-udp-packet-size, --statsd-exclude-ephemeral, ' +
-        '--tls-root-ca-file, --tls-min-version, --topology-region, --topology-zone, --enable-experiment',
+        '--tls-min-version, --topology-region, --topology-zone, --enable-experiment',
     );
   });
 });

@@ -183,6 +183,10 @@ export class AuthClient {
           }
           chunks.push(chunk);
         });
+        res.on('error', (err) => {
+          done();
+          reject(failure(err.message));
+        });
         res.on('end', () => {
           done();
           const status = res.statusCode ?? 0;

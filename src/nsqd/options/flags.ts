@@ -106,7 +106,7 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'tls-cert', kind: 'string', key: 'tlsCert', inactive: true, usage: 'path to certificate file' },
   { name: 'tls-key', kind: 'string', key: 'tlsKey', inactive: true, usage: 'path to key file' },
   { name: 'tls-client-auth-policy', kind: 'string', key: 'tlsClientAuthPolicy', inactive: true, usage: "client certificate auth policy ('require' or 'require-verify')" },
-  { name: 'tls-root-ca-file', kind: 'string', key: 'tlsRootCaFile', inactive: true, usage: 'path to certificate authority file' },
+  { name: 'tls-root-ca-file', kind: 'string', key: 'tlsRootCaFile', usage: 'path to certificate authority file' },
   { name: 'tls-required', kind: 'tls-required', key: 'tlsRequired', usage: 'require TLS for client connections (true, false, tcp-https)' },
   { name: 'tls-min-version', kind: 'tls-min-version', key: 'tlsMinVersion', inactive: true, usage: "minimum SSL/TLS version acceptable ('ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2' or 'tls1.3')" },
   // compression
