@@ -46,6 +46,15 @@ export interface AuthClientOptions {
   readonly tlsMinVersion: number;
 }
 
+/** Node's codes for a server certificate no root vouches for: Go's "signed by unknown authority" */
+const UNKNOWN_AUTHORITY = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+]);
+
 interface Reply {
   status: number;
   statusText: string;
@@ -167,6 +176,8 @@ export class AuthClient {
           reject(failure(`dial tcp: lookup ${u.hostname}: no such host`));
         } else if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') {
           reject(failure(`dial tcp ${hostPort}: connect: ${goErrnoText(err)}`));
+        } else if (err.code !== undefined && UNKNOWN_AUTHORITY.has(err.code)) {
+          reject(failure('x509: certificate signed by unknown authority'));
         } else if (err.code === 'ECONNRESET') {
           reject(failure(`read tcp ${hostPort}: ${goErrnoText(err)}`));
         } else reject(err.message.startsWith(verb) || err.name === 'AbortError' ? err : failure(err.message));
