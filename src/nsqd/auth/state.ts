@@ -17,7 +17,13 @@ export interface Authorization {
   readonly subscribe: boolean;
 }
 
+/** how many (topic, channel) answers a state remembers; past it, it starts over */
+const MAX_DECISIONS = 256;
+
 export class AuthState {
+  /** answers already worked out: the state never changes (a fresh answer is a new AuthState) */
+  private readonly decisions = new Map<string, boolean>();
+
   constructor(
     readonly identity: string,
     readonly identityUrl: string,
@@ -43,6 +49,17 @@ export class AuthState {
    * (unanchored, as Go's MatchString).
    */
   isAllowed(topic: string, channel: string): boolean {
+    const key = `${topic} ${channel}`; // names never contain a space
+    let allowed = this.decisions.get(key);
+    if (allowed === undefined) {
+      allowed = this.decide(topic, channel);
+      if (this.decisions.size >= MAX_DECISIONS) this.decisions.clear();
+      this.decisions.set(key, allowed);
+    }
+    return allowed;
+  }
+
+  private decide(topic: string, channel: string): boolean {
     const publish = channel === '';
     for (const a of this.authorizations) {
       if (publish ? !a.publish : !a.subscribe) continue;

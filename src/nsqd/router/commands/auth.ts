@@ -88,6 +88,15 @@ export function whenAuthorized(
 }
 
 /**
+ * The common case of whenAuthorized, without a continuation: the authorizations are fresh and allow
+ * it. False sends nothing: whenAuthorized then finds out why (and answers, or asks the server).
+ */
+export function allowedNow(s: Session, topic: string, channel: string): boolean {
+  const state = s.auth?.state;
+  return state !== undefined && !state.isExpired(Date.now()) && state.isAllowed(topic, channel);
+}
+
+/**
  * Query the auth servers for this connection, taking no command meanwhile; `then` gets the new state.
  * A failed query is nsqd's E_AUTH_FAILED (the details only in the log, never to the client).
  */
