@@ -74,6 +74,8 @@ describe('defaults', () => {
       workers: Math.max(1, os.availableParallelism() - 1),
       httpServer: 'auto',
       syncPublish: false,
+      metrics: true,
+      metricsExcludeEphemeral: false,
       clientTimeout: 60000,
       heartbeatInterval: 30000,
       queueScanInterval: 100,
@@ -191,6 +193,14 @@ describe('resolveOptions: flag syntax', () => {
       ['--tls-required=TCP-HTTPS'],
       'cannot require TLS client connections without TLS key and cert',
     );
+  });
+  test('statsd: a zero interval is refused only with an address (Go panics), any other is kept', () => {
+    assertStartupError(
+      ['--statsd-address=127.0.0.1:8125', '--statsd-interval=0s'],
+      '--statsd-interval must be > 0 with --statsd-address',
+    );
+    assert.equal(run(['--statsd-interval=0s']).options.statsdInterval, 0);
+    assert.equal(run(['--statsd-address=s:1', '--statsd-interval=500ms']).options.statsdInterval, 500);
   });
   test('tls-min-version', () => {
     assert.equal(run(['--tls-min-version=tls1.0']).options.tlsMinVersion, 0x0301);
@@ -379,9 +389,9 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
 
 describe('resolveOptions: warnings', () => {
   test('lists explicitly set inactive flags in order', () => {
-    const r = run(['--statsd-address=127.0.0.1:8125', '--lookupd-tcp-address=l:4160', '--mem-queue-size=5']);
+    const r = run(['--enable-experiment=x', '--statsd-address=127.0.0.1:8125', '--https-address=:1']);
     assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --statsd-address, --lookupd-tcp-address',
+      'flags accepted but not active yet in nsq-ts: --enable-experiment, --https-address',
     ]);
   });
   test('http-address is active (no warning); https-address is not yet', () => {
@@ -395,6 +405,11 @@ describe('resolveOptions: warnings', () => {
     const argv = [
       '--tcp-address=:4150',
       '--broadcast-address=me',
+      '--broadcast-tcp-port=4150',
+      '--broadcast-http-port=4151',
+      '--lookupd-tcp-address=l:4160',
+      '--topology-region=r',
+      '--topology-zone=z',
       '--msg-timeout=5s',
       '--snappy=false',
       '--workers=2',
@@ -416,17 +431,12 @@ describe('resolveOptions: warnings', () => {
       '--e2e-processing-latency-window-time=1m',
       '--tls-root-ca-file=ca.pem',
       '--tls-min-version=tls1.2',
-      '--topology-region=r',
-      '--topology-zone=z',
       '--enable-experiment=topology-aware-consumption',
     ]);
     assert.equal(r.warnings.length, 1);
     assert.equal(
       r.warnings[0],
-      'flags accepted but not active yet in nsq-ts: --https-address, ' +
-        '--statsd-interval, --statsd-mem-stats, --statsd-prefix, ' +
-        '--statsd-udp-packet-size, --statsd-exclude-ephemeral, ' +
-        '--tls-min-version, --topology-region, --topology-zone, --enable-experiment',
+      'flags accepted but not active yet in nsq-ts: --https-address, --tls-min-version, --enable-experiment',
     );
   });
 });

@@ -16,7 +16,7 @@ import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { idHexString, MSG_ID_LENGTH } from '../../wire/msgid.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
 import type { OutgoingMessage, ShardAnswers } from '../contract/shard.js';
-import { deliveryLine, errnoText, hostPort, readErrorText } from '../router/client-log.js';
+import { deliveryLine, errnoText, hostPort, readOpText } from '../router/client-log.js';
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
@@ -39,6 +39,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   readonly writer: OutputWriter;
   readonly session: Session;
   readonly remoteAddress: string;
+  /** Go's `read tcp L->R` for this socket, taken at accept (a reset socket no longer knows its ports) */
+  private readonly readOp: string;
   /** `ip:port` of the client, for /stats */
   readonly remoteHostPort: string;
   /** unix seconds when it connected */
@@ -67,6 +69,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.clientTimeout = ctx.options.clientTimeout;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remoteHostPort = hostPort(socket.remoteAddress, socket.remotePort);
+    this.readOp = readOpText(socket);
     this.log = ctx.log;
     this.log.info(`TCP: new client(${this.remoteHostPort})`);
     this.session = new Session(this, ctx);
@@ -260,7 +263,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   /** a read failed (Go's words for `reason`): the error nsqd's exit line gives */
   private readFailed(reason: string): void {
     const what = this.magicSeen ? 'failed to read command - ' : '';
-    this.exitError ??= `${what}${readErrorText(this.socket, reason)}`;
+    this.exitError ??= `${what}${`${this.readOp}: ${reason}`}`;
   }
 
   handleClose(): void {

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { SecureVersion } from 'node:tls';
-import { goErrnoText, goPathError } from '../../go/errors.js';
+import { goDialError, goErrnoText, goPathError } from '../../go/errors.js';
 import { goJsonString } from '../../go/json.js';
 import { goQuote } from '../../go/quote.js';
 import { decodeRune, runeOf, widthOf } from '../../go/utf8.js';
@@ -45,6 +45,16 @@ export interface AuthClientOptions {
   /** --tls-min-version (Go's number, 0x0301 = TLS 1.0) */
   readonly tlsMinVersion: number;
 }
+
+/** the codes of a dial that failed (Go's `dial tcp ...` errors) */
+const DIAL_ERRORS = new Set([
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EAI_FAIL',
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** Node's codes for a server certificate no root vouches for: Go's "signed by unknown authority" */
 const UNKNOWN_AUTHORITY = new Set([
@@ -172,10 +182,8 @@ export class AuthClient {
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         done();
-        if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') {
-          reject(failure(`dial tcp: lookup ${u.hostname}: no such host`));
-        } else if (err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENETUNREACH') {
-          reject(failure(`dial tcp ${hostPort}: connect: ${goErrnoText(err)}`));
+        if (err.code !== undefined && DIAL_ERRORS.has(err.code)) {
+          reject(failure(goDialError(hostPort, err)));
         } else if (err.code !== undefined && UNKNOWN_AUTHORITY.has(err.code)) {
           reject(failure('x509: certificate signed by unknown authority'));
         } else if (err.code === 'ECONNRESET') {

@@ -6,9 +6,9 @@
  */
 
 import { goFoldKey } from '../../go/json.js';
+import { JSON_DECODE_FAILURE, JsonReader } from '../../go/json-decode.js';
 import { goQuote } from '../../go/quote.js';
 import { compileGoRegexp, type GoRegexp } from '../../go/regexp.js';
-import { JSON_DECODE_FAILURE, JsonReader } from '../../wire/identify.js';
 
 export interface Authorization {
   readonly topic: GoRegexp;

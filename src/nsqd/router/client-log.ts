@@ -32,11 +32,11 @@ const ERRNO_TEXT: Record<string, string> = {
   ETIMEDOUT: 'connection timed out',
 };
 
-/** Go's *net.OpError text for a failed read: `read tcp 127.0.0.1:4150->127.0.0.1:5555: <reason>` */
-export function readErrorText(socket: Socket, reason: string): string {
+/** The start of Go's *net.OpError text for a failed read (`read tcp 127.0.0.1:4150->127.0.0.1:5555`), while the socket is open. */
+export function readOpText(socket: Socket): string {
   const remote = hostPort(socket.remoteAddress, socket.remotePort);
-  if (socket.localPort === undefined) return `read unix ${socket.localAddress ?? ''}->${remote}: ${reason}`;
-  return `read tcp ${hostPort(socket.localAddress, socket.localPort)}->${remote}: ${reason}`;
+  if (socket.localPort === undefined) return `read unix ${socket.localAddress ?? ''}->${remote}`;
+  return `read tcp ${hostPort(socket.localAddress, socket.localPort)}->${remote}`;
 }
 
 /** the reason a socket error gives, as Go words it */

@@ -36,6 +36,7 @@ const core = new ShardCore(data.options, outbox, undefined, undefined, {
   health: (error) => post({ type: 'health', error }),
   log,
   metaChanged: () => post({ type: 'meta' }),
+  topology: (ev) => post({ type: 'topology', ev }),
   afterAsync: () => outbox.flush(),
 });
 let stopping = false;
@@ -52,6 +53,12 @@ function drain(): void {
   }
   if (n % RELEASE_EVERY !== 0) reader.release();
   outbox.flush();
+}
+
+/** every record in the ring now, whatever the outbound side's state (its overflow holds the answers) */
+function takeAll(): void {
+  while (reader.next()) decodeInbound(reader, core);
+  reader.release();
 }
 
 function nextTurn(): Promise<void> {
@@ -94,6 +101,8 @@ const scan = setInterval(() => {
 
 parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlRequest }) => {
   if (msg.type === 'control') {
+    // a request sees every record written before it (a pre-acked PUB's topic exists for /channel/create)
+    takeAll();
     const res = control(core, msg.req!);
     outbox.flush();
     parentPort!.postMessage({ type: 'control', id: msg.id, res });
@@ -109,8 +118,7 @@ parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlReques
   if (msg.type === 'stop') {
     stopping = true;
     // publishes the io thread answered OK already may still wait in the ring: take them all first
-    while (reader.next()) decodeInbound(reader, core);
-    reader.release();
+    takeAll();
     core.shutdown(data.index);
     outbox.flush();
     clearInterval(scan);
