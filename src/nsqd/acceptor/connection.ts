@@ -156,6 +156,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   resumeInput(): void {
     if (this.closed) return;
     this.inputPaused = false;
+    // as nsqd sets the read deadline before each read: a paused wait (a shard, the auth server) is not idleness
+    this.lastCommandAt = Date.now();
     this.table.noteResumed(this);
     this.parser.resume();
     if (!this.inputPaused && !this.writeBlocked) this.socket.resume();
@@ -273,6 +275,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.writer.close();
     this.table.remove(this);
     const s = this.session;
+    s.closed();
     const links = s.ctx.links;
     if (s.subShard >= 0) links[s.subShard]!.disconnect(this.id);
   }
@@ -324,7 +327,9 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.timer = null;
     if (this.closed) return;
     const now = Date.now();
-    if (now - this.lastCommandAt >= this.readDeadlineMs()) {
+    if (this.inputPaused)
+      this.lastCommandAt = now; // not reading: no read deadline runs
+    else if (now - this.lastCommandAt >= this.readDeadlineMs()) {
       this.readTimeout();
       return;
     }
