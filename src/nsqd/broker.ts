@@ -25,6 +25,7 @@ import { MetadataKeeper } from './metadata-sync.js';
 import type { Options } from './options/options.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
 import type { ServerContext } from './router/context.js';
+import { DeadLetterRouter } from './router/dead-letters.js';
 import { ShardHost } from './shard/host.js';
 import type { InlineShard } from './shard/inline.js';
 import { StatsdPusher } from './statsd/pusher.js';
@@ -84,6 +85,8 @@ export class Broker {
       this.inline = null;
       this.host = new ShardHost(options, options.workers, this.table, reports, log);
       links = this.host.links;
+      // dead letters for a topic on another shard go on through its inbound ring
+      this.table.deadLetters = new DeadLetterRouter(links, this.table, log);
     }
     const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log };
     this.listener = new TcpListener(ctx, this.table, log);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseGoDuration } from '../../go/duration.js';
+import { formatGoDuration, parseGoDuration } from '../../go/duration.js';
 import { parseGoFlags } from '../../go/flag.js';
 import { goQuote } from '../../go/quote.js';
 import { parseGoBool, parseGoFloat, parseGoIntBig } from '../../go/strconv.js';
@@ -21,7 +21,8 @@ import {
   parseTlsMinVersion,
   parseTlsRequired,
 } from './flags.js';
-import type { Options } from './options.js';
+import { checkDeadLetterPattern, MAX_DEFER_MS } from '../queue/limits.js';
+import { deferLimit, type Options } from './options.js';
 
 export { defaultOptions, flagHelp } from './flags.js';
 
@@ -132,6 +133,16 @@ function refuseSecurity(o: Options, requireSet: boolean): string | undefined {
   return undefined;
 }
 
+/** the queue policies' flags (dead letters, defers, depth): beyond nsqd */
+function validateQueueLimits(o: Options): string | undefined {
+  if (o.maxAttempts > 65535) return '--max-attempts must be [0,65535]';
+  const dead = checkDeadLetterPattern(o.deadLetterTopic);
+  if (dead !== null) return `--dead-letter-topic ${dead}`;
+  // the defer crosses to a shard as a u32 of ms
+  if (deferLimit(o) > MAX_DEFER_MS) return `--max-defer-timeout must be <= ${formatGoDuration(MAX_DEFER_MS)}`;
+  return undefined;
+}
+
 /** nsqd's start-up checks (plus nsq-ts sanity checks). Mutates tlsRequired like Go; returns an error. */
 function validate(o: Options): string | undefined {
   if (o.maxDeflateLevel < 1 || o.maxDeflateLevel > 9) return '--max-deflate-level must be [1,9]';
@@ -146,6 +157,8 @@ function validate(o: Options): string | undefined {
   // Go nsqd's statsd ticker panics on a zero interval
   if (o.statsdAddress !== '' && o.statsdInterval === 0)
     return '--statsd-interval must be > 0 with --statsd-address';
+  const limits = validateQueueLimits(o);
+  if (limits !== undefined) return limits;
   if (o.broadcastTcpPort > 65535) return '--broadcast-tcp-port must be [0,65535]';
   if (o.broadcastHttpPort > 65535) return '--broadcast-http-port must be [0,65535]';
   const requireSet = o.tlsRequired !== 'false';

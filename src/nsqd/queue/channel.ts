@@ -10,6 +10,7 @@ import type { ShardContext } from './context.js';
 import { MessageQueue } from './deque.js';
 import { IndexedHeap } from './heap.js';
 import { E2eLatency } from './latency.js';
+import { dropOldest, QueueLimits } from './limits.js';
 import { Message, type PubBatch } from './message.js';
 import type { DiskOwner } from './shard-disk.js';
 import type { Topic } from './topic.js';
@@ -39,6 +40,8 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
   private diskTurn = false;
   /** publish → FIN latency window; null unless --e2e-processing-latency-percentile is set */
   readonly latency: E2eLatency | null;
+  /** beyond nsqd: max attempts (dead letters), TTL, max depth (limits.ts) */
+  readonly limits = new QueueLimits();
   private readonly ctx: ShardContext;
 
   constructor(topic: Topic, name: string, ctx: ShardContext) {
@@ -49,29 +52,70 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     this.disk = this.ephemeral ? null : ctx.disk.open(`${topic.name}:${name}`);
     this.dispatcher = new Dispatcher(this, ctx);
     const o = ctx.options;
+    this.limits.resolve(o, topic.limits.settings, topic.name);
     this.latency =
       o.e2eProcessingLatencyPercentiles.length > 0
         ? new E2eLatency(o.e2eProcessingLatencyWindowTime, ctx.now())
         : null;
   }
 
-  /** a new message from the topic's fan-out, as its fields */
-  putNew(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number): void {
+  /** a message from the topic's fan-out, as its fields (`attempts` 0 unless a dead letter's) */
+  putNew(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number, attempts: number): void {
     this.messageCount++;
     if (this.ctx.durable && this.disk !== null) {
       // durable publish: on disk before anything else; a failed write fails the publish
-      this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, 0);
+      if (this.limits.maxDepth > 0) this.makeRoom();
+      this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, attempts);
       this.pump();
       return;
     }
-    if (this.dispatcher.hasReady && !this.paused && this.queue.length === 0 && !this.onDisk) {
+    if (
+      this.dispatcher.hasReady &&
+      !this.paused &&
+      this.queue.length === 0 &&
+      !this.onDisk &&
+      !this.limits.policed
+    ) {
       // someone is waiting and nothing is ahead of it: straight to delivery (in flight: kept)
       batch.retain();
-      this.dispatcher.offer(new Message(idHi, idLo, batch, offset, length));
+      const m = new Message(idHi, idLo, batch, offset, length);
+      m.attempts = attempts;
+      this.dispatcher.offer(m);
       return;
     }
-    this.enqueue(idHi, idLo, batch, offset, length, 0);
+    this.enqueue(idHi, idLo, batch, offset, length, attempts);
     this.pump();
+  }
+
+  /** beyond nsqd: the topic's or this channel's settings changed (or were loaded) */
+  applyLimits(): void {
+    this.limits.resolve(this.ctx.options, this.topic.limits.settings, this.topic.name);
+    this.pump();
+  }
+
+  /** max depth, drop-oldest: make room for one more (reject-new refused the publish before) */
+  private makeRoom(): void {
+    const l = this.limits;
+    if (l.rejectNew) return;
+    while (this.depth >= l.maxDepth && dropOldest(this.queue, this.disk, this.ctx.disk)) l.droppedCount++;
+  }
+
+  /**
+   * At delivery, with a policy on: a message older than the TTL is dropped, one whose attempts are
+   * spent goes to the dead-letter topic. Returns whether `m` was taken.
+   */
+  private police(m: Message): boolean {
+    const l = this.limits;
+    if (l.ttlNs > 0 && this.ctx.wallNs() - m.batch.timestampNs > l.ttlNs) {
+      l.expiredCount++;
+    } else if (l.deadTopic !== null && m.attempts >= l.maxAttempts) {
+      l.deadLetterCount++;
+      this.ctx.deadLetter(l.deadTopic, m);
+    } else {
+      return false;
+    }
+    if (m.ticket >= 0) this.disk?.release(m.ticket);
+    return true;
   }
 
   /** a DPUB message from the topic (`m.pri` = due time); already due goes straight to the queue */
@@ -100,6 +144,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     length: number,
     attempts: number,
   ): void {
+    if (this.limits.maxDepth > 0) this.makeRoom();
     if (this.overflows()) {
       if (this.disk === null) return;
       try {
@@ -181,6 +226,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     while (this.dispatcher.hasReady && !this.paused) {
       const m = this.next();
       if (m === undefined) return;
+      if (this.limits.policed && this.police(m)) continue;
       this.dispatcher.offer(m);
     }
   }

@@ -62,7 +62,7 @@ interface Publish {
 /** hand the publish to the shard's link; false when its ring is full */
 function send(link: ShardLink, conn: number, p: Publish): boolean {
   const f = p.framed;
-  if (f !== null) return link.publishBatch(conn, p.topic, f, 0, f.length, p.bodies.length);
+  if (f !== null) return link.publishBatch(conn, p.topic, f, 0, f.length, p.bodies.length, p.deferMs);
   const body = p.bodies[0]!;
   return link.publishOne(conn, p.deferMs > 0 ? DPUB : PUB, p.topic, p.deferMs, body, 0, body.length);
 }

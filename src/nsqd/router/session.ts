@@ -150,7 +150,7 @@ export class Session {
   /** MPUB to the topic's shard: `buf[start, end)` is `[u32 size][body]...` */
   publishBatch(topic: string, buf: Buffer, start: number, end: number, count: number): void {
     const k = this.countPublished(topic, count);
-    this.publish(k, (l, conn) => l.publishBatch(conn, topic, buf, start, end, count));
+    this.publish(k, (l, conn) => l.publishBatch(conn, topic, buf, start, end, count, 0));
   }
 
   /**

@@ -7,7 +7,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
-import { RING_SPIN_MS, type ShardAnswers } from '../contract/shard.js';
+import { type IoAnswers, RING_SPIN_MS } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
 import { createRingBuffer, ringCapacityFor } from './ring.js';
@@ -43,7 +43,7 @@ interface Slot {
 export class ShardHost {
   private readonly slots: Slot[] = [];
   private readonly options: Options;
-  private readonly answers: ShardAnswers;
+  private readonly answers: IoAnswers;
   private readonly log: Logger;
   private closing = false;
   private nextRequestId = 1;
@@ -52,7 +52,7 @@ export class ShardHost {
 
   private readonly reports: ShardReports;
 
-  constructor(options: Options, count: number, answers: ShardAnswers, reports: ShardReports, log: Logger) {
+  constructor(options: Options, count: number, answers: IoAnswers, reports: ShardReports, log: Logger) {
     this.options = options;
     this.answers = answers;
     this.reports = reports;

@@ -10,6 +10,7 @@ import { MSG_ID_LENGTH } from '../../wire/msgid.js';
 import {
   DOORBELL_TIMEOUT_MS,
   IN_CLS,
+  IN_ADOPT,
   IN_FIN,
   IN_GONE,
   IN_PUB_BATCH,
@@ -19,7 +20,7 @@ import {
   IN_SUB,
   IN_TOUCH,
   type PubKind,
-  type ShardAnswers,
+  type IoAnswers,
   type ShardLink,
 } from '../contract/shard.js';
 import { RingReader, RingWriter } from './ring.js';
@@ -29,7 +30,7 @@ export class WorkerLink implements ShardLink {
   readonly index: number;
   private readonly in: RingWriter;
   private readonly out: RingReader;
-  private readonly answers: ShardAnswers;
+  private readonly answers: IoAnswers;
   /** GONE records that did not fit; sent before anything else once there is room */
   private readonly gone: number[] = [];
   private dirty = false;
@@ -46,7 +47,7 @@ export class WorkerLink implements ShardLink {
     index: number,
     inbound: SharedArrayBuffer,
     outbound: SharedArrayBuffer,
-    answers: ShardAnswers,
+    answers: IoAnswers,
     durable: boolean,
   ) {
     this.index = index;
@@ -114,27 +115,40 @@ export class WorkerLink implements ShardLink {
     start: number,
     end: number,
   ): boolean {
-    return this.pub(IN_PUB_ONE, kind, conn, topic, deferMs, buf, start, end);
+    return this.pub(IN_PUB_ONE, kind, conn, topic, deferMs, -1, buf, start, end);
   }
 
-  publishBatch(conn: number, topic: string, buf: Buffer, start: number, end: number, count: number): boolean {
-    return this.pub(IN_PUB_BATCH, 0, conn, topic, count, buf, start, end);
+  publishBatch(
+    conn: number,
+    topic: string,
+    buf: Buffer,
+    start: number,
+    end: number,
+    count: number,
+    deferMs: number,
+  ): boolean {
+    return this.pub(IN_PUB_BATCH, 0, conn, topic, count, deferMs, buf, start, end);
   }
 
-  /** IN_PUB_ONE (`field` = deferMs) or IN_PUB_BATCH (`field` = count), bodies padded to agree mod 8 */
+  /**
+   * IN_PUB_ONE (`field` = deferMs, `field2` -1: none) or IN_PUB_BATCH (`field` = count, `field2` =
+   * deferMs), bodies padded to agree mod 8
+   */
   private pub(
     op: number,
     kind: number,
     conn: number,
     topic: string,
     field: number,
+    field2: number,
     buf: Buffer,
     start: number,
     end: number,
   ): boolean {
-    const fixed = R.HEAD + R.PUB_FIXED + topic.length;
+    const fields = field2 < 0 ? R.PUB_FIXED : R.BATCH_FIXED;
+    const fixed = R.HEAD + fields + topic.length;
     const pad = (buf.byteOffset + start - (this.in.nextPayloadOffset() + fixed)) & 7;
-    if (!this.open(R.PUB_FIXED + topic.length + pad + (end - start))) return false;
+    if (!this.open(fields + topic.length + pad + (end - start))) return false;
     const w = this.in;
     w.u8(op);
     w.u8(kind);
@@ -142,6 +156,7 @@ export class WorkerLink implements ShardLink {
     w.u8(pad);
     w.u32(conn);
     w.u32(field);
+    if (field2 >= 0) w.u32(field2);
     w.latin1(topic);
     for (let i = 0; i < pad; i++) w.u8(0);
     w.bytes(buf, start, end);
@@ -185,6 +200,20 @@ export class WorkerLink implements ShardLink {
   touch(conn: number, buf: Buffer, idStart: number): boolean {
     if (!this.plain(IN_TOUCH, conn, MSG_ID_LENGTH)) return false;
     this.in.bytes(buf, idStart, idStart + MSG_ID_LENGTH);
+    return this.done();
+  }
+
+  /** IN_ADOPT: a dead letter (`buf[start, end)`: the message as a frame's data) for a topic this shard owns */
+  adopt(topic: string, buf: Buffer, start: number, end: number): boolean {
+    if (!this.open(topic.length + (end - start))) return false;
+    const w = this.in;
+    w.u8(IN_ADOPT);
+    w.u8(0);
+    w.u8(topic.length);
+    w.u8(0);
+    w.u32(0);
+    w.latin1(topic);
+    w.bytes(buf, start, end);
     return this.done();
   }
 

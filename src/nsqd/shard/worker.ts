@@ -9,6 +9,7 @@ import { Logger } from '../../log.js';
 import { DOORBELL_TIMEOUT_MS, RING_SPIN_MS } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
+import { shardIndexOf } from '../router/shard-map.js';
 import { ShardCore } from '../queue/shard-core.js';
 import { RingReader } from './ring.js';
 import { RingOutbox } from './ring-outbox.js';
@@ -37,6 +38,7 @@ const core = new ShardCore(data.options, outbox, undefined, undefined, {
   log,
   metaChanged: () => post({ type: 'meta' }),
   afterAsync: () => outbox.flush(),
+  isLocal: (topic) => shardIndexOf(topic, data.options.workers) === data.index,
 });
 let stopping = false;
 
