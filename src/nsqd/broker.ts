@@ -106,6 +106,7 @@ export class Broker {
       startTime: this.startTime,
       health: () => broker.health(),
       persistMetadata: () => broker.metadata.persist(),
+      blockPreAcks: () => broker.host?.blockPreAcks(),
     });
   }
 
@@ -150,8 +151,11 @@ export class Broker {
       throw error;
     };
     try {
-      await b.metadata.load();
+      const meta = await b.metadata.load();
       b.metadataLoaded = true;
+      const rejects = (l: { maxDepthPolicy?: string } | undefined) => l?.maxDepthPolicy === 'reject-new';
+      if (meta.some((t) => rejects(t.limits) || t.channels.some((c) => rejects(c.limits))))
+        b.host?.blockPreAcks();
     } catch (err) {
       await abort(new Error(`failed to load metadata - ${(err as Error).message}`));
     }

@@ -10,7 +10,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { Logger } from '../../src/log.js';
-import { PREACKED, type IoAnswers } from '../../src/nsqd/contract/shard.js';
+import { type IoAnswers, PREACKED } from '../../src/nsqd/contract/shard.js';
 import { ShardHost } from '../../src/nsqd/shard/host.js';
 import { encodeMpubBody } from '../../src/wire/encode.js';
 import { tempDataPath } from '../helpers/broker.js';

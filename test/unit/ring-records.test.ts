@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   DPUB,
+  type IoAnswers,
   type OutgoingMessage,
   PUB,
   type PubKind,
-  type IoAnswers,
   type ShardCommands,
 } from '../../src/nsqd/contract/shard.js';
 import { createRingBuffer, RingReader } from '../../src/nsqd/shard/ring.js';
@@ -160,7 +160,9 @@ function sendCommands(link: WorkerLink, rnd: () => number): Call[] {
   const ok = (sent: boolean) => assert.equal(sent, true, 'the ring has room');
   ok(link.publishOne(conn, kind, topic, deferMs, placed(body, at), at, at + body.length));
   const batchDefer = rnd() < 0.5 ? 0 : Math.floor(rnd() * 2 ** 32);
-  ok(link.publishBatch(conn, topic, placed(framed, 7 - at), 7 - at, 7 - at + framed.length, count, batchDefer));
+  ok(
+    link.publishBatch(conn, topic, placed(framed, 7 - at), 7 - at, 7 - at + framed.length, count, batchDefer),
+  );
   ok(link.subscribe(conn, topic, channel, timeout, rate));
   ok(link.ready(conn, rdy));
   const line = placed(`FIN ${fin} REQ ${req} ${delay} TOUCH ${touch}`, at);

@@ -87,7 +87,16 @@ export class ConnectionTable implements IoAnswers {
   }
   forward(topic: string, msg: OutgoingMessage): void {
     const frame = Buffer.allocUnsafe(DISK_MESSAGE_HEADER + msg.length);
-    const n = encodeDiskMessage(frame, 0, msg.idHi, msg.idLo, msg.batch, msg.offset, msg.length, msg.attempts);
+    const n = encodeDiskMessage(
+      frame,
+      0,
+      msg.idHi,
+      msg.idLo,
+      msg.batch,
+      msg.offset,
+      msg.length,
+      msg.attempts,
+    );
     this.forwardFrame(topic, frame, 0, n);
   }
   forwardFrame(topic: string, buf: Buffer, start: number, end: number): void {

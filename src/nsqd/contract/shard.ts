@@ -147,7 +147,8 @@ export interface ForwardAnswers {
 export type IoAnswers = ShardAnswers & ForwardAnswers;
 
 /** the answers the shard core gives, by whatever carries them to the io thread */
-export type CoreAnswers = Pick<ShardAnswers, 'ok' | 'error' | 'deliver' | 'close'> & Pick<ForwardAnswers, 'forward'>;
+export type CoreAnswers = Pick<ShardAnswers, 'ok' | 'error' | 'deliver' | 'close'> &
+  Pick<ForwardAnswers, 'forward'>;
 
 // ---- op codes: a record's first byte on the rings ----
 

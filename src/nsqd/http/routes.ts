@@ -15,6 +15,7 @@ import type { ApiResult, BrokerApi } from './api.js';
 import { getOption, putOption } from './config.js';
 import { formatMetrics, METRICS_CONTENT_TYPE, readProcessStats } from './metrics-format.js';
 import { parseDefer, splitBinaryMpub, splitTextMpub } from './publish-params.js';
+import { doChannelConfig, doTopicConfig } from './queue-config.js';
 import { formatStatsJson, formatStatsText } from './stats-format.js';
 
 /** what every handler works with (Go's httpServer) */
@@ -44,6 +45,11 @@ export function makeRoutes(api: BrokerApi, options: Options, log?: RouteLog): Ro
     { method: 'POST', path: '/channel/empty', handler: doEmptyChannel },
     { method: 'POST', path: '/channel/pause', handler: doPauseChannel },
     { method: 'POST', path: '/channel/unpause', handler: doPauseChannel },
+    // nsq-ts: per-topic and per-channel queue policies (max attempts, TTL, max depth)
+    { method: 'GET', path: '/topic/config', handler: doTopicConfig },
+    { method: 'POST', path: '/topic/config', handler: doTopicConfig },
+    { method: 'GET', path: '/channel/config', handler: doChannelConfig },
+    { method: 'POST', path: '/channel/config', handler: doChannelConfig },
     { method: 'GET', path: '/config/:opt', handler: doGetConfig },
     { method: 'PUT', path: '/config/:opt', handler: doPutConfig, bodyLimit: msgLimit },
     // debug.FreeOSMemory has no Node counterpart; answer as nsqd does

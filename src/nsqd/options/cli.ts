@@ -9,6 +9,7 @@ import { goQuote } from '../../go/quote.js';
 import { parseGoBool, parseGoFloat, parseGoIntBig } from '../../go/strconv.js';
 import { readTomlFile, type TomlValue } from '../../go/toml.js';
 import { NSQD_VERSION } from '../contract/constants.js';
+import { checkDeadLetterPattern, MAX_DEFER_MS } from '../queue/limits.js';
 import {
   cfgName,
   checkChoice,
@@ -21,7 +22,6 @@ import {
   parseTlsMinVersion,
   parseTlsRequired,
 } from './flags.js';
-import { checkDeadLetterPattern, MAX_DEFER_MS } from '../queue/limits.js';
 import { deferLimit, type Options } from './options.js';
 
 export { defaultOptions, flagHelp } from './flags.js';

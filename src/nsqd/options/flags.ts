@@ -7,7 +7,13 @@ import type { GoFlag } from '../../go/flag.js';
 import { goQuote } from '../../go/quote.js';
 import { ERR_PARSE, parseGoBool, parseGoFloat, parseGoInt } from '../../go/strconv.js';
 import type { HttpServerChoice } from '../../http/adapter.js';
-import { type DepthPolicy, INTERNAL_DEFAULTS, type LogLevel, type Options, type TlsRequired } from './options.js';
+import {
+  type DepthPolicy,
+  INTERNAL_DEFAULTS,
+  type LogLevel,
+  type Options,
+  type TlsRequired,
+} from './options.js';
 
 export type NsqdFlagKind =
   | 'string'

@@ -60,7 +60,14 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
   }
 
   /** a message from the topic's fan-out, as its fields (`attempts` 0 unless a dead letter's) */
-  putNew(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number, attempts: number): void {
+  putNew(
+    idHi: number,
+    idLo: number,
+    batch: PubBatch,
+    offset: number,
+    length: number,
+    attempts: number,
+  ): void {
     this.messageCount++;
     if (this.ctx.durable && this.disk !== null) {
       // durable publish: on disk before anything else; a failed write fails the publish

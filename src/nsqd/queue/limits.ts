@@ -9,6 +9,7 @@
  */
 
 import { isValidTopicName } from '../../wire/names.js';
+import type { LimitStats } from '../contract/stats.js';
 import type { DiskQueue } from '../disk/diskqueue.js';
 import type { DepthPolicy, Options } from '../options/options.js';
 import type { MessageQueue } from './deque.js';
@@ -25,9 +26,6 @@ export interface QueueSettings {
 
 /** DPUB/REQ/`defer=` cross to a shard as a u32 of ms: the longest --max-defer-timeout (~49.7 days) */
 export const MAX_DEFER_MS = 0xffffffff;
-
-/** the error text a publish refused by a full reject-new queue ends with (the HTTP API maps it to 503 MAX_DEPTH) */
-export const DEPTH_REJECTED = 'max-depth reached';
 
 /** the dead-letter topic of `topic` under --dead-letter-topic's pattern (`%s` = the topic's name) */
 export function deadLetterTopicOf(pattern: string, topic: string): string {
@@ -51,7 +49,8 @@ export function checkDeadLetterPattern(pattern: string): string | null {
   const at = pattern.indexOf('%s');
   if (at >= 0 && pattern.indexOf('%s', at + 2) >= 0) return 'may hold %s once';
   if (pattern === '%s') return 'must differ from the topic name';
-  if (!isValidTopicName(deadLetterTopicOf(pattern, 'x'))) return `${JSON.stringify(pattern)} gives invalid topic names`;
+  if (!isValidTopicName(deadLetterTopicOf(pattern, 'x')))
+    return `${JSON.stringify(pattern)} gives invalid topic names`;
   return null;
 }
 
@@ -83,10 +82,10 @@ export class QueueLimits {
     this.maxAttempts = s.maxAttempts ?? p.maxAttempts ?? (deadTopic ? 0 : o.maxAttempts);
     this.ttlNs = (s.ttl ?? p.ttl ?? o.messageTtl) * 1e6;
     this.maxDepth = s.maxDepth ?? p.maxDepth ?? o.maxDepth;
-    this.rejectNew = this.maxDepth > 0 && (s.maxDepthPolicy ?? p.maxDepthPolicy ?? o.maxDepthPolicy) === 'reject-new';
+    this.rejectNew =
+      this.maxDepth > 0 && (s.maxDepthPolicy ?? p.maxDepthPolicy ?? o.maxDepthPolicy) === 'reject-new';
     const target = deadLetterTopicOf(o.deadLetterTopic, topic);
-    this.deadTopic =
-      this.maxAttempts > 0 && target !== topic && isValidTopicName(target) ? target : null;
+    this.deadTopic = this.maxAttempts > 0 && target !== topic && isValidTopicName(target) ? target : null;
     this.policed = this.deadTopic !== null || this.ttlNs > 0;
   }
 
@@ -132,14 +131,6 @@ const SETTING_KEYS = ['maxAttempts', 'ttl', 'maxDepth', 'maxDepthPolicy'] as con
 
 /** a settings change: a value sets, null unsets, absent leaves as is */
 export type QueueSettingsChange = { [K in keyof QueueSettings]?: QueueSettings[K] | null };
-
-/** the policy counters of a topic or channel, when a policy is on (else /stats leaves them out) */
-export interface LimitStats {
-  deadLetterCount: number;
-  expiredCount: number;
-  droppedCount: number;
-  rejectedCount: number;
-}
 
 /**
  * Drop-oldest for a queue at its max depth: the oldest message goes — memory's head first (a

@@ -4,12 +4,13 @@
  * Owned by one shard.
  */
 
+import { DEPTH_REJECTED } from '../contract/constants.js';
 import type { DiskQueue } from '../disk/diskqueue.js';
 import { Channel } from './channel.js';
 import type { ShardContext } from './context.js';
 import { MessageQueue } from './deque.js';
 import { GuidFactory } from './guid.js';
-import { DEPTH_REJECTED, dropOldest, QueueLimits, type QueueSettingsChange } from './limits.js';
+import { dropOldest, QueueLimits, type QueueSettingsChange } from './limits.js';
 import type { Message, PubBatch } from './message.js';
 import type { DiskOwner } from './shard-disk.js';
 
@@ -33,6 +34,8 @@ export class Topic implements DiskOwner {
   readonly limits = new QueueLimits();
   /** the topic or one of its channels refuses publishes at max depth (reject-new) */
   private rejecting = false;
+  /** why rejects() last refused, for the error after `PUB failed ` */
+  rejectReason = '';
   private readonly ctx: ShardContext;
 
   constructor(name: string, ctx: ShardContext) {
@@ -100,22 +103,18 @@ export class Topic implements DiskOwner {
     if (!this.rejecting) return false;
     const l = this.limits;
     if ((this.channelList.length === 0 || this.paused) && l.rejectNew && this.depth + count > l.maxDepth)
-      return this.refuse(l, count);
+      return this.refuse(l, count, `topic ${this.name}`);
     for (const ch of this.channelList) {
       const c = ch.limits;
-      if (c.rejectNew && ch.depth + count > c.maxDepth) return this.refuse(c, count);
+      if (c.rejectNew && ch.depth + count > c.maxDepth) return this.refuse(c, count, `channel ${ch.name}`);
     }
     return false;
   }
 
-  private refuse(l: QueueLimits, count: number): true {
+  private refuse(l: QueueLimits, count: number, what: string): true {
     l.rejectedCount += count;
+    this.rejectReason = `${what} ${DEPTH_REJECTED} (${l.maxDepth})`;
     return true;
-  }
-
-  /** the error a refused publish answers, after `PUB failed ` (DEPTH_REJECTED ends it) */
-  get rejectReason(): string {
-    return `topic ${this.name} ${DEPTH_REJECTED}`;
   }
 
   /** change this topic's settings (or one channel's): every channel re-resolves */

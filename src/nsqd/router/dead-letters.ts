@@ -45,7 +45,9 @@ export class DeadLetterRouter implements ShardAnswers {
     const n = end - start;
     if (this.waitingBytes + n > MAX_WAITING_BYTES) {
       if (this.dropped++ === 0)
-        this.log.error(`dead letters for ${topic}: over ${MAX_WAITING_BYTES} bytes wait for a full shard ring; dropping`);
+        this.log.error(
+          `dead letters for ${topic}: over ${MAX_WAITING_BYTES} bytes wait for a full shard ring; dropping`,
+        );
       return;
     }
     this.waiting.push({ topic, frame: Buffer.from(buf.subarray(start, end)) });

@@ -47,6 +47,8 @@ export class ShardHost {
   private readonly log: Logger;
   private closing = false;
   private nextRequestId = 1;
+  /** a reject-new max depth may refuse a publish: only the shard can answer one (never pre-acked) */
+  private preAckBlocked: boolean;
   /** links in shard order; a restarted shard gets a new link object at the same index */
   readonly links: WorkerLink[] = [];
 
@@ -57,7 +59,14 @@ export class ShardHost {
     this.answers = answers;
     this.reports = reports;
     this.log = log;
+    this.preAckBlocked = options.maxDepth > 0 && options.maxDepthPolicy === 'reject-new';
     for (let i = 0; i < count; i++) this.spawn(i);
+  }
+
+  /** a reject-new max depth was set: from now on every publish waits for its shard's answer */
+  blockPreAcks(): void {
+    this.preAckBlocked = true;
+    for (const l of this.links) l.preAckBlocked = true;
   }
 
   private spawn(index: number): void {
@@ -67,6 +76,7 @@ export class ShardHost {
     const data: ShardWorkerData = { index, inbound, outbound, options: o, logLevel: this.log.levelCell };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
     const link = new WorkerLink(index, inbound, outbound, this.answers, o.syncPublish);
+    link.preAckBlocked = this.preAckBlocked;
     const slot: Slot = { worker, link, pending: new Map() };
     worker.on('message', (msg: ShardMessage) => {
       if (msg.type === 'control') {

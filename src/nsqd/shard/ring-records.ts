@@ -43,9 +43,9 @@
 import { errorCodeAt } from '../../wire/errors.js';
 import { MSG_ID_LENGTH } from '../../wire/msgid.js';
 import {
+  IN_ADOPT,
   IN_CLS,
   IN_FIN,
-  IN_ADOPT,
   IN_GONE,
   IN_PUB_BATCH,
   IN_PUB_ONE,
@@ -53,13 +53,13 @@ import {
   IN_REQ,
   IN_SUB,
   IN_TOUCH,
+  type IoAnswers,
   OUT_CLOSE,
   OUT_ERR,
   OUT_FORWARD,
   OUT_MSG,
   OUT_OK,
   type PubKind,
-  type IoAnswers,
   type ShardCommands,
 } from '../contract/shard.js';
 import type { RingReader } from './ring.js';

@@ -9,8 +9,8 @@
 import { MSG_ID_LENGTH } from '../../wire/msgid.js';
 import {
   DOORBELL_TIMEOUT_MS,
-  IN_CLS,
   IN_ADOPT,
+  IN_CLS,
   IN_FIN,
   IN_GONE,
   IN_PUB_BATCH,
@@ -19,8 +19,8 @@ import {
   IN_REQ,
   IN_SUB,
   IN_TOUCH,
-  type PubKind,
   type IoAnswers,
+  type PubKind,
   type ShardLink,
 } from '../contract/shard.js';
 import { RingReader, RingWriter } from './ring.js';
@@ -42,6 +42,8 @@ export class WorkerLink implements ShardLink {
   private readonly durable: boolean;
   /** the shard's last report: no failed disk write since the last good one */
   healthy = true;
+  /** beyond nsqd: a reject-new max depth may refuse a publish, so OK is the shard's to say */
+  preAckBlocked = false;
 
   constructor(
     index: number,
@@ -58,7 +60,7 @@ export class WorkerLink implements ShardLink {
   }
 
   get preAcks(): boolean {
-    return this.healthy && !this.durable && !this.stopped;
+    return this.healthy && !this.durable && !this.stopped && !this.preAckBlocked;
   }
 
   // ---- inbound: commands ----
