@@ -156,7 +156,7 @@ describe('dead letters, per channel over HTTP', () => {
     c.close();
   });
 
-  it('POST /channel/config?max_attempts= sets one channel's dead letters; an empty value unsets it', async () => {
+  it('POST /channel/config?max_attempts= sets dead letters for one channel; an empty value unsets it', async () => {
     const t = freshTopic('dl');
     for (const path of [`/topic/create?topic=${t}`, `/channel/create?topic=${t}&channel=ch`])
       assert.equal((await fetch(`${base}${path}`, { method: 'POST' })).status, 200);
@@ -172,7 +172,9 @@ describe('dead letters, per channel over HTTP', () => {
         max_depth_policy: 'drop-oldest',
       },
     });
-    const bad = await fetch(`${base}/channel/config?topic=${t}&channel=ch&max_attempts=x`, { method: 'POST' });
+    const bad = await fetch(`${base}/channel/config?topic=${t}&channel=ch&max_attempts=x`, {
+      method: 'POST',
+    });
     assert.equal(bad.status, 400);
     assert.deepEqual(await bad.json(), { message: 'INVALID_MAX_ATTEMPTS' });
     const missing = await fetch(`${base}/channel/config?topic=${t}&channel=nope`);
@@ -188,7 +190,9 @@ describe('dead letters, per channel over HTTP', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, new RegExp(`nsq_channel_dead_letters_total\\{topic="${t}",channel="ch"\\} 1\\n`));
     // an empty value unsets it: the flag's (off) applies again
-    const unset = await fetch(`${base}/channel/config?topic=${t}&channel=ch&max_attempts=`, { method: 'POST' });
+    const unset = await fetch(`${base}/channel/config?topic=${t}&channel=ch&max_attempts=`, {
+      method: 'POST',
+    });
     assert.deepEqual(((await unset.json()) as Json).settings, {});
     for (const x of [p, c, d]) x.close();
   });
