@@ -240,7 +240,7 @@ function stats(core: ShardCore, topicName: string, channelName: string): ShardTo
         depth: ch.depth,
         backendDepth: ch.backendDepth,
         inFlightCount: ch.inFlightCount,
-        deferredCount: ch.deferred.length,
+        deferredCount: ch.deferredCount,
         messageCount: ch.messageCount,
         requeueCount: ch.requeueCount,
         timeoutCount: ch.timeoutCount,

@@ -7,6 +7,7 @@
 import { type Consumer, type DeliveryHost, Dispatcher } from '../delivery/dispatcher.js';
 import type { DiskQueue } from '../disk/diskqueue.js';
 import type { ShardContext } from './context.js';
+import { Deferred } from './deferred.js';
 import { MessageQueue } from './deque.js';
 import { IndexedHeap } from './heap.js';
 import { E2eLatency } from './latency.js';
@@ -27,7 +28,8 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
   private readonly inFlight = new Map<number, Message>();
   inFlightCount = 0;
   readonly inFlightHeap = new IndexedHeap();
-  readonly deferred = new IndexedHeap();
+  /** DPUB and delayed REQ messages until due (beyond nsqd: on disk past --mem-queue-size, deferred.ts) */
+  readonly deferred: Deferred;
   private readonly dispatcher: Dispatcher<Channel, Message>;
   paused = false;
   deleted = false;
@@ -50,6 +52,8 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     this.ephemeral = name.endsWith('#ephemeral');
     this.ctx = ctx;
     this.disk = this.ephemeral ? null : ctx.disk.open(`${topic.name}:${name}`);
+    const store = this.ephemeral ? null : ctx.disk.openDeferred(`${topic.name}:${name}`);
+    this.deferred = new Deferred(ctx, name, this.disk, store);
     this.dispatcher = new Dispatcher(this, ctx);
     const o = ctx.options;
     this.limits.resolve(o, topic.limits.settings, topic.name);
@@ -129,7 +133,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
   putDeferred(m: Message): void {
     this.messageCount++;
     if (m.pri > this.ctx.now()) {
-      this.deferred.push(m); // its body is its own already (Topic.putDeferred)
+      this.deferred.park(m); // its body is its own already (Topic.putDeferred)
       return;
     }
     this.requeueNow(m);
@@ -322,7 +326,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     if (delayMs > 0) {
       m.pri = this.ctx.now() + delayMs;
       m.ownBody();
-      this.deferred.push(m);
+      this.deferred.park(m);
     } else {
       this.requeueNow(m);
     }
@@ -356,13 +360,21 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
         m = this.inFlightHeap.peek();
       }
     }
-    m = this.deferred.peek();
-    while (m !== undefined && m.pri <= now) {
-      this.deferred.pop();
-      this.requeueNow(m);
-      m = this.deferred.peek();
-    }
+    this.deferred.release(now, this.releaseDue);
     this.pump();
+  }
+
+  /** a deferred message came due: queued like a requeue */
+  private readonly releaseDue = (m: Message): void => this.requeueNow(m);
+
+  /** the queue scan has something to look at here */
+  get needsScan(): boolean {
+    return this.inFlightHeap.length > 0 || this.deferred.length > 0;
+  }
+
+  /** deferred messages, in memory and (beyond nsqd) on disk */
+  get deferredCount(): number {
+    return this.deferred.length;
   }
 
   /** drop every queued, in-flight and deferred message (channel empty / delete) */
@@ -376,7 +388,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     }
     this.inFlight.clear();
     this.inFlightCount = 0;
-    this.deferred.drain();
+    this.deferred.clear();
     this.disk?.empty();
   }
 
@@ -399,7 +411,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     log.info(`CHANNEL(${this.name}): closing`);
     const memory = this.queue.length;
     const inFlight = this.inFlightCount;
-    const deferred = this.deferred.length;
+    const deferred = this.deferred.heap.length;
     if (memory + inFlight + deferred > 0) {
       log.info(
         `CHANNEL(${this.name}): flushing ${memory} memory ${inFlight} in-flight ${deferred} deferred messages to backend`,
@@ -410,16 +422,18 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     const disk = this.ctx.disk;
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) disk.writeMessage(d, m);
     for (const m of this.inFlightHeap.drain()) disk.writeMessage(d, m);
-    for (const m of this.deferred.drain()) disk.writeMessage(d, m);
+    // beyond nsqd, with --persist-deferred: to the deferred store, due as they were
+    this.deferred.flush((m) => disk.writeMessage(d, m));
     this.inFlight.clear();
     this.inFlightCount = 0;
     disk.close(d);
     return memory + inFlight + deferred;
   }
 
-  /** deleted: its disk queue's files go too */
+  /** deleted: its disk queue's files (and deferred store) go too */
   deleteDisk(): void {
     if (this.disk !== null) this.ctx.disk.delete(this.disk);
+    this.deferred.clear();
   }
 
   setPaused(paused: boolean): void {

@@ -399,7 +399,7 @@ export class ShardCore implements ShardCommands {
     const now = this.ctx.now();
     for (const topic of this.topics.values()) {
       for (const ch of topic.channels.values()) {
-        if (ch.inFlightHeap.length > 0 || ch.deferred.length > 0) ch.scan(now);
+        if (ch.needsScan) ch.scan(now);
       }
     }
     this.disk.tick(now);
