@@ -212,9 +212,10 @@ export class ShardCore implements ShardCommands {
     const topic = this.topicFor(conn, kind, topicName);
     if (topic === null) return;
     if (conn !== PREACKED && topic.rejects(count)) {
-      // beyond nsqd: a reject-new queue at its max depth (the io thread pre-acks none while one exists)
+      // beyond nsqd: a reject-new queue at its max depth (the io thread pre-acks none while one
+      // exists); the connection stays open, so the publisher may retry once there is room
       const text = `${PUB_NAMES[kind]} failed ${topic.rejectReason}`;
-      this.ctx.outbox.error(conn, protocolError(PUB_CODES[kind], text));
+      this.ctx.outbox.error(conn, { ...protocolError(PUB_CODES[kind], text), fatal: false });
       return;
     }
     const due = deferMs > 0 ? this.ctx.now() + deferMs : 0;
