@@ -12,20 +12,24 @@ import { goListenError } from '../go/errors.js';
 import type { HttpServerAdapter } from '../http/adapter.js';
 import { loadUws, startHttpServer } from '../http/server.js';
 import { Logger } from '../log.js';
+import { TcpListener } from '../net/tcp-listener.js';
 import { makeBodyRules } from '../wire/parser.js';
-import { TcpListener } from './acceptor/server.js';
+import { Connection } from './acceptor/connection.js';
 import { ConnectionTable } from './acceptor/table.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
 import { watchGc } from './contract/stats.js';
+import type { TopologyChange } from './contract/topology.js';
 import { type DataDirLock, lockDataDir, prepareDataPath } from './disk/data-dir.js';
 import { makeRoutes } from './http/routes.js';
+import { Registrar } from './lookup/registrar.js';
 import { MetadataKeeper } from './metadata-sync.js';
 import type { Options } from './options/options.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
 import type { ServerContext } from './router/context.js';
 import { DeadLetterRouter } from './router/dead-letters.js';
+import { shardIndexOf } from './router/shard-map.js';
 import { ShardHost } from './shard/host.js';
 import type { InlineShard } from './shard/inline.js';
 import { StatsdPusher } from './statsd/pusher.js';
@@ -46,6 +50,8 @@ export class Broker {
   private statsd: StatsdPusher | null = null;
   private closing: Promise<void> | null = null;
   private readonly metadata: MetadataKeeper;
+  /** the lookupd peers and what they are told */
+  readonly registrar: Registrar;
   /** shards whose last disk write failed, with the error */
   private readonly unhealthy = new Map<number, string>();
   private lock: DataDirLock | null = null;
@@ -59,25 +65,44 @@ export class Broker {
     this.options = options;
     this.log = log;
     let links: readonly ShardLink[];
-    const dataPath = resolve(options.dataPath === '' ? process.cwd() : options.dataPath);
-    this.metadata = new MetadataKeeper(
-      dataPath,
-      Math.max(1, options.workers),
-      (i, req) => this.control(i, req),
+    const shards = Math.max(1, options.workers);
+    const broker = this;
+    this.registrar = new Registrar({
+      options,
       log,
-    );
+      get tcpPort() {
+        return broker.tcpPort;
+      },
+      get httpPort() {
+        return broker.httpPort;
+      },
+      holdNewTopics(hold) {
+        for (let i = 0; i < shards; i++)
+          void broker.control(i, { op: 'holdNewTopics', hold }).catch(() => {});
+      },
+      startTopic(topic, channels) {
+        void broker
+          .control(shardIndexOf(topic, shards), { op: 'startTopic', topic, channels })
+          .catch(() => {});
+      },
+    });
+    const dataPath = resolve(options.dataPath === '' ? process.cwd() : options.dataPath);
+    this.metadata = new MetadataKeeper(dataPath, shards, (i, req) => this.control(i, req), log);
     const reports = {
       health: (index: number, error: string | null) => {
         if (error === null) this.unhealthy.delete(index);
         else this.unhealthy.set(index, error);
       },
       metaChanged: () => this.metadata.changed(),
+      topology: (ev: TopologyChange) => this.registrar.notify(ev),
+      lost: (index: number) => this.registrar.shardLost((topic) => shardIndexOf(topic, shards) === index),
     };
     if (Inline !== null) {
       this.inline = new Inline(options, this.table, {
         health: (e) => reports.health(0, e),
         log,
         metaChanged: reports.metaChanged,
+        topology: reports.topology,
       });
       this.host = null;
       links = [this.inline];
@@ -89,8 +114,7 @@ export class Broker {
       this.table.deadLetters = new DeadLetterRouter(links, this.table, log);
     }
     const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log };
-    this.listener = new TcpListener(ctx, this.table, log);
-    const broker = this;
+    this.listener = new TcpListener(log, (socket) => new Connection(socket, ctx, this.table));
     this.api = new LocalBrokerApi({
       options,
       log,
@@ -107,6 +131,7 @@ export class Broker {
       health: () => broker.health(),
       persistMetadata: () => broker.metadata.persist(),
       blockPreAcks: () => broker.host?.blockPreAcks(),
+      lookupd: this.registrar,
     });
   }
 
@@ -178,6 +203,7 @@ export class Broker {
     }
     if (options.statsdAddress !== '') b.statsd = b.startStatsd();
     b.running = true;
+    b.registrar.start();
     return b;
   }
 
@@ -255,6 +281,7 @@ export class Broker {
     this.inline?.stop();
     await this.host?.close();
     say('NSQ: stopping subsystems');
+    this.registrar.close();
     await listening;
     if (statsd !== undefined) say('STATSD: closing');
     await this.lock?.release();

@@ -429,9 +429,9 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
 
 describe('resolveOptions: warnings', () => {
   test('lists explicitly set inactive flags in order', () => {
-    const r = run(['--topology-zone=z', '--lookupd-tcp-address=l:4160', '--statsd-address=127.0.0.1:8125']);
+    const r = run(['--enable-experiment=x', '--statsd-address=127.0.0.1:8125', '--https-address=:1']);
     assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --topology-zone, --lookupd-tcp-address',
+      'flags accepted but not active yet in nsq-ts: --enable-experiment, --https-address',
     ]);
   });
   test('http-address is active (no warning); https-address is not yet', () => {
@@ -445,6 +445,11 @@ describe('resolveOptions: warnings', () => {
     const argv = [
       '--tcp-address=:4150',
       '--broadcast-address=me',
+      '--broadcast-tcp-port=4150',
+      '--broadcast-http-port=4151',
+      '--lookupd-tcp-address=l:4160',
+      '--topology-region=r',
+      '--topology-zone=z',
       '--msg-timeout=5s',
       '--snappy=false',
       '--workers=2',
@@ -466,15 +471,13 @@ describe('resolveOptions: warnings', () => {
       '--e2e-processing-latency-window-time=1m',
       '--tls-root-ca-file=ca.pem',
       '--tls-min-version=tls1.2',
-      '--topology-region=r',
-      '--topology-zone=z',
       '--enable-experiment=topology-aware-consumption',
     ]);
     assert.equal(r.warnings.length, 1);
     assert.equal(
       r.warnings[0],
       'flags accepted but not active yet in nsq-ts: --https-address, --auth-http-request-method, ' +
-        '--tls-root-ca-file, --tls-min-version, --topology-region, --topology-zone, --enable-experiment',
+        '--tls-root-ca-file, --tls-min-version, --enable-experiment',
     );
   });
 });

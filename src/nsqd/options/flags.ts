@@ -1,48 +1,16 @@
-/** The nsqd flag table (names, kinds, Go help texts, config names), per-kind value parsing, defaults and usage text. */
+/** The nsqd flag table (names, kinds, Go help texts, config names), nsqd's own value kinds (TLS), defaults and usage text; resolved by the shared Go flag/config machinery (../../go/options.ts). */
 
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { formatGoDuration, parseGoDuration } from '../../go/duration.js';
-import type { GoFlag } from '../../go/flag.js';
+import type { FlagSpec } from '../../go/options.js';
 import { goQuote } from '../../go/quote.js';
-import { ERR_PARSE, parseGoBool, parseGoFloat, parseGoInt } from '../../go/strconv.js';
+import { parseGoBool } from '../../go/strconv.js';
 import type { HttpServerChoice } from '../../http/adapter.js';
-import {
-  type DepthPolicy,
-  INTERNAL_DEFAULTS,
-  type LogLevel,
-  type Options,
-  type TlsRequired,
-} from './options.js';
+import { type DepthPolicy, INTERNAL_DEFAULTS, type Options, type TlsRequired } from './options.js';
 
-export type NsqdFlagKind =
-  | 'string'
-  | 'string-array'
-  | 'int'
-  | 'bool'
-  | 'duration'
-  | 'float-array'
-  | 'tls-required'
-  | 'tls-min-version'
-  | 'log-level';
+export { cfgName, checkChoice, parseLogLevel } from '../../go/options.js';
 
-export interface NsqdFlag {
-  /** Go's flag name, without dashes */
-  readonly name: string;
-  readonly kind: NsqdFlagKind;
-  /** help text, as Go's usage string */
-  readonly usage: string;
-  /** the Options field the flag resolves into; absent for meta/no-op flags (config, version, verbose, worker-id) */
-  readonly key?: keyof Options;
-  /** config-file key when it is not the flag name with '-' turned into '_' */
-  readonly cfg?: string;
-  /** accepted but the feature is not active yet in nsq-ts (reported as a warning when set explicitly) */
-  readonly inactive?: boolean;
-  /** for 'string' flags: the only accepted values (anything else is a flag error naming them) */
-  readonly choices?: readonly string[];
-  /** how a host-dependent default is computed, shown in --help with it: `(default 3: <rule>)` */
-  readonly defaultRule?: string;
-}
+export type NsqdFlag = FlagSpec<Options>;
 
 /** `--max-depth-policy` values */
 export const DEPTH_POLICIES: readonly DepthPolicy[] = ['drop-oldest', 'reject-new'];
@@ -50,12 +18,12 @@ export const DEPTH_POLICIES: readonly DepthPolicy[] = ['drop-oldest', 'reject-ne
 /** `--http-server` values */
 export const HTTP_SERVER_CHOICES: readonly HttpServerChoice[] = ['auto', 'uws', 'node'];
 
-/** A 'string' flag value checked against the flag's `choices` (the error text names them). */
-export function checkChoice(f: NsqdFlag, raw: string): string {
-  if (f.choices === undefined || f.choices.includes(raw)) return raw;
-  const list = f.choices.map(goQuote);
-  throw new Error(`must be ${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`);
-}
+const TLS_NAMES = new Map([
+  [0x0301, 'tls1.0'],
+  [0x0302, 'tls1.1'],
+  [0x0303, 'tls1.2'],
+  [0x0304, 'tls1.3'],
+]);
 
 /** Every nsqd flag (Go nsqd 1.3.0 + post-1.3.0 master) plus nsq-ts's own `--workers` and `--http-server`. */
 // biome-ignore format: one flag per line reads best as a table
@@ -76,7 +44,7 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'broadcast-address', kind: 'string', key: 'broadcastAddress', usage: 'address that will be registered with lookupd (defaults to the OS hostname)' },
   { name: 'broadcast-tcp-port', kind: 'int', key: 'broadcastTcpPort', usage: 'TCP port that will be registered with lookupd (defaults to the TCP port that this nsqd is listening on)' },
   { name: 'broadcast-http-port', kind: 'int', key: 'broadcastHttpPort', usage: 'HTTP port that will be registered with lookupd (defaults to the HTTP port that this nsqd is listening on)' },
-  { name: 'lookupd-tcp-address', kind: 'string-array', key: 'lookupdTcpAddresses', cfg: 'nsqlookupd_tcp_addresses', inactive: true, usage: 'lookupd TCP address (may be given multiple times)' },
+  { name: 'lookupd-tcp-address', kind: 'string-array', key: 'lookupdTcpAddresses', cfg: 'nsqlookupd_tcp_addresses', usage: 'lookupd TCP address (may be given multiple times)' },
   { name: 'http-client-connect-timeout', kind: 'duration', key: 'httpClientConnectTimeout', usage: 'timeout for HTTP connect' },
   { name: 'http-client-request-timeout', kind: 'duration', key: 'httpClientRequestTimeout', usage: 'timeout for HTTP request' },
   // diskqueue options
@@ -116,15 +84,15 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'tls-key', kind: 'string', key: 'tlsKey', inactive: true, usage: 'path to key file' },
   { name: 'tls-client-auth-policy', kind: 'string', key: 'tlsClientAuthPolicy', inactive: true, usage: "client certificate auth policy ('require' or 'require-verify')" },
   { name: 'tls-root-ca-file', kind: 'string', key: 'tlsRootCaFile', inactive: true, usage: 'path to certificate authority file' },
-  { name: 'tls-required', kind: 'tls-required', key: 'tlsRequired', usage: 'require TLS for client connections (true, false, tcp-https)' },
-  { name: 'tls-min-version', kind: 'tls-min-version', key: 'tlsMinVersion', inactive: true, usage: "minimum SSL/TLS version acceptable ('ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2' or 'tls1.3')" },
+  { name: 'tls-required', kind: 'custom', parse: parseTlsRequired, isBool: true, typeName: '', key: 'tlsRequired', usage: 'require TLS for client connections (true, false, tcp-https)' },
+  { name: 'tls-min-version', kind: 'custom', parse: parseTlsMinVersion, showDefault: (v) => TLS_NAMES.get(v as number) ?? String(v), key: 'tlsMinVersion', inactive: true, usage: "minimum SSL/TLS version acceptable ('ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2' or 'tls1.3')" },
   // compression
   { name: 'deflate', kind: 'bool', key: 'deflate', usage: 'enable deflate feature negotiation (client compression)' },
   { name: 'max-deflate-level', kind: 'int', key: 'maxDeflateLevel', usage: 'max deflate compression level a client can negotiate (> values == > nsqd CPU usage)' },
   { name: 'snappy', kind: 'bool', key: 'snappy', usage: 'enable snappy feature negotiation (client compression)' },
   // topology
-  { name: 'topology-region', kind: 'string', key: 'topologyRegion', inactive: true, usage: 'region this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
-  { name: 'topology-zone', kind: 'string', key: 'topologyZone', inactive: true, usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
+  { name: 'topology-region', kind: 'string', key: 'topologyRegion', usage: 'region this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
+  { name: 'topology-zone', kind: 'string', key: 'topologyZone', usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
   { name: 'enable-experiment', kind: 'string-array', key: 'enableExperiments', cfg: 'enable_experiment', inactive: true, usage: 'enable experimental feature (may be given multiple times) (valid options: topology-aware-consumption)' },
   // nsq-ts only
   { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread', defaultRule: 'available CPUs - 1, at least 1' },
@@ -140,11 +108,6 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'max-depth-policy', kind: 'string', key: 'maxDepthPolicy', choices: DEPTH_POLICIES, usage: '[nsq-ts] at --max-depth: drop-oldest (drop the oldest queued message) or reject-new (the publish fails with E_PUB_FAILED / HTTP 503 MAX_DEPTH)' },
   { name: 'metrics-exclude-ephemeral', kind: 'bool', key: 'metricsExcludeEphemeral', usage: '[nsq-ts] leave ephemeral topics and channels out of /metrics (bounds its label cardinality)' },
 ];
-
-/** The config-file key of a flag. */
-export function cfgName(f: NsqdFlag): string {
-  return f.cfg ?? f.name.replaceAll('-', '_');
-}
 
 /** `--tls-required` values: Go lowercases, takes "tcp-https", else strconv.ParseBool (its error text). */
 export function parseTlsRequired(raw: string): TlsRequired {
@@ -174,58 +137,6 @@ export function parseTlsMinVersion(raw: string): number | undefined {
       return 0x0304;
   }
   throw new Error(`unknown tlsVersionOption ${goQuote(raw.toLowerCase())}`);
-}
-
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
-
-/** `--log-level`, case-insensitive, with nsqd's error text. */
-export function parseLogLevel(raw: string): LogLevel {
-  const s = raw.toLowerCase();
-  const lvl = LOG_LEVELS.find((l) => l === s);
-  if (lvl === undefined) throw new Error(`invalid log level '${raw}' (debug, info, warn, error, fatal)`);
-  return lvl;
-}
-
-/** Go's Value.Set for one occurrence of a flag of this kind (throws with Go's error text). */
-export function setFlagValue(f: NsqdFlag, raw: string, prev: unknown): unknown {
-  switch (f.kind) {
-    case 'string':
-      return checkChoice(f, raw);
-    case 'string-array':
-      // Go resolves the flag through StringArray.String() (comma-joined) and splits it again,
-      // so `--lookupd-tcp-address=a,b` means two addresses.
-      return [...((prev as string[] | undefined) ?? []), ...raw.split(',')];
-    case 'int':
-      return parseGoInt(raw);
-    case 'bool':
-      return parseGoBool(raw);
-    case 'duration':
-      try {
-        return parseGoDuration(raw);
-      } catch {
-        throw new Error(ERR_PARSE);
-      }
-    case 'float-array': {
-      // app.FloatArray: comma separated, accumulated, sorted descending
-      const next = [...((prev as number[] | undefined) ?? []), ...raw.split(',').map(parseGoFloat)];
-      return next.sort((a, b) => b - a);
-    }
-    case 'tls-required':
-      return parseTlsRequired(raw);
-    case 'tls-min-version':
-      return parseTlsMinVersion(raw) ?? (prev as number | undefined);
-    case 'log-level':
-      return parseLogLevel(raw);
-  }
-}
-
-/** The table as goflag definitions. */
-export function goFlags(): GoFlag[] {
-  return NSQD_FLAGS.map((f) => ({
-    name: f.name,
-    isBool: f.kind === 'bool' || f.kind === 'tls-required',
-    set: (raw: string, prev: unknown) => setFlagValue(f, raw, prev),
-  }));
 }
 
 const CRC32_TABLE = (() => {
@@ -326,62 +237,4 @@ export function defaultOptions(): Options {
     maxDepthPolicy: 'drop-oldest',
     ...INTERNAL_DEFAULTS,
   };
-}
-
-const TLS_NAMES = new Map([
-  [0x0301, 'tls1.0'],
-  [0x0302, 'tls1.1'],
-  [0x0303, 'tls1.2'],
-  [0x0304, 'tls1.3'],
-]);
-
-/** The " (default X)" suffix Go's PrintDefaults adds for non-zero defaults. */
-function defaultSuffix(f: NsqdFlag, d: Options): string {
-  const v = f.key === undefined ? undefined : d[f.key];
-  switch (f.kind) {
-    case 'string':
-      return typeof v === 'string' && v !== '' ? ` (default ${goQuote(v)})` : '';
-    case 'int':
-      if (typeof v !== 'number' || v === 0) return '';
-      return f.defaultRule === undefined ? ` (default ${v})` : ` (default ${v}: ${f.defaultRule})`;
-    case 'bool':
-      return v === true ? ' (default true)' : '';
-    case 'duration':
-      return typeof v === 'number' && v !== 0 ? ` (default ${formatGoDuration(v)})` : '';
-    case 'log-level':
-      return ` (default ${String(v)})`;
-    case 'tls-min-version':
-      return ` (default ${TLS_NAMES.get(v as number) ?? String(v)})`;
-    default:
-      return '';
-  }
-}
-
-/** Go's UnquoteUsage type name shown after the flag. */
-function typeName(kind: NsqdFlagKind): string {
-  switch (kind) {
-    case 'string':
-      return ' string';
-    case 'int':
-      return ' int';
-    case 'duration':
-      return ' duration';
-    case 'bool':
-    case 'tls-required':
-      return '';
-    default:
-      return ' value';
-  }
-}
-
-/** The usage text, formatted like Go's flag.PrintDefaults (flags sorted by name). */
-export function flagHelp(): string {
-  const d = defaultOptions();
-  const lines = ['Usage of nsqd:'];
-  const sorted = [...NSQD_FLAGS].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const f of sorted) {
-    lines.push(`  -${f.name}${typeName(f.kind)}`);
-    lines.push(`    \t${f.usage.replaceAll('\n', '\n    \t')}${defaultSuffix(f, d)}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 /**
  * The resolved nsqd options: one plain-data object, validated once at start-up (see ./cli.ts) and
  * handed to shards via workerData. Durations are milliseconds, sizes bytes. Never mutated after
- * start-up: PUT /config changes the logger's level and the broker's lookupd list, not this object.
+ * start-up: PUT /config changes the logger's level and the lookupd registrar's list, not this object.
  */
 
 import type { LogLevel } from '../../log.js';

@@ -28,6 +28,8 @@ export class Topic implements DiskOwner {
   /** past --mem-queue-size while waiting at the topic, messages go here; null when ephemeral */
   readonly disk: DiskQueue | null;
   paused = false;
+  /** new, waiting for the channels the lookupds list (nsqd starts a topic only after creating them) */
+  waiting = false;
   messageCount = 0;
   messageBytes = 0;
   /** beyond nsqd: this topic's policies (limits.ts), the defaults of its channels */
@@ -65,7 +67,7 @@ export class Topic implements DiskOwner {
     this.messageCount++;
     this.messageBytes += length;
     const list = this.channelList;
-    if (list.length === 0 || this.paused) {
+    if (list.length === 0 || this.paused || this.waiting) {
       if (this.limits.maxDepth > 0) this.makeRoom();
       const d = this.disk;
       if (
@@ -102,7 +104,11 @@ export class Topic implements DiskOwner {
   rejects(count: number): boolean {
     if (!this.rejecting) return false;
     const l = this.limits;
-    if ((this.channelList.length === 0 || this.paused) && l.rejectNew && this.depth + count > l.maxDepth)
+    if (
+      (this.channelList.length === 0 || this.paused || this.waiting) &&
+      l.rejectNew &&
+      this.depth + count > l.maxDepth
+    )
       return this.refuse(l, count, `topic ${this.name}`);
     for (const ch of this.channelList) {
       const c = ch.limits;
@@ -133,7 +139,7 @@ export class Topic implements DiskOwner {
     this.rejecting = rejecting;
   }
 
-  /** drop-oldest at the topic's own buffer (no channel, or paused) */
+  /** drop-oldest at the topic's own buffer (no channel, paused, or waiting) */
   private makeRoom(): void {
     const l = this.limits;
     if (l.rejectNew) return;
@@ -163,7 +169,7 @@ export class Topic implements DiskOwner {
     this.messageCount++;
     this.messageBytes += m.length;
     m.ownBody(); // parked until due: once here, every channel's copy shares it
-    if (this.channelList.length === 0 || this.paused) {
+    if (this.channelList.length === 0 || this.paused || this.waiting) {
       if (!this.dropsOverflow()) this.held.push(m);
       return;
     }
@@ -196,6 +202,7 @@ export class Topic implements DiskOwner {
       this.rejecting ||= ch.limits.rejectNew;
       this.ctx.log.info(`TOPIC(${this.name}): new channel(${name})`);
       if (!ch.ephemeral && !this.ephemeral) this.ctx.metaChanged();
+      this.ctx.topologyChanged({ topic: this.name, channel: name, gone: false, waiting: false });
       this.drain();
     }
     return ch;
@@ -213,7 +220,7 @@ export class Topic implements DiskOwner {
   /** hand buffered messages to the channels, if there are any and the topic is not paused */
   drain(): void {
     const list = this.channelList;
-    if (this.paused || list.length === 0) return;
+    if (this.paused || this.waiting || list.length === 0) return;
     const q = this.queue;
     while (q.length > 0) {
       const hi = q.headIdHi;
@@ -239,7 +246,7 @@ export class Topic implements DiskOwner {
   drainDisk(max: number): boolean {
     const d = this.disk;
     const list = this.channelList;
-    if (d === null || this.paused || list.length === 0) return false;
+    if (d === null || this.paused || this.waiting || list.length === 0) return false;
     let first = -1;
     let last = -1;
     let n = 0;
@@ -295,6 +302,13 @@ export class Topic implements DiskOwner {
   /** deleted: its disk queue's files go too */
   deleteDisk(): void {
     if (this.disk !== null) this.ctx.disk.delete(this.disk);
+  }
+
+  /** the lookupds' channels are created: messages flow (nsqd's Topic.Start) */
+  start(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.drain();
   }
 
   setPaused(paused: boolean): void {
