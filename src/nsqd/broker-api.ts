@@ -15,6 +15,7 @@ import type { ChannelStats, ClientStats, StatsFilter, StatsSnapshot, TopicStats 
 import type { ApiResult, BrokerApi } from './http/api.js';
 import type { Options } from './options/options.js';
 import type { ConsumerStats, ControlRequest, ControlResponse, ShardTopicStats } from './queue/admin.js';
+import type { QueueSettingsChange } from './queue/limits.js';
 import { publishViaShards } from './router/http-publish.js';
 import { shardIndexOf } from './router/shard-map.js';
 
@@ -33,6 +34,8 @@ export interface ApiHost {
   health(): string;
   /** write nsqd.dat now (resolves once it is on disk) */
   persistMetadata(): Promise<void>;
+  /** a reject-new max depth is set somewhere: publishes wait for their shard's answer from now on */
+  blockPreAcks(): void;
   /** the lookupd registrar: owns the lookupd TCP address list */
   readonly lookupd: { addresses(): string[]; setAddresses(addrs: string[]): void };
 }
@@ -130,6 +133,19 @@ export class LocalBrokerApi implements BrokerApi {
     };
   }
 
+  async configureQueue(
+    topic: string,
+    channel: string | null,
+    change: QueueSettingsChange,
+  ): ReturnType<BrokerApi['configureQueue']> {
+    if (change.maxDepthPolicy === 'reject-new') this.host.blockPreAcks();
+    const r = await this.host.control(this.shard(topic), { op: 'configure', topic, channel, change });
+    if (r.error !== null || r.limits === undefined)
+      return { status: 404, message: r.error ?? 'TOPIC_NOT_FOUND' };
+    if (Object.keys(change).length > 0) await this.host.persistMetadata();
+    return r.limits;
+  }
+
   getLogLevel(): string {
     return this.host.log.levelName;
   }
@@ -161,6 +177,7 @@ function topicStats(t: ShardTopicStats, includeClients: boolean, table: Connecti
         clients: includeClients ? consumersOf(ch.consumers, table) : null,
         paused: ch.paused,
         e2eProcessingLatency: ch.latency,
+        limits: ch.limits,
       }),
     ),
     depth: t.depth,
@@ -169,6 +186,7 @@ function topicStats(t: ShardTopicStats, includeClients: boolean, table: Connecti
     messageBytes: t.messageBytes,
     paused: t.paused,
     e2eProcessingLatency: t.latency,
+    limits: t.limits,
   };
 }
 

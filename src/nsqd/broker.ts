@@ -29,6 +29,7 @@ import { MetadataKeeper } from './metadata-sync.js';
 import type { Options } from './options/options.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
 import type { ServerContext } from './router/context.js';
+import { DeadLetterRouter } from './router/dead-letters.js';
 import { shardIndexOf } from './router/shard-map.js';
 import { ShardHost } from './shard/host.js';
 import type { InlineShard } from './shard/inline.js';
@@ -115,6 +116,8 @@ export class Broker {
       this.inline = null;
       this.host = new ShardHost(options, options.workers, this.table, reports, log);
       links = this.host.links;
+      // dead letters for a topic on another shard go on through its inbound ring
+      this.table.deadLetters = new DeadLetterRouter(links, this.table, log);
     }
     const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log, auth };
     this.listener = new TcpListener(log, (socket) => new Connection(socket, ctx, this.table));
@@ -133,6 +136,7 @@ export class Broker {
       startTime: this.startTime,
       health: () => broker.health(),
       persistMetadata: () => broker.metadata.persist(),
+      blockPreAcks: () => broker.host?.blockPreAcks(),
       lookupd: this.registrar,
     });
   }
@@ -180,8 +184,11 @@ export class Broker {
       throw error;
     };
     try {
-      await b.metadata.load();
+      const meta = await b.metadata.load();
       b.metadataLoaded = true;
+      const rejects = (l: { maxDepthPolicy?: string } | undefined) => l?.maxDepthPolicy === 'reject-new';
+      if (meta.some((t) => rejects(t.limits) || t.channels.some((c) => rejects(c.limits))))
+        b.host?.blockPreAcks();
     } catch (err) {
       await abort(new Error(`failed to load metadata - ${(err as Error).message}`));
     }

@@ -35,21 +35,29 @@ export class MetadataKeeper {
     this.log = log;
   }
 
-  /** re-create what nsqd.dat lists; a malformed file rejects (nsqd refuses to start) */
-  async load(): Promise<void> {
+  /**
+   * re-create what nsqd.dat lists (beyond nsqd: with their queue policies); a malformed file
+   * rejects (nsqd refuses to start). Resolves to what it listed.
+   */
+  async load(): Promise<TopicMeta[]> {
     const r = await this.control(0, { op: 'loadMeta', dataPath: this.dataPath });
     if (r.error !== null) throw new Error(r.error);
     for (const t of r.meta ?? []) {
       const k = shardIndexOf(t.name, this.shards);
       await this.control(k, { op: 'createTopic', topic: t.name });
+      if (t.limits !== undefined)
+        await this.control(k, { op: 'configure', topic: t.name, channel: null, change: t.limits });
       for (const c of t.channels) {
         await this.control(k, { op: 'createChannel', topic: t.name, channel: c.name });
+        if (c.limits !== undefined)
+          await this.control(k, { op: 'configure', topic: t.name, channel: c.name, change: c.limits });
         if (c.paused)
           await this.control(k, { op: 'pauseChannel', topic: t.name, channel: c.name, paused: true });
       }
       if (t.paused) await this.control(k, { op: 'pauseTopic', topic: t.name, paused: true });
     }
     await this.persist();
+    return r.meta ?? [];
   }
 
   /** something changed: write soon */

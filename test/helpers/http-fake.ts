@@ -11,6 +11,7 @@ import type { ApiResult, BrokerApi } from '../../src/nsqd/http/api.js';
 import { makeRoutes } from '../../src/nsqd/http/routes.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import type { Options } from '../../src/nsqd/options/options.js';
+import type { QueueSettingsChange } from '../../src/nsqd/queue/limits.js';
 
 export type Call = [string, ...unknown[]];
 
@@ -70,6 +71,15 @@ export class FakeApi implements BrokerApi {
   }
   setChannelPaused(t: string, c: string, p: boolean) {
     return this.act('setChannelPaused', t, c, p);
+  }
+  async configureQueue(topic: string, channel: string | null, change: QueueSettingsChange) {
+    const r = await this.act('configureQueue', topic, channel, change);
+    if (r !== null) return r;
+    const settings = Object.fromEntries(Object.entries(change).filter(([, v]) => v !== null));
+    return {
+      settings,
+      effective: { maxAttempts: 0, deadLetterTopic: null, ttl: 0, maxDepth: 0, rejectNew: false },
+    };
   }
   stats(filter: StatsFilter): Promise<StatsSnapshot> {
     this.calls.push(['stats', filter]);

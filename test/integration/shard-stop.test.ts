@@ -10,13 +10,13 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { Logger } from '../../src/log.js';
-import { PREACKED, type ShardAnswers } from '../../src/nsqd/contract/shard.js';
+import { type IoAnswers, PREACKED } from '../../src/nsqd/contract/shard.js';
 import { ShardHost } from '../../src/nsqd/shard/host.js';
 import { encodeMpubBody } from '../../src/wire/encode.js';
 import { tempDataPath } from '../helpers/broker.js';
 import { run } from '../helpers/options.js';
 
-const NO_ANSWERS: ShardAnswers = {
+const NO_ANSWERS: IoAnswers = {
   ok() {},
   error() {},
   deliver() {},
@@ -24,6 +24,8 @@ const NO_ANSWERS: ShardAnswers = {
   close() {},
   shardLost() {},
   ringSpace() {},
+  forward() {},
+  forwardFrame() {},
 };
 
 it('a stopping shard takes every pre-acked publish left in its ring before it writes its queues', async () => {
@@ -47,7 +49,7 @@ it('a stopping shard takes every pre-acked publish left in its ring before it wr
     const mpub = encodeMpubBody(Array.from({ length: 100 }, (_, i) => Buffer.alloc(2000, i)));
     const body = mpub.subarray(4); // the records after MPUB's count
     let batches = 0;
-    while (batches < 60 && link.publishBatch(PREACKED, 'stop_t', body, 0, body.length, 100)) batches++;
+    while (batches < 60 && link.publishBatch(PREACKED, 'stop_t', body, 0, body.length, 100, 0)) batches++;
     link.flushRing();
     // the io thread is busy: it drains nothing while the shard fills the outbound ring and waits
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);

@@ -193,6 +193,63 @@ describe('loadMetadata', () => {
   });
 });
 
+describe('queue policies in nsqd.dat (beyond nsqd)', () => {
+  const withLimits: TopicMeta[] = [
+    {
+      name: 't',
+      paused: false,
+      limits: { ttl: 90000, maxDepth: 10, maxDepthPolicy: 'reject-new' },
+      channels: [
+        { name: 'c', paused: true, limits: { maxAttempts: 3 } },
+        { name: 'plain', paused: false },
+      ],
+    },
+  ];
+
+  it("are extra fields after Go's, only where set", () => {
+    assert.equal(
+      encodeMetadata(withLimits),
+      '{"topics":[{"name":"t","paused":false,"channels":[{"name":"c","paused":true,"max_attempts":3},' +
+        '{"name":"plain","paused":false}],"ttl_ms":90000,"max_depth":10,"max_depth_policy":"reject-new"}],' +
+        '"version":"1.3.0"}',
+    );
+  });
+
+  it('round-trip, and a file with them decodes as Go would see it when the fields are dropped', () => {
+    const d = tmp();
+    saveMetadata(d, withLimits);
+    assert.deepEqual(loadMetadata(d, collect()), withLimits);
+    // what Go's encoding/json keeps of it: the struct fields; ours loads that file too
+    const goView = JSON.parse(readFileSync(path.join(d, 'nsqd.dat'), 'utf8'));
+    for (const t of goView.topics) {
+      for (const k of Object.keys(t)) if (!['name', 'paused', 'channels'].includes(k)) delete t[k];
+      for (const c of t.channels)
+        for (const k of Object.keys(c)) if (!['name', 'paused'].includes(k)) delete c[k];
+    }
+    assert.deepEqual(loadMetadata(withFile(JSON.stringify(goView)), collect()), [
+      {
+        name: 't',
+        paused: false,
+        channels: [
+          { name: 'c', paused: true },
+          { name: 'plain', paused: false },
+        ],
+      },
+    ]);
+  });
+
+  it('a value of the wrong kind is left out with a warning, never fatal', () => {
+    const log = collect();
+    const d = withFile(
+      '{"topics":[{"name":"t","max_depth":"ten","channels":[{"name":"c","max_attempts":-1,"max_depth_policy":"x","ttl_ms":5}]}]}',
+    );
+    assert.deepEqual(loadMetadata(d, log), [
+      { name: 't', paused: false, channels: [{ name: 'c', paused: false, limits: { ttl: 5 } }] },
+    ]);
+    assert.equal(log.lines.length, 3, log.lines.join('\n'));
+  });
+});
+
 describe('saveMetadata', () => {
   it('replaces nsqd.dat atomically with mode 0600 and leaves no tmp files', () => {
     const d = tmp();

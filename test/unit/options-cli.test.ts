@@ -76,6 +76,13 @@ describe('defaults', () => {
       syncPublish: false,
       metrics: true,
       metricsExcludeEphemeral: false,
+      maxAttempts: 0,
+      deadLetterTopic: '%s.dead',
+      maxDeferTimeout: 0,
+      persistDeferred: false,
+      messageTtl: 0,
+      maxDepth: 0,
+      maxDepthPolicy: 'drop-oldest',
       clientTimeout: 60000,
       heartbeatInterval: 30000,
       queueScanInterval: 100,
@@ -201,6 +208,45 @@ describe('resolveOptions: flag syntax', () => {
     );
     assert.equal(run(['--statsd-interval=0s']).options.statsdInterval, 0);
     assert.equal(run(['--statsd-address=s:1', '--statsd-interval=500ms']).options.statsdInterval, 500);
+  });
+  test('queue policies (beyond nsqd): off by default, checked at start-up', () => {
+    const o = run([]).options;
+    assert.deepEqual(
+      [
+        o.maxAttempts,
+        o.deadLetterTopic,
+        o.maxDeferTimeout,
+        o.persistDeferred,
+        o.messageTtl,
+        o.maxDepth,
+        o.maxDepthPolicy,
+      ],
+      [0, '%s.dead', 0, false, 0, 0, 'drop-oldest'],
+    );
+    const set = run([
+      '--max-attempts=5',
+      '--dead-letter-topic=dlq.%s',
+      '--max-defer-timeout=168h',
+      '--persist-deferred',
+      '--message-ttl=1h',
+      '--max-depth=1000',
+      '--max-depth-policy=reject-new',
+    ]).options;
+    assert.deepEqual(
+      [set.maxAttempts, set.deadLetterTopic, set.maxDeferTimeout, set.persistDeferred, set.messageTtl],
+      [5, 'dlq.%s', 168 * 3600_000, true, 3600_000],
+    );
+    assert.deepEqual([set.maxDepth, set.maxDepthPolicy], [1000, 'reject-new']);
+    assertFlagError(
+      ['--max-depth-policy=oldest'],
+      'invalid value "oldest" for flag -max-depth-policy: must be "drop-oldest" or "reject-new"',
+    );
+    assertStartupError(['--max-attempts=65536'], '--max-attempts must be [0,65535]');
+    assertStartupError(['--dead-letter-topic=%s'], '--dead-letter-topic must differ from the topic name');
+    assertStartupError(['--dead-letter-topic=%s.%s'], '--dead-letter-topic may hold %s once');
+    assertStartupError(['--dead-letter-topic=a b'], '--dead-letter-topic "a b" gives invalid topic names');
+    assertStartupError(['--max-defer-timeout=1200h'], '--max-defer-timeout must be <= 1193h2m47.295s');
+    assertStartupError(['--max-req-timeout=1200h'], '--max-defer-timeout must be <= 1193h2m47.295s');
   });
   test('tls-min-version', () => {
     assert.equal(run(['--tls-min-version=tls1.0']).options.tlsMinVersion, 0x0301);

@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   DPUB,
+  type IoAnswers,
   type OutgoingMessage,
   PUB,
   type PubKind,
-  type ShardAnswers,
   type ShardCommands,
 } from '../../src/nsqd/contract/shard.js';
 import { createRingBuffer, RingReader } from '../../src/nsqd/shard/ring.js';
@@ -42,8 +42,19 @@ class Commands implements ShardCommands {
     this.calls.push(['publishOne', conn, kind, topic, deferMs, buf.toString('latin1', s, e)]);
     this.bodyAt = buf.byteOffset + s;
   }
-  publishBatch(conn: number, topic: string, buf: Buffer, s: number, e: number, count: number): void {
-    this.calls.push(['publishBatch', conn, topic, buf.toString('latin1', s, e), count]);
+  publishBatch(
+    conn: number,
+    topic: string,
+    buf: Buffer,
+    s: number,
+    e: number,
+    count: number,
+    deferMs: number,
+  ): void {
+    this.calls.push(['publishBatch', conn, topic, buf.toString('latin1', s, e), count, deferMs]);
+  }
+  adopt(topic: string, buf: Buffer, s: number, e: number): void {
+    this.calls.push(['adopt', topic, buf.toString('latin1', s, e)]);
   }
   subscribe(conn: number, topic: string, channel: string, msgTimeout: number, sampleRate: number): void {
     this.calls.push(['subscribe', conn, topic, channel, msgTimeout, sampleRate]);
@@ -68,7 +79,7 @@ class Commands implements ShardCommands {
   }
 }
 
-class Answers implements ShardAnswers {
+class Answers implements IoAnswers {
   calls: Call[] = [];
   ok(conn: number): void {
     this.calls.push(['ok', conn]);
@@ -90,6 +101,12 @@ class Answers implements ShardAnswers {
   }
   ringSpace(): void {
     this.calls.push(['ringSpace']);
+  }
+  forward(): void {
+    assert.fail('a worker link never hands over a message object');
+  }
+  forwardFrame(topic: string, buf: Buffer, start: number, end: number): void {
+    this.calls.push(['forwardFrame', topic, buf.toString('latin1', start, end)]);
   }
 }
 
@@ -142,7 +159,10 @@ function sendCommands(link: WorkerLink, rnd: () => number): Call[] {
   const [timeout, rate] = [1000 + Math.floor(rnd() * 900_000), Math.floor(rnd() * 100)];
   const ok = (sent: boolean) => assert.equal(sent, true, 'the ring has room');
   ok(link.publishOne(conn, kind, topic, deferMs, placed(body, at), at, at + body.length));
-  ok(link.publishBatch(conn, topic, placed(framed, 7 - at), 7 - at, 7 - at + framed.length, count));
+  const batchDefer = rnd() < 0.5 ? 0 : Math.floor(rnd() * 2 ** 32);
+  ok(
+    link.publishBatch(conn, topic, placed(framed, 7 - at), 7 - at, 7 - at + framed.length, count, batchDefer),
+  );
   ok(link.subscribe(conn, topic, channel, timeout, rate));
   ok(link.ready(conn, rdy));
   const line = placed(`FIN ${fin} REQ ${req} ${delay} TOUCH ${touch}`, at);
@@ -151,9 +171,11 @@ function sendCommands(link: WorkerLink, rnd: () => number): Call[] {
   ok(link.touch(conn, line, at + 49 + String(delay).length));
   ok(link.startClose(conn));
   link.disconnect(conn);
+  const letter = bytes(rnd, 26 + Math.floor(rnd() * 300));
+  ok(link.adopt(topic, placed(letter, at), at, at + letter.length));
   return [
     ['publishOne', conn, kind, topic, deferMs, body],
-    ['publishBatch', conn, topic, framed, count],
+    ['publishBatch', conn, topic, framed, count, batchDefer],
     ['subscribe', conn, topic, channel, timeout, rate],
     ['ready', conn, rdy],
     ['finish', conn, fin],
@@ -161,6 +183,7 @@ function sendCommands(link: WorkerLink, rnd: () => number): Call[] {
     ['touch', conn, touch],
     ['startClose', conn],
     ['disconnect', conn],
+    ['adopt', topic, letter],
   ];
 }
 
@@ -206,6 +229,10 @@ function sendAnswers(outbox: RingOutbox, rnd: () => number, bodyMax: number): Ca
   }
   outbox.close(conn);
   want.push(['close', conn]);
+  const letter = message(rnd, bytes(rnd, Math.floor(rnd() * bodyMax)));
+  const topic = `t${bytes(rnd, 10).replace(/[^a-z]/g, '')}.dead`;
+  outbox.forward(topic, letter);
+  want.push(['forwardFrame', topic, frameData(letter)]);
   return want;
 }
 

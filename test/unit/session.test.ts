@@ -92,6 +92,9 @@ class Link implements ShardLink {
   publishBatch(conn: number, topic: string, _buf: Buffer, s: number, e: number, count: number): boolean {
     return this.takePub(conn, `mpub ${topic} ${count} ${e - s}`);
   }
+  adopt(topic: string): boolean {
+    return this.take(`adopt ${topic}`);
+  }
   private takePub(conn: number, what: string): boolean {
     if (!this.take(what)) return false;
     this.pubConns.push(conn);

@@ -7,15 +7,18 @@
  */
 
 import type { ProtocolError } from '../../wire/errors.js';
-import type { OutgoingMessage, ShardAnswers } from '../contract/shard.js';
+import type { IoAnswers, OutgoingMessage, ShardAnswers } from '../contract/shard.js';
+import { DISK_MESSAGE_HEADER, encodeDiskMessage } from '../queue/disk-message.js';
 import type { Connection } from './connection.js';
 
-export class ConnectionTable implements ShardAnswers {
+export class ConnectionTable implements IoAnswers {
   private readonly peers = new Map<number, ShardAnswers>();
   private readonly tcp = new Map<number, Connection>();
   private nextId = 1;
   /** peers that could not go on (a full ring, or answers owed): each is told ringSpace() */
   private readonly stalled = new Set<ShardAnswers>();
+  /** where dead letters for another shard's topic go (router/dead-letters.ts); set by the broker */
+  deadLetters: { route(topic: string, buf: Buffer, start: number, end: number): void } | null = null;
 
   newId(): number {
     return this.nextId++;
@@ -81,6 +84,23 @@ export class ConnectionTable implements ShardAnswers {
   }
   close(conn: number): void {
     this.peers.get(conn)?.close(conn);
+  }
+  forward(topic: string, msg: OutgoingMessage): void {
+    const frame = Buffer.allocUnsafe(DISK_MESSAGE_HEADER + msg.length);
+    const n = encodeDiskMessage(
+      frame,
+      0,
+      msg.idHi,
+      msg.idLo,
+      msg.batch,
+      msg.offset,
+      msg.length,
+      msg.attempts,
+    );
+    this.forwardFrame(topic, frame, 0, n);
+  }
+  forwardFrame(topic: string, buf: Buffer, start: number, end: number): void {
+    this.deadLetters?.route(topic, buf, start, end);
   }
   shardLost(index: number): void {
     for (const p of [...this.peers.values()]) p.shardLost(index);

@@ -38,8 +38,19 @@ export interface ShardCommands {
     start: number,
     end: number,
   ): void;
-  /** MPUB: `buf[start, end)` is `[u32 size][body]...` for `count` messages (the wire layout after the count) */
-  publishBatch(conn: number, topic: string, buf: Buffer, start: number, end: number, count: number): void;
+  /**
+   * MPUB: `buf[start, end)` is `[u32 size][body]...` for `count` messages (the wire layout after the
+   * count); `deferMs` > 0 only for HTTP /mpub?defer= (beyond nsqd 1.3.0: upstream PR #1504)
+   */
+  publishBatch(
+    conn: number,
+    topic: string,
+    buf: Buffer,
+    start: number,
+    end: number,
+    count: number,
+    deferMs: number,
+  ): void;
   subscribe(conn: number, topic: string, channel: string, msgTimeout: number, sampleRate: number): void;
   ready(conn: number, count: number): void;
   /** FIN, REQ, TOUCH: the message's 16-byte hex ID is `buf[idStart, idStart + 16)` */
@@ -50,6 +61,12 @@ export interface ShardCommands {
   startClose(conn: number): void;
   /** the connection is gone */
   disconnect(conn: number): void;
+  /**
+   * Beyond nsqd: a dead letter from another shard for `topic`, which this shard owns. `buf[start,
+   * end)` is the message as a frame's data (timestamp, attempts, ID, body; disk-message.ts):
+   * kept with its ID, timestamp and attempts. Nobody waits for an answer.
+   */
+  adopt(topic: string, buf: Buffer, start: number, end: number): void;
 }
 
 /**
@@ -115,8 +132,23 @@ export interface ShardAnswers {
   ringSpace(): void;
 }
 
+/**
+ * Beyond nsqd: dead letters for a topic another shard owns, which the io thread hands on
+ * (ShardCommands.adopt). Only the io thread's table hears them, no peer; never called inline (one
+ * shard owns every topic).
+ */
+export interface ForwardAnswers {
+  forward(topic: string, msg: OutgoingMessage): void;
+  /** the same from a worker's ring: `buf[start, end)` is the message as a frame's data */
+  forwardFrame(topic: string, buf: Buffer, start: number, end: number): void;
+}
+
+/** everything the io thread hears from shards: its table implements it */
+export type IoAnswers = ShardAnswers & ForwardAnswers;
+
 /** the answers the shard core gives, by whatever carries them to the io thread */
-export type CoreAnswers = Pick<ShardAnswers, 'ok' | 'error' | 'deliver' | 'close'>;
+export type CoreAnswers = Pick<ShardAnswers, 'ok' | 'error' | 'deliver' | 'close'> &
+  Pick<ForwardAnswers, 'forward'>;
 
 // ---- op codes: a record's first byte on the rings ----
 
@@ -130,12 +162,14 @@ export const IN_REQ = 6;
 export const IN_TOUCH = 7;
 export const IN_CLS = 8;
 export const IN_GONE = 9;
+export const IN_ADOPT = 10;
 
 /** outbound ring (shard → io thread): one per CoreAnswers method */
 export const OUT_OK = 1;
 export const OUT_ERR = 2;
 export const OUT_MSG = 3;
 export const OUT_CLOSE = 4;
+export const OUT_FORWARD = 5;
 
 // ---- timing both ends of a ring share ----
 

@@ -59,6 +59,21 @@ export interface LatencyStats {
   percentiles: { quantile: number; value: number }[] | null;
 }
 
+/**
+ * Beyond nsqd: the queue policies' counters (queue/limits.ts) of a topic or channel, present only
+ * while a policy is on there (or acted before), so a Go nsqd's fields stay exactly as they were
+ */
+export interface LimitStats {
+  /** messages published to the dead-letter topic (--max-attempts) */
+  deadLetterCount: number;
+  /** messages dropped at delivery for their age (TTL) */
+  expiredCount: number;
+  /** messages dropped to make room (max depth, drop-oldest) */
+  droppedCount: number;
+  /** messages of publishes refused (max depth, reject-new) */
+  rejectedCount: number;
+}
+
 export interface ChannelStats {
   channelName: string;
   depth: number;
@@ -77,6 +92,7 @@ export interface ChannelStats {
   clients: ClientStats[] | null;
   paused: boolean;
   e2eProcessingLatency: LatencyStats;
+  limits?: LimitStats | undefined;
 }
 
 export interface TopicStats {
@@ -89,6 +105,7 @@ export interface TopicStats {
   messageBytes: number;
   paused: boolean;
   e2eProcessingLatency: LatencyStats;
+  limits?: LimitStats | undefined;
 }
 
 export interface StatsSnapshot {

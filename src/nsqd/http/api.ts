@@ -5,6 +5,8 @@
  */
 
 import type { StatsFilter, StatsSnapshot } from '../contract/stats.js';
+import type { EffectiveLimits } from '../queue/admin.js';
+import type { QueueSettings, QueueSettingsChange } from '../queue/limits.js';
 
 /** a result the handler turns into nsqd's HTTP error: `{ status, message }` (e.g. 404 TOPIC_NOT_FOUND) */
 export interface ApiError {
@@ -43,6 +45,15 @@ export interface BrokerApi {
   emptyChannel(topic: string, channel: string): Promise<ApiResult>;
   setChannelPaused(topic: string, channel: string, paused: boolean): Promise<ApiResult>;
   stats(filter: StatsFilter): Promise<StatsSnapshot>;
+  /**
+   * Beyond nsqd: change (an empty change only reads) a topic's queue policies, or one channel's;
+   * written to nsqd.dat before it resolves. 404 TOPIC_NOT_FOUND / CHANNEL_NOT_FOUND.
+   */
+  configureQueue(
+    topic: string,
+    channel: string | null,
+    change: QueueSettingsChange,
+  ): Promise<ApiError | { settings: QueueSettings; effective: EffectiveLimits }>;
   /** current log level name; set returns false for an invalid name */
   getLogLevel(): string;
   setLogLevel(level: string): boolean;

@@ -13,6 +13,7 @@ import type {
   ChannelStats,
   ClientStats,
   LatencyStats,
+  LimitStats,
   MemStats,
   StatsSnapshot,
   TopicStats,
@@ -72,6 +73,32 @@ export const CHANNEL_FAMILIES: readonly Family<ChannelStats>[] = [
   { name: 'nsq_channel_clients', kind: 'gauge', help: 'Consumers subscribed to the channel.', value: (c) => c.clientCount },
   { name: 'nsq_channel_paused', kind: 'gauge', help: '1 when the channel is paused.', value: (c) => (c.paused ? 1 : 0) },
 ];
+
+/** beyond nsqd: the queue policies' counters, for the topics and channels where a policy is on */
+// biome-ignore format: one family per line reads best as a table
+const LIMIT_FAMILIES: readonly { suffix: string; help: string; value: (l: LimitStats) => number; topic: boolean }[] = [
+  { suffix: 'dead_letters_total', help: 'Messages published to the dead-letter topic after their attempts were spent (--max-attempts).', value: (l) => l.deadLetterCount, topic: false },
+  { suffix: 'expired_messages_total', help: 'Messages dropped at delivery for being older than the TTL.', value: (l) => l.expiredCount, topic: true },
+  { suffix: 'dropped_messages_total', help: 'Messages dropped to make room at max depth (drop-oldest).', value: (l) => l.droppedCount, topic: true },
+  { suffix: 'rejected_messages_total', help: 'Messages of publishes refused at max depth (reject-new).', value: (l) => l.rejectedCount, topic: true },
+];
+
+/** the LIMIT_FAMILIES of topics or channels (`what`), over the rows that carry the counters */
+function limitFamilies(
+  out: string[],
+  what: 'topic' | 'channel',
+  rows: readonly Row<LimitStats | undefined>[],
+): void {
+  const withLimits = rows.filter((r): r is Row<LimitStats> => r.data !== undefined);
+  for (const f of LIMIT_FAMILIES) {
+    if (what === 'topic' && !f.topic) continue;
+    family(
+      out,
+      { name: `nsq_${what}_${f.suffix}`, kind: 'counter', help: f.help, value: f.value },
+      withLimits,
+    );
+  }
+}
 
 // biome-ignore format: one family per line reads best as a table
 const CLIENT_FAMILIES: readonly Family<ClientStats>[] = [
@@ -167,6 +194,11 @@ export function formatMetrics(input: MetricsInput): string {
     }
   }
   for (const f of TOPIC_FAMILIES) family(out, f, topics);
+  limitFamilies(
+    out,
+    'topic',
+    topics.map((r) => ({ labels: r.labels, data: r.data.limits })),
+  );
   latency(
     out,
     'nsq_topic_e2e_processing_latency_seconds',
@@ -174,6 +206,11 @@ export function formatMetrics(input: MetricsInput): string {
     topics.map((r) => ({ labels: r.labels, data: r.data.e2eProcessingLatency })),
   );
   for (const f of CHANNEL_FAMILIES) family(out, f, channels);
+  limitFamilies(
+    out,
+    'channel',
+    channels.map((r) => ({ labels: r.labels, data: r.data.limits })),
+  );
   latency(
     out,
     'nsq_channel_e2e_processing_latency_seconds',

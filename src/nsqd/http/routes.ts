@@ -10,11 +10,12 @@ import { createRouteTable, type Route, type RouteLog, type RouteTable } from '..
 import { plainText, topicChannelArgs, v1Empty, v1Error, v1Ok, v1RawJson, v1Text } from '../../http/v1.js';
 import { isValidTopicName } from '../../wire/names.js';
 import { readMemStats } from '../contract/stats.js';
-import type { Options } from '../options/options.js';
+import { deferLimit, type Options } from '../options/options.js';
 import type { ApiResult, BrokerApi } from './api.js';
 import { getOption, putOption } from './config.js';
 import { formatMetrics, METRICS_CONTENT_TYPE, readProcessStats } from './metrics-format.js';
 import { parseDefer, splitBinaryMpub, splitTextMpub } from './publish-params.js';
+import { doChannelConfig, doTopicConfig } from './queue-config.js';
 import { formatStatsJson, formatStatsText } from './stats-format.js';
 
 /** what every handler works with (Go's httpServer) */
@@ -44,6 +45,11 @@ export function makeRoutes(api: BrokerApi, options: Options, log?: RouteLog): Ro
     { method: 'POST', path: '/channel/empty', handler: doEmptyChannel },
     { method: 'POST', path: '/channel/pause', handler: doPauseChannel },
     { method: 'POST', path: '/channel/unpause', handler: doPauseChannel },
+    // nsq-ts: per-topic and per-channel queue policies (max attempts, TTL, max depth)
+    { method: 'GET', path: '/topic/config', handler: doTopicConfig },
+    { method: 'POST', path: '/topic/config', handler: doTopicConfig },
+    { method: 'GET', path: '/channel/config', handler: doChannelConfig },
+    { method: 'POST', path: '/channel/config', handler: doChannelConfig },
     { method: 'GET', path: '/config/:opt', handler: doGetConfig },
     { method: 'PUT', path: '/config/:opt', handler: doPutConfig, bodyLimit: msgLimit },
     // debug.FreeOSMemory has no Node counterpart; answer as nsqd does
@@ -151,18 +157,22 @@ async function doPUB(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
   if (req.body.length === 0) return v1Error(400, 'MSG_EMPTY');
   const topic = topicArg(req, true);
   if (typeof topic !== 'string') return topic;
-  let deferMs = 0;
-  const raw = req.query!.get('defer');
-  if (raw !== null) {
-    const d = parseDefer(raw, ctx.options.maxReqTimeout);
-    if (d === null) {
-      await ctx.api.createTopic(topic); // nsqd created the topic before looking at defer
-      return v1Error(400, 'INVALID_DEFER');
-    }
-    deferMs = d;
+  const deferMs = deferParam(ctx, req);
+  if (deferMs === null) {
+    await ctx.api.createTopic(topic); // nsqd created the topic before looking at defer
+    return v1Error(400, 'INVALID_DEFER');
   }
   const r = await ctx.api.publish(topic, [req.body], deferMs);
   return r === null ? v1Text('OK') : v1Error(r.status, r.message);
+}
+
+/**
+ * `defer=` in ms (0 when absent), up to --max-defer-timeout (else --max-req-timeout, upstream PR
+ * #1504); null for 400 INVALID_DEFER
+ */
+function deferParam(ctx: Ctx, req: HttpRequest): number | null {
+  const raw = req.query!.get('defer');
+  return raw === null ? 0 : parseDefer(raw, deferLimit(ctx.options));
 }
 
 async function doMPUB(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
@@ -170,6 +180,12 @@ async function doMPUB(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
   if (early !== null) return early;
   const topic = topicArg(req, true);
   if (typeof topic !== 'string') return topic;
+  // beyond nsqd 1.3.0: /mpub?defer= defers every message (upstream PR #1504)
+  const deferMs = deferParam(ctx, req);
+  if (deferMs === null) {
+    await ctx.api.createTopic(topic);
+    return v1Error(400, 'INVALID_DEFER');
+  }
   const { maxMsgSize, maxBodySize } = ctx.options;
   let binary = false;
   const mode = req.query!.get('binary');
@@ -185,7 +201,8 @@ async function doMPUB(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
     await ctx.api.createTopic(topic); // nsqd created the topic before reading the body
     return v1Error(413, bodies);
   }
-  const r = bodies.length === 0 ? await ctx.api.createTopic(topic) : await ctx.api.publish(topic, bodies, 0);
+  const r =
+    bodies.length === 0 ? await ctx.api.createTopic(topic) : await ctx.api.publish(topic, bodies, deferMs);
   return r === null ? v1Text('OK') : v1Error(r.status, r.message);
 }
 

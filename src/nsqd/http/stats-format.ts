@@ -6,6 +6,7 @@ import {
   type ChannelStats,
   type ClientStats,
   type LatencyStats,
+  type LimitStats,
   type MemStats,
   readMemStats,
   type StatsSnapshot,
@@ -109,7 +110,19 @@ function jsonChannel(c: ChannelStats): string {
     ['clients', arr(c.clients, jsonClient)],
     ['paused', bool(c.paused)],
     ['e2e_processing_latency', jsonLatency(c.e2eProcessingLatency)],
+    ...limitFields(c.limits),
   ]);
+}
+
+/** beyond nsqd: the queue policies' counters, only where a policy is on (Go's fields stay as they are) */
+function limitFields(l: LimitStats | undefined): [string, string | undefined][] {
+  if (l === undefined) return [];
+  return [
+    ['dead_letter_count', num(l.deadLetterCount)],
+    ['expired_count', num(l.expiredCount)],
+    ['dropped_count', num(l.droppedCount)],
+    ['rejected_count', num(l.rejectedCount)],
+  ];
 }
 
 function jsonTopic(t: TopicStats): string {
@@ -122,6 +135,7 @@ function jsonTopic(t: TopicStats): string {
     ['message_bytes', num(t.messageBytes)],
     ['paused', bool(t.paused)],
     ['e2e_processing_latency', jsonLatency(t.e2eProcessingLatency)],
+    ...limitFields(t.limits),
   ]);
 }
 

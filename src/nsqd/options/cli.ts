@@ -1,5 +1,6 @@
 /** Turns nsqd's argv (+ optional --config file) into validated Options, or an exit with Go-compatible text. */
 
+import { formatGoDuration } from '../../go/duration.js';
 import {
   type FlagProgram,
   type CliResult as GoCliResult,
@@ -7,8 +8,9 @@ import {
   resolveFlags,
 } from '../../go/options.js';
 import { versionString as goVersionString } from '../../go/version.js';
+import { checkDeadLetterPattern, MAX_DEFER_MS } from '../queue/limits.js';
 import { defaultOptions, NSQD_FLAGS } from './flags.js';
-import type { Options } from './options.js';
+import { deferLimit, type Options } from './options.js';
 
 export { defaultOptions } from './flags.js';
 
@@ -42,6 +44,16 @@ function refuseSecurity(o: Options, requireSet: boolean): string | undefined {
   return undefined;
 }
 
+/** the queue policies' flags (dead letters, defers, depth): beyond nsqd */
+function validateQueueLimits(o: Options): string | undefined {
+  if (o.maxAttempts > 65535) return '--max-attempts must be [0,65535]';
+  const dead = checkDeadLetterPattern(o.deadLetterTopic);
+  if (dead !== null) return `--dead-letter-topic ${dead}`;
+  // the defer crosses to a shard as a u32 of ms
+  if (deferLimit(o) > MAX_DEFER_MS) return `--max-defer-timeout must be <= ${formatGoDuration(MAX_DEFER_MS)}`;
+  return undefined;
+}
+
 /** nsqd's start-up checks (plus nsq-ts sanity checks). Mutates tlsRequired like Go; returns an error. */
 function validate(o: Options): string | undefined {
   if (o.maxDeflateLevel < 1 || o.maxDeflateLevel > 9) return '--max-deflate-level must be [1,9]';
@@ -56,6 +68,8 @@ function validate(o: Options): string | undefined {
   // Go nsqd's statsd ticker panics on a zero interval
   if (o.statsdAddress !== '' && o.statsdInterval === 0)
     return '--statsd-interval must be > 0 with --statsd-address';
+  const limits = validateQueueLimits(o);
+  if (limits !== undefined) return limits;
   if (o.broadcastTcpPort > 65535) return '--broadcast-tcp-port must be [0,65535]';
   if (o.broadcastHttpPort > 65535) return '--broadcast-http-port must be [0,65535]';
   const requireSet = o.tlsRequired !== 'false';

@@ -6,11 +6,14 @@ import type { FlagSpec } from '../../go/options.js';
 import { goQuote } from '../../go/quote.js';
 import { parseGoBool } from '../../go/strconv.js';
 import type { HttpServerChoice } from '../../http/adapter.js';
-import { INTERNAL_DEFAULTS, type Options, type TlsRequired } from './options.js';
+import { type DepthPolicy, INTERNAL_DEFAULTS, type Options, type TlsRequired } from './options.js';
 
 export { cfgName, checkChoice, parseLogLevel } from '../../go/options.js';
 
 export type NsqdFlag = FlagSpec<Options>;
+
+/** `--max-depth-policy` values */
+export const DEPTH_POLICIES: readonly DepthPolicy[] = ['drop-oldest', 'reject-new'];
 
 /** `--http-server` values */
 export const HTTP_SERVER_CHOICES: readonly HttpServerChoice[] = ['auto', 'uws', 'node'];
@@ -96,6 +99,13 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'sync-publish', kind: 'bool', key: 'syncPublish', usage: '[nsq-ts] durable publish: PUB/MPUB/DPUB are answered OK only once their messages are on disk and fsynced (group commit: one fsync per batch of publishes). Off by default, as in nsqd' },
   { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: "[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node" },
   { name: 'metrics', kind: 'bool', key: 'metrics', usage: '[nsq-ts] serve Prometheus metrics at GET /metrics on the HTTP address (false: 404 there, as nsqd)' },
+  { name: 'max-attempts', kind: 'int', key: 'maxAttempts', usage: '[nsq-ts] dead letters: a message about to be delivered for the N+1-th time is published to the dead-letter topic instead, with its ID, attempts and body (0 = off; per channel: POST /channel/config?max_attempts=)' },
+  { name: 'dead-letter-topic', kind: 'string', key: 'deadLetterTopic', usage: '[nsq-ts] the dead-letter topic of a topic, %s standing for its name' },
+  { name: 'max-defer-timeout', kind: 'duration', key: 'maxDeferTimeout', usage: '[nsq-ts] maximum DPUB and /pub, /mpub ?defer= timeout (default: --max-req-timeout)' },
+  { name: 'persist-deferred', kind: 'bool', key: 'persistDeferred', usage: '[nsq-ts] deferred messages past --mem-queue-size per channel go to an on-disk store ordered by due time, and at shutdown all of them do, so a restart delivers them when due (nsqd: in memory, and early after a restart)' },
+  { name: 'message-ttl', kind: 'duration', key: 'messageTtl', usage: '[nsq-ts] drop messages older than this when they are due for delivery (0 = off; per topic/channel: POST /topic/config, /channel/config ?ttl=)' },
+  { name: 'max-depth', kind: 'int', key: 'maxDepth', usage: '[nsq-ts] most messages a topic or channel holds, memory + disk (0 = unbounded; per topic/channel: ?max_depth=)' },
+  { name: 'max-depth-policy', kind: 'string', key: 'maxDepthPolicy', choices: DEPTH_POLICIES, usage: '[nsq-ts] at --max-depth: drop-oldest (drop the oldest queued message) or reject-new (the publish fails with E_PUB_FAILED / HTTP 503 MAX_DEPTH)' },
   { name: 'metrics-exclude-ephemeral', kind: 'bool', key: 'metricsExcludeEphemeral', usage: '[nsq-ts] leave ephemeral topics and channels out of /metrics (bounds its label cardinality)' },
 ];
 
@@ -218,6 +228,13 @@ export function defaultOptions(): Options {
     syncPublish: false,
     metrics: true,
     metricsExcludeEphemeral: false,
+    maxAttempts: 0,
+    deadLetterTopic: '%s.dead',
+    maxDeferTimeout: 0,
+    persistDeferred: false,
+    messageTtl: 0,
+    maxDepth: 0,
+    maxDepthPolicy: 'drop-oldest',
     ...INTERNAL_DEFAULTS,
   };
 }

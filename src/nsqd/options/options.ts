@@ -12,6 +12,14 @@ import type { HttpServerChoice } from '../../http/adapter.js';
 
 export type TlsRequired = 'false' | 'true' | 'tcp-https';
 
+/** --max-depth-policy: drop the oldest queued message, or refuse the publish (E_PUB_FAILED / HTTP 503) */
+export type DepthPolicy = 'drop-oldest' | 'reject-new';
+
+/** the longest DPUB or `defer=` the options allow (ms): --max-defer-timeout, else --max-req-timeout */
+export function deferLimit(o: Pick<Options, 'maxDeferTimeout' | 'maxReqTimeout'>): number {
+  return o.maxDeferTimeout > 0 ? o.maxDeferTimeout : o.maxReqTimeout;
+}
+
 export interface Options {
   // listeners / identity
   tcpAddress: string;
@@ -87,6 +95,20 @@ export interface Options {
   metrics: boolean;
   /** leave `#ephemeral` topics and channels out of /metrics */
   metricsExcludeEphemeral: boolean;
+  /** dead letters: a message about to be delivered for the N+1-th time goes to the dead-letter topic (0 = off) */
+  maxAttempts: number;
+  /** the dead-letter topic's name, `%s` standing for the topic's */
+  deadLetterTopic: string;
+  /** the longest DPUB / `?defer=` (ms); 0 = --max-req-timeout's, as nsqd's PR #1504 */
+  maxDeferTimeout: number;
+  /** deferred messages past --mem-queue-size per channel, and all of them at shutdown, go to an on-disk store by due time */
+  persistDeferred: boolean;
+  /** drop messages older than this at delivery (ms; 0 = off); per topic/channel over HTTP */
+  messageTtl: number;
+  /** the most messages a topic or channel holds (memory + disk; 0 = unbounded) */
+  maxDepth: number;
+  /** what a topic or channel at --max-depth does with one more message */
+  maxDepthPolicy: DepthPolicy;
   // internal: no flag, no config-file key, not in /config (nsqd's hidden Options); tests shorten them
   /** nsqd's ClientTimeout: how long a new connection has to send the magic */
   clientTimeout: number;

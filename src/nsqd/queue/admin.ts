@@ -6,11 +6,12 @@
 
 import { readdirSync } from 'node:fs';
 import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
-import type { ChannelStats, LatencyStats, TopicStats } from '../contract/stats.js';
+import type { ChannelStats, LatencyStats, LimitStats, TopicStats } from '../contract/stats.js';
 import { QUEUE_FILE } from '../disk/files.js';
 import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
 import type { Channel } from './channel.js';
 import { percentilesOf } from './latency.js';
+import type { QueueSettings, QueueSettingsChange } from './limits.js';
 import type { ShardCore } from './shard-core.js';
 import type { Topic } from './topic.js';
 
@@ -19,6 +20,8 @@ export type ControlRequest =
   | { op: 'pauseTopic'; topic: string; paused: boolean }
   | { op: 'createChannel' | 'deleteChannel' | 'emptyChannel'; topic: string; channel: string }
   | { op: 'pauseChannel'; topic: string; channel: string; paused: boolean }
+  /** beyond nsqd: a topic's or channel's queue policies (limits.ts); an empty change only reads them */
+  | { op: 'configure'; topic: string; channel: string | null; change: QueueSettingsChange }
   | { op: 'stats'; topic: string; channel: string }
   /** this shard's part of nsqd.dat */
   | { op: 'meta' }
@@ -54,13 +57,18 @@ export type ShardChannelStats = Pick<
   | 'requeueCount'
   | 'timeoutCount'
   | 'paused'
-> & { latency: LatencyStats; consumers: ConsumerStats[] };
+> & { latency: LatencyStats; consumers: ConsumerStats[]; limits: LimitStats | undefined };
 
 /** a topic as the shard sees it */
 export type ShardTopicStats = Pick<
   TopicStats,
   'topicName' | 'depth' | 'backendDepth' | 'messageCount' | 'messageBytes' | 'paused'
-> & { latency: LatencyStats /** sorted by name */; channels: ShardChannelStats[] };
+> & {
+  latency: LatencyStats;
+  /** sorted by name */
+  channels: ShardChannelStats[];
+  limits: LimitStats | undefined;
+};
 
 /** `error` is nsqd's HTTP error message (TOPIC_NOT_FOUND, CHANNEL_NOT_FOUND), null on success */
 export interface ControlResponse {
@@ -71,6 +79,17 @@ export interface ControlResponse {
   meta?: TopicMeta[];
   /** for `health` */
   health?: string | null;
+  /** for `configure`: the settings as set, and as they resolve */
+  limits?: { settings: QueueSettings; effective: EffectiveLimits };
+}
+
+/** a topic's or channel's policies as they resolve (POST /topic/config, /channel/config answer them) */
+export interface EffectiveLimits {
+  maxAttempts: number;
+  deadLetterTopic: string | null;
+  ttl: number;
+  maxDepth: number;
+  rejectNew: boolean;
 }
 
 const OK: ControlResponse = { error: null };
@@ -99,6 +118,8 @@ export function control(core: ShardCore, req: ControlRequest): ControlResponse {
       return onChannel(core, req.topic, req.channel, (ch) => ch.empty());
     case 'pauseChannel':
       return onChannel(core, req.topic, req.channel, (ch) => ch.setPaused(req.paused));
+    case 'configure':
+      return configure(core, req.topic, req.channel, req.change);
     case 'stats':
       return { error: null, topics: stats(core, req.topic, req.channel) };
     case 'meta':
@@ -159,6 +180,35 @@ function onChannel(
   return OK;
 }
 
+function configure(
+  core: ShardCore,
+  topicName: string,
+  channelName: string | null,
+  change: QueueSettingsChange,
+): ControlResponse {
+  const t = core.topics.get(topicName);
+  if (t === undefined) return NO_TOPIC;
+  const ch = channelName === null ? null : t.channels.get(channelName);
+  if (ch === undefined) return NO_CHANNEL;
+  if (Object.keys(change).length > 0) {
+    t.configure(change, ch); // the broker writes nsqd.dat before it answers
+  }
+  const l = (ch ?? t).limits;
+  return {
+    error: null,
+    limits: {
+      settings: { ...l.settings },
+      effective: {
+        maxAttempts: l.maxAttempts,
+        deadLetterTopic: l.deadTopic,
+        ttl: l.ttlNs / 1e6,
+        maxDepth: l.maxDepth,
+        rejectNew: l.rejectNew,
+      },
+    },
+  };
+}
+
 /** nsqd.dat I/O: a failure is the request's error, not the shard's */
 function onDisk(io: () => ControlResponse): ControlResponse {
   try {
@@ -191,6 +241,7 @@ function stats(core: ShardCore, topicName: string, channelName: string): ShardTo
       messageCount: t.messageCount,
       messageBytes: t.messageBytes,
       paused: t.paused,
+      limits: t.limits.stats(),
       latency: percentilesOf(
         [...t.channels.values()].flatMap((ch) => (ch.latency === null ? [] : [ch.latency])),
         quantiles,
@@ -201,11 +252,12 @@ function stats(core: ShardCore, topicName: string, channelName: string): ShardTo
         depth: ch.depth,
         backendDepth: ch.backendDepth,
         inFlightCount: ch.inFlightCount,
-        deferredCount: ch.deferred.length,
+        deferredCount: ch.deferredCount,
         messageCount: ch.messageCount,
         requeueCount: ch.requeueCount,
         timeoutCount: ch.timeoutCount,
         paused: ch.paused,
+        limits: ch.limits.stats(),
         latency: ch.latency === null ? { count: 0, percentiles: null } : ch.latency.stats(quantiles, now),
         consumers: ch.consumers.map((c) => ({
           conn: c.conn,
@@ -226,7 +278,12 @@ function metaOf(core: ShardCore): TopicMeta[] {
   return [...core.topics.values()].map((t) => ({
     name: t.name,
     paused: t.paused,
-    channels: [...t.channels.values()].map((ch) => ({ name: ch.name, paused: ch.paused })),
+    limits: t.limits.explicit,
+    channels: [...t.channels.values()].map((ch) => ({
+      name: ch.name,
+      paused: ch.paused,
+      limits: ch.limits.explicit,
+    })),
   }));
 }
 

@@ -7,9 +7,11 @@
 import { type Consumer, type DeliveryHost, Dispatcher } from '../delivery/dispatcher.js';
 import type { DiskQueue } from '../disk/diskqueue.js';
 import type { ShardContext } from './context.js';
+import { Deferred } from './deferred.js';
 import { MessageQueue } from './deque.js';
 import { IndexedHeap } from './heap.js';
 import { E2eLatency } from './latency.js';
+import { dropOldest, QueueLimits } from './limits.js';
 import { Message, type PubBatch } from './message.js';
 import type { DiskOwner } from './shard-disk.js';
 import type { Topic } from './topic.js';
@@ -26,7 +28,8 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
   private readonly inFlight = new Map<number, Message>();
   inFlightCount = 0;
   readonly inFlightHeap = new IndexedHeap();
-  readonly deferred = new IndexedHeap();
+  /** DPUB and delayed REQ messages until due (beyond nsqd: on disk past --mem-queue-size, deferred.ts) */
+  readonly deferred: Deferred;
   private readonly dispatcher: Dispatcher<Channel, Message>;
   paused = false;
   deleted = false;
@@ -39,6 +42,8 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
   private diskTurn = false;
   /** publish → FIN latency window; null unless --e2e-processing-latency-percentile is set */
   readonly latency: E2eLatency | null;
+  /** beyond nsqd: max attempts (dead letters), TTL, max depth (limits.ts) */
+  readonly limits = new QueueLimits();
   private readonly ctx: ShardContext;
 
   constructor(topic: Topic, name: string, ctx: ShardContext) {
@@ -47,38 +52,88 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     this.ephemeral = name.endsWith('#ephemeral');
     this.ctx = ctx;
     this.disk = this.ephemeral ? null : ctx.disk.open(`${topic.name}:${name}`);
+    const store = this.ephemeral ? null : ctx.disk.openDeferred(`${topic.name}:${name}`);
+    this.deferred = new Deferred(ctx, name, this.disk, store);
     this.dispatcher = new Dispatcher(this, ctx);
     const o = ctx.options;
+    this.limits.resolve(o, topic.limits.settings, topic.name);
     this.latency =
       o.e2eProcessingLatencyPercentiles.length > 0
         ? new E2eLatency(o.e2eProcessingLatencyWindowTime, ctx.now())
         : null;
   }
 
-  /** a new message from the topic's fan-out, as its fields */
-  putNew(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number): void {
+  /** a message from the topic's fan-out, as its fields (`attempts` 0 unless a dead letter's) */
+  putNew(
+    idHi: number,
+    idLo: number,
+    batch: PubBatch,
+    offset: number,
+    length: number,
+    attempts: number,
+  ): void {
     this.messageCount++;
     if (this.ctx.durable && this.disk !== null) {
       // durable publish: on disk before anything else; a failed write fails the publish
-      this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, 0);
+      if (this.limits.maxDepth > 0) this.makeRoom();
+      this.ctx.disk.write(this.disk, idHi, idLo, batch, offset, length, attempts);
       this.pump();
       return;
     }
-    if (this.dispatcher.hasReady && !this.paused && this.queue.length === 0 && !this.onDisk) {
+    if (
+      this.dispatcher.hasReady &&
+      !this.paused &&
+      this.queue.length === 0 &&
+      !this.onDisk &&
+      !this.limits.policed
+    ) {
       // someone is waiting and nothing is ahead of it: straight to delivery (in flight: kept)
       batch.retain();
-      this.dispatcher.offer(new Message(idHi, idLo, batch, offset, length));
+      const m = new Message(idHi, idLo, batch, offset, length);
+      m.attempts = attempts;
+      this.dispatcher.offer(m);
       return;
     }
-    this.enqueue(idHi, idLo, batch, offset, length, 0);
+    this.enqueue(idHi, idLo, batch, offset, length, attempts);
     this.pump();
+  }
+
+  /** beyond nsqd: the topic's or this channel's settings changed (or were loaded) */
+  applyLimits(): void {
+    this.limits.resolve(this.ctx.options, this.topic.limits.settings, this.topic.name);
+    this.pump();
+  }
+
+  /** max depth, drop-oldest: make room for one more (reject-new refused the publish before) */
+  private makeRoom(): void {
+    const l = this.limits;
+    if (l.rejectNew) return;
+    while (this.depth >= l.maxDepth && dropOldest(this.queue, this.disk, this.ctx.disk)) l.droppedCount++;
+  }
+
+  /**
+   * At delivery, with a policy on: a message older than the TTL is dropped, one whose attempts are
+   * spent goes to the dead-letter topic. Returns whether `m` was taken.
+   */
+  private police(m: Message): boolean {
+    const l = this.limits;
+    if (l.ttlNs > 0 && this.ctx.wallNs() - m.batch.timestampNs > l.ttlNs) {
+      l.expiredCount++;
+    } else if (l.deadTopic !== null && m.attempts >= l.maxAttempts) {
+      l.deadLetterCount++;
+      this.ctx.deadLetter(l.deadTopic, m);
+    } else {
+      return false;
+    }
+    if (m.ticket >= 0) this.disk?.release(m.ticket);
+    return true;
   }
 
   /** a DPUB message from the topic (`m.pri` = due time); already due goes straight to the queue */
   putDeferred(m: Message): void {
     this.messageCount++;
     if (m.pri > this.ctx.now()) {
-      this.deferred.push(m); // its body is its own already (Topic.putDeferred)
+      this.deferred.park(m); // its body is its own already (Topic.putDeferred)
       return;
     }
     this.requeueNow(m);
@@ -100,6 +155,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     length: number,
     attempts: number,
   ): void {
+    if (this.limits.maxDepth > 0) this.makeRoom();
     if (this.overflows()) {
       if (this.disk === null) return;
       try {
@@ -181,6 +237,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     while (this.dispatcher.hasReady && !this.paused) {
       const m = this.next();
       if (m === undefined) return;
+      if (this.limits.policed && this.police(m)) continue;
       this.dispatcher.offer(m);
     }
   }
@@ -269,7 +326,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     if (delayMs > 0) {
       m.pri = this.ctx.now() + delayMs;
       m.ownBody();
-      this.deferred.push(m);
+      this.deferred.park(m);
     } else {
       this.requeueNow(m);
     }
@@ -303,13 +360,21 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
         m = this.inFlightHeap.peek();
       }
     }
-    m = this.deferred.peek();
-    while (m !== undefined && m.pri <= now) {
-      this.deferred.pop();
-      this.requeueNow(m);
-      m = this.deferred.peek();
-    }
+    this.deferred.release(now, this.releaseDue);
     this.pump();
+  }
+
+  /** a deferred message came due: queued like a requeue */
+  private readonly releaseDue = (m: Message): void => this.requeueNow(m);
+
+  /** the queue scan has something to look at here */
+  get needsScan(): boolean {
+    return this.inFlightHeap.length > 0 || this.deferred.length > 0;
+  }
+
+  /** deferred messages, in memory and (beyond nsqd) on disk */
+  get deferredCount(): number {
+    return this.deferred.length;
   }
 
   /** drop every queued, in-flight and deferred message (channel empty / delete) */
@@ -323,7 +388,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     }
     this.inFlight.clear();
     this.inFlightCount = 0;
-    this.deferred.drain();
+    this.deferred.clear();
     this.disk?.empty();
   }
 
@@ -346,7 +411,7 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     log.info(`CHANNEL(${this.name}): closing`);
     const memory = this.queue.length;
     const inFlight = this.inFlightCount;
-    const deferred = this.deferred.length;
+    const deferred = this.deferred.heap.length;
     if (memory + inFlight + deferred > 0) {
       log.info(
         `CHANNEL(${this.name}): flushing ${memory} memory ${inFlight} in-flight ${deferred} deferred messages to backend`,
@@ -357,16 +422,18 @@ export class Channel implements DeliveryHost<Channel, Message>, DiskOwner {
     const disk = this.ctx.disk;
     for (let m = this.queue.shift(); m !== undefined; m = this.queue.shift()) disk.writeMessage(d, m);
     for (const m of this.inFlightHeap.drain()) disk.writeMessage(d, m);
-    for (const m of this.deferred.drain()) disk.writeMessage(d, m);
+    // beyond nsqd, with --persist-deferred: to the deferred store, due as they were
+    this.deferred.flush((m) => disk.writeMessage(d, m));
     this.inFlight.clear();
     this.inFlightCount = 0;
     disk.close(d);
     return memory + inFlight + deferred;
   }
 
-  /** deleted: its disk queue's files go too */
+  /** deleted: its disk queue's files (and deferred store) go too */
   deleteDisk(): void {
     if (this.disk !== null) this.ctx.disk.delete(this.disk);
+    this.deferred.clear();
   }
 
   setPaused(paused: boolean): void {

@@ -36,4 +36,6 @@ export interface ShardContext {
   topologyChanged(ev: TopologyChange): void;
   /** a channel asks to be forgotten (ephemeral, last consumer gone) */
   channelEmptied(channel: import('./channel.js').Channel): void;
+  /** beyond nsqd: `m` spent its attempts; publish it to the dead-letter topic `topic` */
+  deadLetter(topic: string, m: import('./message.js').Message): void;
 }

@@ -99,6 +99,9 @@ export class MessageQueue {
   get headLength(): number {
     return this.head.ints[this.readAt * FIELDS + F_LENGTH]!;
   }
+  get headAttempts(): number {
+    return this.head.ints[this.readAt * FIELDS + F_ATTEMPTS]!;
+  }
   get headBatch(): PubBatch {
     return this.head.batches[this.readAt]!;
   }

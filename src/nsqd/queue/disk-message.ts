@@ -32,7 +32,7 @@ export function encodeDiskMessage(
   at: number,
   idHi: number,
   idLo: number,
-  batch: PubBatch,
+  batch: Pick<PubBatch, 'slab' | 'shift' | 'tsHi' | 'tsLo'>,
   offset: number,
   length: number,
   attempts: number,

@@ -16,6 +16,7 @@ import type { Options } from '../options/options.js';
 import { BodyStore } from './body-store.js';
 import type { Channel, ChannelConsumer } from './channel.js';
 import type { ShardContext } from './context.js';
+import { decodeDiskMessage } from './disk-message.js';
 import { Message, PubBatch } from './message.js';
 import { ShardDisk } from './shard-disk.js';
 import { Topic } from './topic.js';
@@ -43,6 +44,8 @@ export interface ShardHooks {
   metaChanged(): void;
   /** work ran outside a command or tick (a disk drain): flush what it produced */
   afterAsync(): void;
+  /** this shard owns `topic` (a dead letter for one it does not is forwarded); inline: every topic */
+  isLocal(topic: string): boolean;
   /** a topic or channel came or went (for the lookupd registrar on the io thread) */
   topology(ev: TopologyChange): void;
 }
@@ -52,6 +55,7 @@ const NO_HOOKS: ShardHooks = {
   log: Logger.silent(),
   metaChanged() {},
   afterAsync() {},
+  isLocal: () => true,
   topology() {},
 };
 /** records a topic hands from its disk to its channels per turn */
@@ -78,6 +82,8 @@ export class ShardCore implements ShardCommands {
   private readonly commitKinds: PubKind[] = [];
   private commitArmed = false;
   private drainArmed = false;
+  /** dead letters of this turn (beyond nsqd), placed once the command that made them is done */
+  private deadLetters: { topic: string; m: Message }[] = [];
 
   constructor(
     options: Options,
@@ -108,6 +114,7 @@ export class ShardCore implements ShardCommands {
       metaChanged: () => this.hooks.metaChanged(),
       topologyChanged: (ev) => this.hooks.topology(ev),
       channelEmptied: (ch) => this.deleteChannel(ch),
+      deadLetter: (topic, m) => this.deadLetter(topic, m),
     };
   }
 
@@ -148,7 +155,7 @@ export class ShardCore implements ShardCommands {
     this.accept(conn, kind, topicName, deferMs, src, start, end, 1, false);
   }
 
-  /** MPUB: `src[start, end)` holds `count` messages as `[u32 size][body]...` */
+  /** MPUB: `src[start, end)` holds `count` messages as `[u32 size][body]...`; `deferMs` from /mpub?defer= */
   publishBatch(
     conn: number,
     topicName: string,
@@ -156,8 +163,45 @@ export class ShardCore implements ShardCommands {
     start: number,
     end: number,
     count: number,
+    deferMs: number,
   ): void {
-    this.accept(conn, MPUB, topicName, 0, src, start, end, count, true);
+    this.accept(conn, MPUB, topicName, deferMs, src, start, end, count, true);
+  }
+
+  /** a dead letter another shard forwarded: `buf[start, end)` is the message as a frame's data */
+  adopt(topicName: string, buf: Buffer, start: number, end: number): void {
+    const m = decodeDiskMessage(Buffer.from(buf.subarray(start, end)));
+    if (m === null || this.exiting) return;
+    this.place(topicName, m);
+  }
+
+  /**
+   * Beyond nsqd: a channel dead-lettered `m` (its attempts spent) for `topic`. It is placed once the
+   * current command is done (so no queue is re-entered): here when this shard owns the topic, else
+   * forwarded to the shard that does, through the io thread.
+   */
+  private deadLetter(topic: string, m: Message): void {
+    this.deadLetters.push({ topic, m });
+    if (this.deadLetters.length === 1) setImmediate(() => this.placeDeadLetters());
+  }
+
+  private placeDeadLetters(): void {
+    const list = this.deadLetters;
+    if (list.length === 0) return;
+    this.deadLetters = [];
+    for (const { topic, m } of list) {
+      if (this.hooks.isLocal(topic)) this.place(topic, m);
+      else this.ctx.outbox.forward(topic, m);
+    }
+    this.hooks.afterAsync();
+  }
+
+  /** a dead letter into a topic of this shard, with its ID, timestamp, attempts and body */
+  private place(topicName: string, m: Message): void {
+    m.ownBody();
+    this.disk.beginBatch();
+    this.getOrCreateTopic(topicName).adopt(m);
+    this.disk.endBatch();
   }
 
   /** the bytes are copied into the body store at most once, for all the messages they hold, and only if one is kept in memory */
@@ -174,6 +218,13 @@ export class ShardCore implements ShardCommands {
   ): void {
     const topic = this.topicFor(conn, kind, topicName);
     if (topic === null) return;
+    if (conn !== PREACKED && topic.rejects(count)) {
+      // beyond nsqd: a reject-new queue at its max depth (the io thread pre-acks none while one
+      // exists); the connection stays open, so the publisher may retry once there is room
+      const text = `${PUB_NAMES[kind]} failed ${topic.rejectReason}`;
+      this.ctx.outbox.error(conn, { ...protocolError(PUB_CODES[kind], text), fatal: false });
+      return;
+    }
     const due = deferMs > 0 ? this.ctx.now() + deferMs : 0;
     const nowNs = this.ctx.wallNs();
     const batch = PubBatch.arriving(src, start, end, this.store, nowNs);
@@ -356,7 +407,7 @@ export class ShardCore implements ShardCommands {
     const now = this.ctx.now();
     for (const topic of this.topics.values()) {
       for (const ch of topic.channels.values()) {
-        if (ch.inFlightHeap.length > 0 || ch.deferred.length > 0) ch.scan(now);
+        if (ch.needsScan) ch.scan(now);
       }
     }
     this.disk.tick(now);
@@ -374,6 +425,7 @@ export class ShardCore implements ShardCommands {
    * closing and flushing lines per topic and channel, then this shard's total and the time it took.
    */
   shutdown(index = 0): void {
+    this.placeDeadLetters(); // before the queues close
     this.exiting = true;
     this.draining.clear();
     const started = performance.now();

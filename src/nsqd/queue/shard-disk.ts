@@ -7,6 +7,7 @@
  * (except --workers=0, where the io thread is the shard).
  */
 
+import { DeferredStore } from '../disk/deferred-store.js';
 import { DiskQueue } from '../disk/diskqueue.js';
 import type { Options } from '../options/options.js';
 import {
@@ -87,6 +88,17 @@ export class ShardDisk {
     });
     this.queues.add(q);
     return q;
+  }
+
+  /**
+   * Beyond nsqd: the deferred store of the channel queue `name` (disk/deferred-store.ts) with
+   * --persist-deferred, or where an earlier run left one (it is read whatever the flag); else null
+   */
+  openDeferred(name: string): DeferredStore | null {
+    const o = this.options;
+    const dataPath = o.dataPath === '' ? process.cwd() : o.dataPath;
+    if (!o.persistDeferred && !DeferredStore.exists(dataPath, name)) return null;
+    return new DeferredStore(dataPath, name, (msg) => this.events.log('error', msg));
   }
 
   /** shutdown: sync and close a queue */

@@ -4,11 +4,13 @@
  * Owned by one shard.
  */
 
+import { DEPTH_REJECTED } from '../contract/constants.js';
 import type { DiskQueue } from '../disk/diskqueue.js';
 import { Channel } from './channel.js';
 import type { ShardContext } from './context.js';
 import { MessageQueue } from './deque.js';
 import { GuidFactory } from './guid.js';
+import { dropOldest, QueueLimits, type QueueSettingsChange } from './limits.js';
 import type { Message, PubBatch } from './message.js';
 import type { DiskOwner } from './shard-disk.js';
 
@@ -30,6 +32,12 @@ export class Topic implements DiskOwner {
   waiting = false;
   messageCount = 0;
   messageBytes = 0;
+  /** beyond nsqd: this topic's policies (limits.ts), the defaults of its channels */
+  readonly limits = new QueueLimits();
+  /** the topic or one of its channels refuses publishes at max depth (reject-new) */
+  private rejecting = false;
+  /** why rejects() last refused, for the error after `PUB failed ` */
+  rejectReason = '';
   private readonly ctx: ShardContext;
 
   constructor(name: string, ctx: ShardContext) {
@@ -38,6 +46,8 @@ export class Topic implements DiskOwner {
     this.ctx = ctx;
     this.guid = new GuidFactory(ctx.options.nodeId);
     this.disk = this.ephemeral ? null : ctx.disk.open(name);
+    this.limits.resolve(ctx.options, null, name);
+    this.rejecting = this.limits.rejectNew;
   }
 
   /**
@@ -45,11 +55,20 @@ export class Topic implements DiskOwner {
    * `answered`: the publisher has its OK already, so a failed disk write keeps the message in
    * memory (the shard is unhealthy now) instead of failing the publish.
    */
-  put(idHi: number, idLo: number, batch: PubBatch, offset: number, length: number, answered = false): void {
+  put(
+    idHi: number,
+    idLo: number,
+    batch: PubBatch,
+    offset: number,
+    length: number,
+    answered = false,
+    attempts = 0,
+  ): void {
     this.messageCount++;
     this.messageBytes += length;
     const list = this.channelList;
     if (list.length === 0 || this.paused || this.waiting) {
+      if (this.limits.maxDepth > 0) this.makeRoom();
       const d = this.disk;
       if (
         this.queue.length >= this.ctx.options.memQueueSize ||
@@ -59,16 +78,80 @@ export class Topic implements DiskOwner {
         // write fails the publish with E_PUB_FAILED, unless it was answered already
         if (d === null) return;
         try {
-          this.ctx.disk.stage(d, answered ? this : null, idHi, idLo, batch, offset, length, 0);
+          this.ctx.disk.stage(d, answered ? this : null, idHi, idLo, batch, offset, length, attempts);
           return;
         } catch (err) {
           if (!answered) throw err;
         }
       }
-      this.queue.push(idHi, idLo, batch, offset, length, 0);
+      this.queue.push(idHi, idLo, batch, offset, length, attempts);
       return;
     }
-    for (let i = 0; i < list.length; i++) list[i]!.putNew(idHi, idLo, batch, offset, length);
+    for (let i = 0; i < list.length; i++) list[i]!.putNew(idHi, idLo, batch, offset, length, attempts);
+  }
+
+  /**
+   * A dead letter from another topic, with its ID, timestamp, attempts and body (a body of its
+   * own): like a publish already answered, so a failed disk write keeps it in memory.
+   */
+  adopt(m: Message): void {
+    this.put(m.idHi, m.idLo, m.batch, m.offset, m.length, true, m.attempts);
+  }
+
+  // ---- beyond nsqd: the policies (limits.ts) ----
+
+  /** reject-new: whether a publish of `count` messages would overfill the topic or a channel */
+  rejects(count: number): boolean {
+    if (!this.rejecting) return false;
+    const l = this.limits;
+    if (
+      (this.channelList.length === 0 || this.paused || this.waiting) &&
+      l.rejectNew &&
+      this.depth + count > l.maxDepth
+    )
+      return this.refuse(l, count, `topic ${this.name}`);
+    for (const ch of this.channelList) {
+      const c = ch.limits;
+      if (c.rejectNew && ch.depth + count > c.maxDepth) return this.refuse(c, count, `channel ${ch.name}`);
+    }
+    return false;
+  }
+
+  private refuse(l: QueueLimits, count: number, what: string): true {
+    l.rejectedCount += count;
+    this.rejectReason = `${what} ${DEPTH_REJECTED} (${l.maxDepth})`;
+    return true;
+  }
+
+  /** change this topic's settings (or one channel's): every channel re-resolves */
+  configure(change: QueueSettingsChange, channel: Channel | null): void {
+    (channel === null ? this.limits : channel.limits).update(change);
+    this.applyLimits();
+  }
+
+  applyLimits(): void {
+    this.limits.resolve(this.ctx.options, null, this.name);
+    let rejecting = this.limits.rejectNew;
+    for (const ch of this.channelList) {
+      ch.applyLimits();
+      rejecting ||= ch.limits.rejectNew;
+    }
+    this.rejecting = rejecting;
+  }
+
+  /** drop-oldest at the topic's own buffer (no channel, paused, or waiting) */
+  private makeRoom(): void {
+    const l = this.limits;
+    if (l.rejectNew) return;
+    while (this.depth >= l.maxDepth && dropOldest(this.queue, this.disk, this.ctx.disk)) l.droppedCount++;
+  }
+
+  /** the topic's TTL at fan-out of what waited: true when the message is expired (dropped) */
+  private expired(batch: PubBatch): boolean {
+    const ttl = this.limits.ttlNs;
+    if (ttl === 0 || this.ctx.wallNs() - batch.timestampNs <= ttl) return false;
+    this.limits.expiredCount++;
+    return true;
   }
 
   // ---- DiskOwner: the end of a batch that staged records for this topic's queue ----
@@ -116,6 +199,7 @@ export class Topic implements DiskOwner {
       ch = new Channel(this, name, this.ctx);
       this.channels.set(name, ch);
       this.channelList = [...this.channels.values()];
+      this.rejecting ||= ch.limits.rejectNew;
       this.ctx.log.info(`TOPIC(${this.name}): new channel(${name})`);
       if (!ch.ephemeral && !this.ephemeral) this.ctx.metaChanged();
       this.ctx.topologyChanged({ topic: this.name, channel: name, gone: false, waiting: false });
@@ -144,8 +228,10 @@ export class Topic implements DiskOwner {
       const batch = q.headBatch;
       const offset = q.headOffset;
       const length = q.headLength;
+      const attempts = q.headAttempts;
       q.drop();
-      for (let i = 0; i < list.length; i++) list[i]!.putNew(hi, lo, batch, offset, length);
+      if (this.expired(batch)) continue;
+      for (let i = 0; i < list.length; i++) list[i]!.putNew(hi, lo, batch, offset, length, attempts);
     }
     const held = this.held;
     this.held = [];
@@ -169,7 +255,9 @@ export class Topic implements DiskOwner {
       if (m === null) break;
       if (first < 0) first = m.ticket;
       last = m.ticket;
-      for (let i = 0; i < list.length; i++) list[i]!.putNew(m.idHi, m.idLo, m.batch, m.offset, m.length);
+      if (this.expired(m.batch)) continue;
+      for (let i = 0; i < list.length; i++)
+        list[i]!.putNew(m.idHi, m.idLo, m.batch, m.offset, m.length, m.attempts);
     }
     if (first >= 0) this.releaseDrained(d, first, last);
     return n === max && d.hasData;

@@ -6,6 +6,8 @@
  * one request.
  */
 
+import type { ProtocolError } from '../../wire/errors.js';
+import { DEPTH_REJECTED } from '../contract/constants.js';
 import { DPUB, PREACKED, PUB, type ShardAnswers, type ShardLink } from '../contract/shard.js';
 import type { ApiResult } from '../http/api.js';
 import { shardIndexOf } from './shard-map.js';
@@ -21,6 +23,8 @@ export interface PeerTable {
 }
 
 const EXITING: ApiResult = { status: 503, message: 'EXITING' };
+/** beyond nsqd: a reject-new queue at its max depth refused the publish */
+const MAX_DEPTH: ApiResult = { status: 503, message: 'MAX_DEPTH' };
 /** how long a publish may wait for room in a full ring before it is refused */
 const RING_WAIT_MS = 5000;
 
@@ -62,7 +66,7 @@ interface Publish {
 /** hand the publish to the shard's link; false when its ring is full */
 function send(link: ShardLink, conn: number, p: Publish): boolean {
   const f = p.framed;
-  if (f !== null) return link.publishBatch(conn, p.topic, f, 0, f.length, p.bodies.length);
+  if (f !== null) return link.publishBatch(conn, p.topic, f, 0, f.length, p.bodies.length, p.deferMs);
   const body = p.bodies[0]!;
   return link.publishOne(conn, p.deferMs > 0 ? DPUB : PUB, p.topic, p.deferMs, body, 0, body.length);
 }
@@ -103,8 +107,8 @@ class HttpPublish implements ShardAnswers {
   ok(): void {
     this.finish(null);
   }
-  error(): void {
-    this.finish(EXITING);
+  error(_conn: number, err: ProtocolError): void {
+    this.finish(err.text.includes(DEPTH_REJECTED) ? MAX_DEPTH : EXITING);
   }
   deliver(): void {}
   deliverFrame(): void {}

@@ -23,6 +23,8 @@ export const STATE_CLOSING = 4;
 
 /** nsqd's defaultBufferSize: the output buffer before IDENTIFY's output_buffer_size */
 const DEFAULT_OUTPUT_BUFFER_SIZE = 16 * 1024;
+/** the codes a shard refuses a publish with */
+const PUB_FAILED: ReadonlySet<ErrorCode> = new Set(['E_PUB_FAILED', 'E_MPUB_FAILED', 'E_DPUB_FAILED']);
 
 /** what a session needs from its connection */
 export interface ConnectionPort {
@@ -155,7 +157,7 @@ export class Session {
   /** MPUB to the topic's shard: `buf[start, end)` is `[u32 size][body]...` */
   publishBatch(topic: string, buf: Buffer, start: number, end: number, count: number): void {
     const k = this.countPublished(topic, count);
-    this.publish(k, (l, conn) => l.publishBatch(conn, topic, buf, start, end, count));
+    this.publish(k, (l, conn) => l.publishBatch(conn, topic, buf, start, end, count, 0));
   }
 
   /**
@@ -358,6 +360,11 @@ export class Session {
       return;
     }
     this.port.writeError(err);
+    if (PUB_FAILED.has(err.code)) {
+      // beyond nsqd: a publish refused without closing (a reject-new queue at its max depth)
+      this.pending--;
+      if (this.stalled !== null) this.retryStalled();
+    }
   }
 }
 

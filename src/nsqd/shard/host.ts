@@ -7,7 +7,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
-import type { ShardAnswers } from '../contract/shard.js';
+import type { IoAnswers } from '../contract/shard.js';
 import type { TopologyChange } from '../contract/topology.js';
 import type { Options } from '../options/options.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
@@ -50,21 +50,30 @@ interface Slot {
 export class ShardHost {
   private readonly slots: Slot[] = [];
   private readonly options: Options;
-  private readonly answers: ShardAnswers;
+  private readonly answers: IoAnswers;
   private readonly log: Logger;
   private closing = false;
   private nextRequestId = 1;
+  /** a reject-new max depth may refuse a publish: only the shard can answer one (never pre-acked) */
+  private preAckBlocked: boolean;
   /** links in shard order; a restarted shard gets a new link object at the same index */
   readonly links: WorkerLink[] = [];
 
   private readonly reports: ShardReports;
 
-  constructor(options: Options, count: number, answers: ShardAnswers, reports: ShardReports, log: Logger) {
+  constructor(options: Options, count: number, answers: IoAnswers, reports: ShardReports, log: Logger) {
     this.options = options;
     this.answers = answers;
     this.reports = reports;
     this.log = log;
+    this.preAckBlocked = options.maxDepth > 0 && options.maxDepthPolicy === 'reject-new';
     for (let i = 0; i < count; i++) this.spawn(i);
+  }
+
+  /** a reject-new max depth was set: from now on every publish waits for its shard's answer */
+  blockPreAcks(): void {
+    this.preAckBlocked = true;
+    for (const l of this.links) l.preAckBlocked = true;
   }
 
   private spawn(index: number): void {
@@ -74,6 +83,7 @@ export class ShardHost {
     const data: ShardWorkerData = { index, inbound, outbound, options: o, logLevel: this.log.levelCell };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
     const link = new WorkerLink(index, inbound, outbound, this.answers, o.syncPublish);
+    link.preAckBlocked = this.preAckBlocked;
     const slot: Slot = { worker, link, pending: new Map() };
     worker.on('message', (msg: ShardMessage) => {
       if (msg.type === 'control') {

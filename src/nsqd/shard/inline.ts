@@ -4,7 +4,7 @@
  * encoded and no command is ever refused. Owns its ShardCore and the queue-scan timer.
  */
 
-import type { PubKind, ShardAnswers, ShardLink } from '../contract/shard.js';
+import type { IoAnswers, PubKind, ShardLink } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, type ControlResponse, control } from '../queue/admin.js';
 import { ShardCore, type ShardHooks } from '../queue/shard-core.js';
@@ -16,7 +16,7 @@ export class InlineShard implements ShardLink {
   readonly core: ShardCore;
   private readonly scan: NodeJS.Timeout;
 
-  constructor(options: Options, answers: ShardAnswers, hooks: Partial<ShardHooks> = {}) {
+  constructor(options: Options, answers: IoAnswers, hooks: Partial<ShardHooks> = {}) {
     this.core = new ShardCore(options, answers, undefined, undefined, hooks);
     this.scan = setInterval(() => this.core.tick(), options.queueScanInterval);
     this.scan.unref();
@@ -34,8 +34,20 @@ export class InlineShard implements ShardLink {
     this.core.publishOne(conn, kind, topic, deferMs, buf, start, end);
     return true;
   }
-  publishBatch(conn: number, topic: string, buf: Buffer, start: number, end: number, count: number): boolean {
-    this.core.publishBatch(conn, topic, buf, start, end, count);
+  publishBatch(
+    conn: number,
+    topic: string,
+    buf: Buffer,
+    start: number,
+    end: number,
+    count: number,
+    deferMs: number,
+  ): boolean {
+    this.core.publishBatch(conn, topic, buf, start, end, count, deferMs);
+    return true;
+  }
+  adopt(topic: string, buf: Buffer, start: number, end: number): boolean {
+    this.core.adopt(topic, buf, start, end);
     return true;
   }
   subscribe(conn: number, topic: string, channel: string, msgTimeout: number, sampleRate: number): boolean {

@@ -12,6 +12,7 @@ import {
   DOORBELL_TIMEOUT_MS,
   OUT_CLOSE,
   OUT_ERR,
+  OUT_FORWARD,
   OUT_MSG,
   OUT_OK,
   type OutgoingMessage,
@@ -123,6 +124,31 @@ export class RingOutbox implements CoreAnswers {
     p = out.writeUInt16BE(msg.attempts, p);
     p += id.copy(out, p);
     b.slab.copy(out, p, at, at + msg.length);
+  }
+
+  /** a dead letter for a topic another shard owns (rare: built in a buffer, then one record) */
+  forward(topic: string, msg: OutgoingMessage): void {
+    const b = msg.batch;
+    const at = msg.offset + b.shift;
+    const rec = Buffer.allocUnsafe(R.HEAD + topic.length + R.MSG_FIXED + msg.length);
+    rec[R.OFF_OP] = OUT_FORWARD;
+    rec[1] = 0;
+    rec[R.OFF_FWD_TOPIC_LEN] = topic.length;
+    rec[3] = 0;
+    let p = rec.writeUInt32BE(0, R.OFF_CONN);
+    p += rec.write(topic, p, 'latin1');
+    p = rec.writeUInt32BE(b.tsHi >>> 0, p);
+    p = rec.writeUInt32BE(b.tsLo >>> 0, p);
+    p = rec.writeUInt16BE(msg.attempts, p);
+    writeIdHex(rec, p, msg.idHi, msg.idLo);
+    p += MSG_ID_LENGTH;
+    b.slab.copy(rec, p, at, at + msg.length);
+    if (this.open(rec.length - R.HEAD)) {
+      this.w.bytes(rec, 0, rec.length);
+      this.done();
+    } else {
+      this.overflow.push(rec);
+    }
   }
 
   private done(): void {

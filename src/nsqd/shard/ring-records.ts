@@ -16,8 +16,8 @@
  *
  *   IN_PUB_ONE (PUB, DPUB)      8          12              12+T  12+T+P
  *   | op | kind | topicLen | pad | conn | deferMs u32 | topic | pad | body                      |
- *   IN_PUB_BATCH (MPUB)
- *   | op | 0    | topicLen | pad | conn | count u32   | topic | pad | [u32 size][body] * count  |
+ *   IN_PUB_BATCH (MPUB)      8          12            16      16+T
+ *   | op | 0    | topicLen | pad | conn | count u32 | deferMs u32 | topic | pad | [u32 size][body] * count |
  *     pad: 0-7 zero bytes, so the bodies sit at the same address mod 8 as in the socket chunk they
  *     are copied from (V8 copies into shared memory 6x faster when source and target agree mod 8)
  *   IN_SUB
@@ -26,6 +26,8 @@
  *   IN_FIN, IN_TOUCH | op | 0 0 0 | conn | id (16 hex bytes) |
  *   IN_REQ          | op | 0 0 0 | conn | delayMs u32 | id (16 hex bytes) |
  *   IN_CLS, IN_GONE | op | 0 0 0 | conn |            (GONE: the connection closed)
+ *   IN_ADOPT        | op | 0 | topicLen | 0 | conn (0) | topic | tsHi | tsLo | attempts | id | body |
+ *     a dead letter another shard forwarded (OUT_FORWARD), for a topic this shard owns
  *
  * Outbound (shard → io thread):
  *
@@ -34,11 +36,14 @@
  *     code: the error code's index in wire/errors.ts ERROR_CODES; fatal: 1 or 0, as the shard said
  *   OUT_MSG   | op | flush | 0 | 0 | conn | tsHi u32 | tsLo u32 | attempts u16 | id (16) | body |
  *     bytes 8.. are exactly the message frame's data, copied to the socket as they are
+ *   OUT_FORWARD | op | 0 | topicLen | 0 | conn (0) | topic | tsHi | tsLo | attempts | id | body |
+ *     a dead letter for a topic another shard owns: the io thread sends it on as IN_ADOPT
  */
 
 import { errorCodeAt } from '../../wire/errors.js';
 import { MSG_ID_LENGTH } from '../../wire/msgid.js';
 import {
+  IN_ADOPT,
   IN_CLS,
   IN_FIN,
   IN_GONE,
@@ -48,12 +53,13 @@ import {
   IN_REQ,
   IN_SUB,
   IN_TOUCH,
+  type IoAnswers,
   OUT_CLOSE,
   OUT_ERR,
+  OUT_FORWARD,
   OUT_MSG,
   OUT_OK,
   type PubKind,
-  type ShardAnswers,
   type ShardCommands,
 } from '../contract/shard.js';
 import type { RingReader } from './ring.js';
@@ -76,8 +82,12 @@ export const OFF_ERR_FATAL = 2;
 /** OUT_MSG: 1 when the io thread should write the frame out now */
 export const OFF_MSG_FLUSH = 1;
 
-/** IN_PUB_ONE / IN_PUB_BATCH fields after the head: deferMs or count */
+/** IN_PUB_ONE fields after the head: deferMs */
 export const PUB_FIXED = 4;
+/** IN_PUB_BATCH fields after the head: count, deferMs */
+export const BATCH_FIXED = 8;
+/** IN_ADOPT, OUT_FORWARD: the topic's length */
+export const OFF_FWD_TOPIC_LEN = 2;
 /** IN_SUB fields after the head: msgTimeout, sampleRate */
 export const SUB_FIXED = 8;
 /** OUT_MSG fields after the head, before the body: tsHi, tsLo, attempts, id */
@@ -98,15 +108,21 @@ export function decodeInbound(r: RingReader, shard: ShardCommands): void {
   switch (op) {
     case IN_PUB_ONE:
     case IN_PUB_BATCH: {
+      const fixed = op === IN_PUB_ONE ? PUB_FIXED : BATCH_FIXED;
       const topicLen = b[s + OFF_PUB_TOPIC_LEN]!;
-      const topic = b.toString('latin1', p + PUB_FIXED, p + PUB_FIXED + topicLen);
-      const bodies = p + PUB_FIXED + topicLen + b[s + OFF_PUB_PAD]!;
+      const topic = b.toString('latin1', p + fixed, p + fixed + topicLen);
+      const bodies = p + fixed + topicLen + b[s + OFF_PUB_PAD]!;
       if (op === IN_PUB_ONE) {
         const kind = b[s + OFF_PUB_KIND]! as PubKind;
         shard.publishOne(conn, kind, topic, u32At(b, p), b, bodies, end);
       } else {
-        shard.publishBatch(conn, topic, b, bodies, end, u32At(b, p));
+        shard.publishBatch(conn, topic, b, bodies, end, u32At(b, p), u32At(b, p + 4));
       }
+      break;
+    }
+    case IN_ADOPT: {
+      const topicEnd = p + b[s + OFF_FWD_TOPIC_LEN]!;
+      shard.adopt(b.toString('latin1', p, topicEnd), b, topicEnd, end);
       break;
     }
     case IN_SUB: {
@@ -140,7 +156,7 @@ export function decodeInbound(r: RingReader, shard: ShardCommands): void {
 }
 
 /** decode the outbound record `r` holds (after next()) into the answer it stands for */
-export function decodeOutbound(r: RingReader, answers: ShardAnswers): void {
+export function decodeOutbound(r: RingReader, answers: IoAnswers): void {
   const b = r.buf;
   const s = r.start;
   const op = b[s + OFF_OP]!;
@@ -161,6 +177,11 @@ export function decodeOutbound(r: RingReader, answers: ShardAnswers): void {
     case OUT_CLOSE:
       answers.close(conn);
       break;
+    case OUT_FORWARD: {
+      const topicEnd = s + HEAD + b[s + OFF_FWD_TOPIC_LEN]!;
+      answers.forwardFrame(b.toString('latin1', s + HEAD, topicEnd), b, topicEnd, s + r.length);
+      break;
+    }
     default:
       throw new Error(`unknown outbound record op ${op}`);
   }

@@ -9,6 +9,7 @@
 import { MSG_ID_LENGTH } from '../../wire/msgid.js';
 import {
   DOORBELL_TIMEOUT_MS,
+  IN_ADOPT,
   IN_CLS,
   IN_FIN,
   IN_GONE,
@@ -18,8 +19,8 @@ import {
   IN_REQ,
   IN_SUB,
   IN_TOUCH,
+  type IoAnswers,
   type PubKind,
-  type ShardAnswers,
   type ShardLink,
 } from '../contract/shard.js';
 import { RingReader, RingWriter } from './ring.js';
@@ -29,7 +30,7 @@ export class WorkerLink implements ShardLink {
   readonly index: number;
   private readonly in: RingWriter;
   private readonly out: RingReader;
-  private readonly answers: ShardAnswers;
+  private readonly answers: IoAnswers;
   /** GONE records that did not fit; sent before anything else once there is room */
   private readonly gone: number[] = [];
   private dirty = false;
@@ -41,12 +42,14 @@ export class WorkerLink implements ShardLink {
   private readonly durable: boolean;
   /** the shard's last report: no failed disk write since the last good one */
   healthy = true;
+  /** beyond nsqd: a reject-new max depth may refuse a publish, so OK is the shard's to say */
+  preAckBlocked = false;
 
   constructor(
     index: number,
     inbound: SharedArrayBuffer,
     outbound: SharedArrayBuffer,
-    answers: ShardAnswers,
+    answers: IoAnswers,
     durable: boolean,
   ) {
     this.index = index;
@@ -57,7 +60,7 @@ export class WorkerLink implements ShardLink {
   }
 
   get preAcks(): boolean {
-    return this.healthy && !this.durable && !this.stopped;
+    return this.healthy && !this.durable && !this.stopped && !this.preAckBlocked;
   }
 
   // ---- inbound: commands ----
@@ -114,27 +117,40 @@ export class WorkerLink implements ShardLink {
     start: number,
     end: number,
   ): boolean {
-    return this.pub(IN_PUB_ONE, kind, conn, topic, deferMs, buf, start, end);
+    return this.pub(IN_PUB_ONE, kind, conn, topic, deferMs, -1, buf, start, end);
   }
 
-  publishBatch(conn: number, topic: string, buf: Buffer, start: number, end: number, count: number): boolean {
-    return this.pub(IN_PUB_BATCH, 0, conn, topic, count, buf, start, end);
+  publishBatch(
+    conn: number,
+    topic: string,
+    buf: Buffer,
+    start: number,
+    end: number,
+    count: number,
+    deferMs: number,
+  ): boolean {
+    return this.pub(IN_PUB_BATCH, 0, conn, topic, count, deferMs, buf, start, end);
   }
 
-  /** IN_PUB_ONE (`field` = deferMs) or IN_PUB_BATCH (`field` = count), bodies padded to agree mod 8 */
+  /**
+   * IN_PUB_ONE (`field` = deferMs, `field2` -1: none) or IN_PUB_BATCH (`field` = count, `field2` =
+   * deferMs), bodies padded to agree mod 8
+   */
   private pub(
     op: number,
     kind: number,
     conn: number,
     topic: string,
     field: number,
+    field2: number,
     buf: Buffer,
     start: number,
     end: number,
   ): boolean {
-    const fixed = R.HEAD + R.PUB_FIXED + topic.length;
+    const fields = field2 < 0 ? R.PUB_FIXED : R.BATCH_FIXED;
+    const fixed = R.HEAD + fields + topic.length;
     const pad = (buf.byteOffset + start - (this.in.nextPayloadOffset() + fixed)) & 7;
-    if (!this.open(R.PUB_FIXED + topic.length + pad + (end - start))) return false;
+    if (!this.open(fields + topic.length + pad + (end - start))) return false;
     const w = this.in;
     w.u8(op);
     w.u8(kind);
@@ -142,6 +158,7 @@ export class WorkerLink implements ShardLink {
     w.u8(pad);
     w.u32(conn);
     w.u32(field);
+    if (field2 >= 0) w.u32(field2);
     w.latin1(topic);
     for (let i = 0; i < pad; i++) w.u8(0);
     w.bytes(buf, start, end);
@@ -185,6 +202,20 @@ export class WorkerLink implements ShardLink {
   touch(conn: number, buf: Buffer, idStart: number): boolean {
     if (!this.plain(IN_TOUCH, conn, MSG_ID_LENGTH)) return false;
     this.in.bytes(buf, idStart, idStart + MSG_ID_LENGTH);
+    return this.done();
+  }
+
+  /** IN_ADOPT: a dead letter (`buf[start, end)`: the message as a frame's data) for a topic this shard owns */
+  adopt(topic: string, buf: Buffer, start: number, end: number): boolean {
+    if (!this.open(topic.length + (end - start))) return false;
+    const w = this.in;
+    w.u8(IN_ADOPT);
+    w.u8(0);
+    w.u8(topic.length);
+    w.u8(0);
+    w.u32(0);
+    w.latin1(topic);
+    w.bytes(buf, start, end);
     return this.done();
   }
 

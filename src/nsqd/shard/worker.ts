@@ -10,6 +10,7 @@ import { DOORBELL_TIMEOUT_MS } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
 import { ShardCore } from '../queue/shard-core.js';
+import { shardIndexOf } from '../router/shard-map.js';
 import { RingReader } from './ring.js';
 import { RingOutbox } from './ring-outbox.js';
 import { decodeInbound } from './ring-records.js';
@@ -39,6 +40,7 @@ const core = new ShardCore(data.options, outbox, undefined, undefined, {
   metaChanged: () => post({ type: 'meta' }),
   topology: (ev) => post({ type: 'topology', ev }),
   afterAsync: () => outbox.flush(),
+  isLocal: (topic) => shardIndexOf(topic, data.options.workers) === data.index,
 });
 let stopping = false;
 

@@ -11,6 +11,7 @@ import { isValidTopicName } from '../../../wire/names.js';
 import { parseBase10 } from '../../../wire/numbers.js';
 import type { BodyRule } from '../../../wire/parser.js';
 import { DPUB, PUB } from '../../contract/shard.js';
+import { deferLimit } from '../../options/options.js';
 import type { Session } from '../session.js';
 import { allowedNow, whenAuthorized } from './auth.js';
 
@@ -32,7 +33,7 @@ export function publishLine(s: Session, cmd: number): BodyRule | null {
   if (cmd === CMD_DPUB) {
     const ms = parseBase10(line.buf, line.starts[2]!, line.ends[2]!);
     if (ms < 0) return s.fatal('E_INVALID', `DPUB could not parse timeout ${line.str(2)}`);
-    const max = s.ctx.options.maxReqTimeout;
+    const max = deferLimit(s.ctx.options); // --max-defer-timeout, else --max-req-timeout (PR #1504)
     if (ms > max) return s.fatal('E_INVALID', `DPUB timeout ${ms} out of range 0-${max}`);
     s.bodyDefer = ms;
     return s.ctx.rules.DPUB;
