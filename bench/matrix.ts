@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { defaultWorkers } from '../src/nsqd/options/flags.js';
 import {
   formatMatrixMarkdown,
   formatMatrixText,
@@ -74,7 +75,6 @@ function usageError(msg: string): never {
 }
 
 function parseMatrixArgs(argv: string[]): MatrixArgs {
-  const defaultWorkers = Math.max(1, os.availableParallelism() - 1);
   let v: Record<string, string | boolean | undefined>;
   try {
     v = parseArgs({
@@ -82,7 +82,7 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
       strict: true,
       options: {
         seconds: { type: 'string', default: '10' },
-        'workers-list': { type: 'string', default: `0,${defaultWorkers}` },
+        'workers-list': { type: 'string', default: `0,${defaultWorkers()}` },
         compare: { type: 'string' },
         threads: { type: 'string', default: String(os.availableParallelism()) },
         'max-msgs': { type: 'string', default: '5000000' },
@@ -137,7 +137,7 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
 const A = parseMatrixArgs(process.argv.slice(2));
 const RUN =
   A.only === null ? SCENARIOS : SCENARIOS.filter((s) => rowsOf(s).some((r) => A.only!.includes(r.id)));
-const DEFAULT_WORKERS = Math.max(1, os.availableParallelism() - 1);
+const DEFAULT_WORKERS = defaultWorkers();
 const SUB_PREFILL = Math.min(A.maxMsgs, Math.max(100_000, Math.round(A.seconds * 400_000)));
 const CFG: ScenarioConfig = {
   seconds: A.seconds,

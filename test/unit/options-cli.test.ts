@@ -71,7 +71,7 @@ describe('defaults', () => {
       topologyRegion: '',
       topologyZone: '',
       enableExperiments: [],
-      workers: Math.max(1, os.availableParallelism() - 1),
+      workers: defaultWorkers(),
       httpServer: 'auto',
       syncPublish: false,
       metrics: true,
@@ -87,7 +87,10 @@ describe('defaults', () => {
       heartbeatInterval: 30000,
       queueScanInterval: 100,
     });
-    assert.equal(defaultWorkers(), Math.max(1, os.availableParallelism() - 1));
+    assert.deepEqual(
+      [1, 2, 4, 8, 16, 64].map((n) => defaultWorkers(n)),
+      [1, 1, 1, 3, 7, 31],
+    );
   });
   test('no arguments resolve to the defaults with no warnings', () => {
     assert.deepEqual(resolveOptions([]), { kind: 'run', options: defaultOptions(), warnings: [] });
@@ -353,7 +356,7 @@ describe('resolveOptions: --version and --help', () => {
     assert.equal(
       workers,
       '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread ' +
-        `(default ${Math.max(1, os.availableParallelism() - 1)}: available CPUs - 1, at least 1)`,
+        `(default ${defaultWorkers()}: half the available CPUs - 1, at least 1)`,
     );
     const names = [...help.matchAll(/^ {2}-(\S+)/gm)].map((m) => m[1]!);
     assert.deepEqual(names, [...flagNames()].sort());
