@@ -76,6 +76,8 @@ describe('defaults', () => {
       syncPublish: false,
       metrics: true,
       metricsExcludeEphemeral: false,
+      drainTimeout: 300000,
+      websocketPath: '',
       clientTimeout: 60000,
       heartbeatInterval: 30000,
       queueScanInterval: 100,

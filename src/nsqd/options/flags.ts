@@ -97,6 +97,8 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: "[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node" },
   { name: 'metrics', kind: 'bool', key: 'metrics', usage: '[nsq-ts] serve Prometheus metrics at GET /metrics on the HTTP address (false: 404 there, as nsqd)' },
   { name: 'metrics-exclude-ephemeral', kind: 'bool', key: 'metricsExcludeEphemeral', usage: '[nsq-ts] leave ephemeral topics and channels out of /metrics (bounds its label cardinality)' },
+  { name: 'drain-timeout', kind: 'duration', key: 'drainTimeout', usage: '[nsq-ts] drain mode (PUT /config/drain or SIGUSR2): longest wait for every topic and channel to empty before shutting down anyway (what is left is written to disk, as at any shutdown)' },
+  { name: 'websocket-path', kind: 'string', key: 'websocketPath', usage: '[nsq-ts] serve the V2 TCP protocol over WebSocket at this path on the HTTP address, e.g. /ws (binary messages carry the TCP bytes both ways; empty to disable)' },
 ];
 
 /** `--tls-required` values: Go lowercases, takes "tcp-https", else strconv.ParseBool (its error text). */
@@ -218,6 +220,8 @@ export function defaultOptions(): Options {
     syncPublish: false,
     metrics: true,
     metricsExcludeEphemeral: false,
+    drainTimeout: 5 * 60_000,
+    websocketPath: '',
     ...INTERNAL_DEFAULTS,
   };
 }

@@ -87,6 +87,10 @@ export interface Options {
   metrics: boolean;
   /** leave `#ephemeral` topics and channels out of /metrics */
   metricsExcludeEphemeral: boolean;
+  /** drain mode's longest wait for the topics and channels to empty (ms) */
+  drainTimeout: number;
+  /** the HTTP path that upgrades to a WebSocket carrying the V2 protocol ('' = off) */
+  websocketPath: string;
   // internal: no flag, no config-file key, not in /config (nsqd's hidden Options); tests shorten them
   /** nsqd's ClientTimeout: how long a new connection has to send the magic */
   clientTimeout: number;

@@ -1,6 +1,7 @@
 /**
  * What every session on the io thread shares: the options, the links to the shards, the body
- * size rules derived from the options and the logger. Built once by the broker; read-only.
+ * size rules derived from the options, the logger and the drain flag's reader. Built once by the
+ * broker; read-only.
  */
 
 import type { Logger } from '../../log.js';
@@ -14,4 +15,6 @@ export interface ServerContext {
   readonly rules: BodyRules;
   /** nsqd's log: connects, IDENTIFY, protocol errors, disconnects; commands and deliveries at debug */
   readonly log: Logger;
+  /** drain mode (nsq-ts, ../drain.ts): while active, publishes are refused */
+  readonly drain?: { readonly active: boolean };
 }
