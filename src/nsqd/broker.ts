@@ -16,6 +16,7 @@ import { TcpListener } from '../net/tcp-listener.js';
 import { makeBodyRules } from '../wire/parser.js';
 import { Connection } from './acceptor/connection.js';
 import { ConnectionTable } from './acceptor/table.js';
+import { websocketRoute } from './acceptor/ws-connection.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
@@ -40,6 +41,8 @@ export class Broker {
   readonly log: Logger;
   private readonly table = new ConnectionTable();
   private readonly listener: TcpListener;
+  /** the sessions' shared context (TCP and WebSocket connections) */
+  private readonly ctx: ServerContext;
   private readonly host: ShardHost | null;
   private readonly inline: InlineShard | null;
   /** unix seconds */
@@ -127,6 +130,7 @@ export class Broker {
       links = this.host.links;
     }
     const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log, drain: this.drain };
+    this.ctx = ctx;
     this.listener = new TcpListener(log, (socket) => new Connection(socket, ctx, this.table));
     this.api = new LocalBrokerApi({
       options,
@@ -213,6 +217,7 @@ export class Broker {
         options.httpServer,
         makeRoutes(b.api, options, log),
         log,
+        options.websocketPath === '' ? undefined : websocketRoute(b.ctx, b.table),
       );
     } catch (err) {
       await abort(listenFailed(options.httpAddress, err));
