@@ -32,6 +32,8 @@ class NodeTransport implements WsTransport {
     this.ws.resume();
   }
   close(code: number, reason: string): void {
+    // the closing handshake needs the peer's close frame read
+    this.ws.resume();
     this.ws.close(code, reason);
   }
   terminate(): void {

@@ -95,7 +95,8 @@ export class WsStream extends Duplex {
       return;
     }
     this.bytesRead += data.length;
-    if (!this.push(data) && !this.readingPaused) {
+    // (the handler may have closed the stream while it read this)
+    if (!this.push(data) && !this.readingPaused && !this.transportClosed) {
       this.readingPaused = true;
       this.transport.pauseReading();
     }

@@ -77,6 +77,8 @@ export class WireClient {
       ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
     });
     const stream = createWebSocketStream(ws);
+    // ws's stream emits no 'close' of its own (emitClose: false): the socket's close is the client's
+    ws.once('close', () => stream.emit('close'));
     // the stream stands in for the socket: WireClient uses only what both have
     const c = new WireClient(stream as unknown as Socket);
     if (opts.magic !== false) stream.write(MAGIC);
