@@ -5,7 +5,7 @@
  * Pure formatting, no I/O.
  */
 
-import { listenNetwork } from './address.js';
+import { formatAddress, listenNetwork } from './address.js';
 
 /** Go's (Linux) syscall.Errno.Error() texts for the codes a start-up (or a dial) can meet */
 const ERRNO_TEXT: Record<string, string> = {
@@ -31,6 +31,7 @@ const ERRNO_TEXT: Record<string, string> = {
   EPERM: 'operation not permitted',
   EPIPE: 'broken pipe',
   EROFS: 'read-only file system',
+  ETIMEDOUT: 'connection timed out',
   EWOULDBLOCK: 'resource temporarily unavailable',
 };
 
@@ -63,13 +64,24 @@ export function goListenError(address: string, err: unknown): string {
 }
 
 /**
- * Go's *net.OpError from net.DialTimeout("tcp", address): `dial tcp <address>: connect: <errno
- * text>`, or `dial tcp: lookup <host>: no such host` when the host does not resolve.
+ * Go's *net.OpError from net.Dial("tcp", address): `dial tcp <address>: connect: connection refused`,
+ * `dial tcp <address>: i/o timeout` (`timedOut`), `dial tcp: lookup <host>: no such host`.
  */
-export function goDialError(address: string, err: unknown): string {
-  const e = err as NodeJS.ErrnoException & { hostname?: string };
+export function goDialError(address: string, err: unknown, timedOut = false): string {
+  if (timedOut) return `dial tcp ${address}: i/o timeout`;
+  const e = err as NodeJS.ErrnoException & { hostname?: string; address?: string; port?: number };
   if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN' || e?.code === 'EAI_FAIL') {
     return `dial tcp: lookup ${e.hostname ?? address}: no such host`;
   }
-  return `dial tcp ${address}: connect: ${goErrnoText(err)}`;
+  const text = ERRNO_TEXT[e?.code ?? ''];
+  if (text === undefined) return `dial tcp ${address}: ${e instanceof Error ? e.message : String(err)}`;
+  const at = e.address !== undefined && e.port !== undefined ? formatAddress(e.address, e.port) : address;
+  return `dial tcp ${at}: connect: ${text}`;
+}
+
+/** Go's text for an error on an open connection (`read`/`write`): the errno text, or Node's message */
+export function goNetIoText(op: 'read' | 'write', err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const text = ERRNO_TEXT[e?.code ?? ''];
+  return text === undefined ? (e instanceof Error ? e.message : String(err)) : `${op}: ${text}`;
 }

@@ -4,7 +4,7 @@
  * earlier ones, unknown keys skipped (their syntax still checked), `null` leaving a field as it is,
  * and any syntax or type error (`1.0` or `3e4` for an int, an int out of range) a failure. Pure
  * byte-level reading (JSON.parse cannot tell `1.0` from `1`, reorders duplicate keys and keeps lone
- * surrogates). Used by nsqd's IDENTIFY and nsqlookupd's IDENTIFY.
+ * surrogates). Used by nsqd's IDENTIFY and nsqlookupd's IDENTIFY; its JsonReader by nsqd's auth reply.
  */
 
 import { goFoldKey } from './json.js';
@@ -360,3 +360,6 @@ export function decodeGoStruct<T>(
   }
   return true;
 }
+
+/** the reader itself and its failure, for bodies with nested structure (nsqd's auth server reply) */
+export { FAIL as JSON_DECODE_FAILURE, JsonReader };

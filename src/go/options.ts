@@ -68,6 +68,14 @@ export interface FlagProgram<O> {
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'fatal'] as const;
+/** lg.LogLevel.String(), as --help shows the default */
+const LOG_LEVEL_TEXT: Record<(typeof LOG_LEVELS)[number], string> = {
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'FATAL',
+};
 
 /** `--log-level`, case-insensitive, with nsqd's error text. */
 export function parseLogLevel(raw: string): (typeof LOG_LEVELS)[number] {
@@ -275,7 +283,7 @@ function defaultSuffix<O>(f: FlagSpec<O>, d: O): string {
     case 'duration':
       return typeof v === 'number' && v !== 0 ? ` (default ${formatGoDuration(v)})` : '';
     case 'log-level':
-      return ` (default ${String(v)})`;
+      return ` (default ${LOG_LEVEL_TEXT[v as (typeof LOG_LEVELS)[number]] ?? String(v)})`;
     case 'custom':
       return f.showDefault === undefined ? '' : ` (default ${f.showDefault(v)})`;
     default:

@@ -12,8 +12,8 @@ const NSQ_V1: [string, string] = ['X-NSQ-Content-Type', 'nsq; version=1.0'];
 const JSON_TYPE: [string, string] = ['Content-Type', 'application/json; charset=utf-8'];
 const TEXT_TYPE: [string, string] = ['Content-Type', 'text/plain; charset=utf-8'];
 
-/** V1 success with a JSON document (already encoded) */
-export function v1RawJson(json: string): HttpResponse {
+/** V1 success with a JSON document (already encoded: text, or UTF-8 bytes) */
+export function v1RawJson(json: string | Buffer): HttpResponse {
   return { status: 200, headers: [JSON_TYPE, NSQ_V1], body: json };
 }
 

@@ -215,5 +215,8 @@ function clientStats(c: Connection, cs: ConsumerStats | null): ClientStats {
     topologyZone: s.topologyZone,
     topologyRegion: s.topologyRegion,
     pubCounts: [...s.pubCounts].map(([topic, count]) => ({ topic, count })),
+    authed: s.auth?.state.hasAuthorizations ?? false,
+    authIdentity: s.auth?.state.identity ?? '',
+    authIdentityUrl: s.auth?.state.identityUrl ?? '',
   };
 }

@@ -17,6 +17,7 @@ import { makeBodyRules } from '../wire/parser.js';
 import { Connection } from './acceptor/connection.js';
 import { ConnectionTable } from './acceptor/table.js';
 import { websocketRoute } from './acceptor/ws-connection.js';
+import { type AuthClient, authClientFromOptions } from './auth/query.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
@@ -68,7 +69,12 @@ export class Broker {
   readonly ended: Promise<string>;
 
   /** `Inline`: the inline shard's class, loaded only for --workers=0 (its module graph is the shard's) */
-  private constructor(options: Options, log: Logger, Inline: typeof InlineShard | null) {
+  private constructor(
+    options: Options,
+    log: Logger,
+    Inline: typeof InlineShard | null,
+    auth: AuthClient | null,
+  ) {
     this.options = options;
     this.log = log;
     let links: readonly ShardLink[];
@@ -129,7 +135,8 @@ export class Broker {
       this.host = new ShardHost(options, options.workers, this.table, reports, log);
       links = this.host.links;
     }
-    const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log, drain: this.drain };
+    const rules = makeBodyRules(options);
+    const ctx: ServerContext = { options, links, rules, log, auth, drain: this.drain };
     this.ctx = ctx;
     this.listener = new TcpListener(log, (socket) => new Connection(socket, ctx, this.table));
     this.api = new LocalBrokerApi({
@@ -176,7 +183,9 @@ export class Broker {
     // errors read as Go's FATAL lines: `failed to instantiate nsqd - …`, `failed to load metadata - …`
     const dataPath = options.dataPath === '' ? process.cwd() : options.dataPath;
     let lock: DataDirLock;
+    let auth: AuthClient | null;
     try {
+      auth = authClientFromOptions(options);
       prepareDataPath(dataPath);
       lock = await lockDataDir(dataPath, (why) => log.error(`data-path lock lost: ${why}`));
     } catch (err) {
@@ -184,7 +193,7 @@ export class Broker {
     }
     watchGc(); // the memory numbers of /stats, /metrics and statsd count collections from here on
     const Inline = options.workers === 0 ? (await import('./shard/inline.js')).InlineShard : null;
-    const b = new Broker(options, log, Inline);
+    const b = new Broker(options, log, Inline, auth);
     b.lock = lock;
     // the native HTTP server loads while the shard workers boot
     if (options.httpAddress !== '' && options.httpServer !== 'node') loadUws();

@@ -58,9 +58,10 @@ export class NSQLookupd {
   ): Promise<NSQLookupd> {
     const l = new NSQLookupd(options, log);
     log.info(versionString('nsqlookupd'));
+    // Go's main calls logFatal("failed to instantiate nsqlookupd", err) without a verb: fmt's EXTRA
     const failed = (address: string, err: unknown): Error =>
       new Error(
-        `failed to instantiate nsqlookupd - listen (${address}) failed - ${goListenError(address, err)}`,
+        `failed to instantiate nsqlookupd%!(EXTRA *errors.errorString=listen (${address}) failed - ${goListenError(address, err)})`,
       );
     try {
       await l.listener.listen(parseListenAddress('tcp-address', options.tcpAddress));

@@ -5,14 +5,10 @@
  * settle. Under `npm run test:no-addons` the children run without addons too.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { LANE_ARGS, NSQD_MAIN } from './nsqd-process.js';
+import type { ChildProcess } from 'node:child_process';
+import { NSQD_MAIN, NSQLOOKUPD_MAIN, startProgram as startChild } from './process.js';
 
-export const NSQLOOKUPD_MAIN = fileURLToPath(new URL('../../src/nsqlookupd/main.js', import.meta.url));
-
-const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 10_000;
+export { NSQLOOKUPD_MAIN };
 
 export interface Program {
   readonly proc: ChildProcess;
@@ -28,53 +24,20 @@ export interface Program {
   stop(): Promise<void>;
 }
 
-/** starts `node <main> <args>` and resolves once it logged where TCP and HTTP listen */
-export function startProgram(main: string, args: string[]): Promise<Program> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...LANE_ARGS, main, ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    let exited = false;
-    const exit = new Promise<void>((res) =>
-      proc.on('exit', () => {
-        exited = true;
-        res();
-      }),
-    );
-    const t = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`${main}: no listening lines in ${START_TIMEOUT_MS} ms: ${stderr}`));
-    }, START_TIMEOUT_MS);
-    proc.on('exit', () => {
-      clearTimeout(t);
-      reject(new Error(`${main} exited early: ${stderr}`));
-    });
-    proc.stderr!.on('data', (d) => {
-      stderr += d;
-      const tcp = /TCP: listening on \S*:(\d+)/.exec(stderr);
-      const http = /HTTP: listening on \S*:(\d+)/.exec(stderr);
-      if (tcp === null || http === null) return;
-      clearTimeout(t);
-      const tcpPort = Number(tcp[1]);
-      const httpPort = Number(http[1]);
-      resolve({
-        proc,
-        tcpPort,
-        httpPort,
-        tcpAddress: `127.0.0.1:${tcpPort}`,
-        http: `http://127.0.0.1:${httpPort}`,
-        stderr: () => stderr,
-        async stop() {
-          if (exited) return;
-          proc.kill('SIGTERM');
-          const kill = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
-          await exit;
-          clearTimeout(kill);
-        },
-      });
-    });
-  });
+/** starts `node <main> <args>` (./process.ts) and resolves once it logged where TCP and HTTP listen */
+export async function startProgram(main: string, args: string[]): Promise<Program> {
+  const p = await startChild(main, args, [], process.env, true);
+  return {
+    proc: p.proc,
+    tcpPort: p.port,
+    httpPort: p.httpPort,
+    tcpAddress: `127.0.0.1:${p.port}`,
+    http: `http://127.0.0.1:${p.httpPort}`,
+    stderr: p.stderr,
+    async stop() {
+      await p.stop();
+    },
+  };
 }
 
 /** our nsqlookupd; port 0 picks a free port */

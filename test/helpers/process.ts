@@ -14,7 +14,7 @@ export const NSQLOOKUPD_MAIN = fileURLToPath(new URL('../../src/nsqlookupd/main.
 /** the test process's --no-addons, passed on to the programs it starts */
 export const LANE_ARGS = process.execArgv.includes('--no-addons') ? ['--no-addons'] : [];
 
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 export interface ProgramRun {
@@ -71,7 +71,7 @@ export interface StartedProgram {
 
 /**
  * starts `node <main> <args>`; resolves once it logs that TCP (and, with `waitHttp`, HTTP) listens;
- * rejects if it exits first or takes 10 s
+ * rejects if it exits first or takes 15 s
  */
 export function startProgram(
   main: string,

@@ -2,7 +2,7 @@
  * nsqd's V2 protocol over WebSocket (--websocket-path, nsqio/nsq #450) from the `ws` package's
  * client, on both HTTP servers (node:http with `ws`, and uWebSockets.js where its native build
  * loads): publish and consume with the TCP protocol's answers, TCP and WebSocket clients on the same
- * topic, heartbeats, Go's error text for an oversized message, a message over the WebSocket payload
+ * topic, AUTH as on TCP, heartbeats, Go's error text for an oversized message, a message over the WebSocket payload
  * bound and a text message closing the connection, a consumer that stops reading held to its RDY
  * and cut off by the deadlines, and the path answering 404 when the flag is off.
  */
@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { loadUws } from '../../src/http/server.js';
+import { ALLOW_ALL, TestAuthServer } from '../helpers/auth-server.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
 
@@ -217,6 +218,47 @@ for (const httpServer of ['node', 'uws'] as const) {
       assert.equal(await res.text(), 'OK');
     });
   });
+
+  describe(
+    `AUTH over WebSocket on --http-server=${httpServer}`,
+    { skip: httpServer === 'uws' && uwsMissing },
+    () => {
+      let srv: TestAuthServer;
+      let b: TestBroker;
+      before(async () => {
+        srv = await TestAuthServer.start();
+        srv.reply = () => ALLOW_ALL;
+        b = await startBroker({
+          workers: 0,
+          httpServer,
+          websocketPath: '/ws',
+          authHttpAddresses: [srv.address],
+        });
+      });
+      after(async () => {
+        await b.close();
+        await srv.close();
+      });
+      it('is required and checked as on TCP', async () => {
+        const url = `ws://127.0.0.1:${b.broker.httpPort}/ws`;
+        const { c: early } = await WireClient.connectWs(url);
+        early.pub('t', 'x');
+        assert.equal(await early.error(), 'E_AUTH_FIRST AUTH required before PUB');
+        await early.waitClosed();
+        const { c } = await WireClient.connectWs(url);
+        c.cmd('AUTH', 'sekrit');
+        assert.match(await c.response(), /^\{"identity"/);
+        c.pub(freshTopic('wsauth'), 'x');
+        assert.equal(await c.response(), 'OK');
+        assert.equal(srv.requests.length, 1);
+        assert.deepEqual(
+          [srv.requests[0]!.values.secret, srv.requests[0]!.values.remote_ip],
+          ['sekrit', '127.0.0.1'],
+        );
+        c.close();
+      });
+    },
+  );
 
   describe(
     `WebSocket off (the default) on --http-server=${httpServer}`,

@@ -342,7 +342,7 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
     [['--tls-required=true'], 'cannot require TLS client connections without TLS key and cert'],
     [['--tls-client-auth-policy=require'], 'cannot require TLS client connections without TLS key and cert'],
     [['--tls-cert=c.pem'], '--tls-cert and --tls-key must be given together'],
-    // no TLS or AUTH yet: asking for them refuses to start, naming the flags set
+    // no TLS yet: asking for it refuses to start, naming the flags set
     [
       ['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-required=tcp-https'],
       '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
@@ -355,12 +355,18 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
       ['--tls-cert=c.pem', '--tls-key=k.pem'],
       '--tls-cert, --tls-key: TLS is not supported yet by nsq-ts; refusing to start',
     ],
-    [
-      ['--auth-http-address=auth:4181', '--auth-http-address=http://x/auth'],
-      '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start',
-    ],
   ];
   for (const [argv, message] of cases) test(argv.join(' '), () => assertStartupError(argv, message));
+  test('AUTH flags: repeatable addresses, either method, no warning', () => {
+    const r = run([
+      '--auth-http-address=auth:4181',
+      '--auth-http-address=http://x/auth',
+      '--auth-http-request-method=post',
+    ]);
+    assert.deepEqual(r.options.authHttpAddresses, ['auth:4181', 'http://x/auth']);
+    assert.equal(r.options.authHttpRequestMethod, 'post');
+    assert.deepEqual(r.warnings, []);
+  });
   test('edge values that are accepted', () => {
     const { options } = run([
       '--max-deflate-level=1',
@@ -435,8 +441,7 @@ describe('resolveOptions: warnings', () => {
     assert.equal(r.warnings.length, 1);
     assert.equal(
       r.warnings[0],
-      'flags accepted but not active yet in nsq-ts: --https-address, --auth-http-request-method, ' +
-        '--tls-root-ca-file, --tls-min-version, --enable-experiment',
+      'flags accepted but not active yet in nsq-ts: --https-address, --tls-min-version, --enable-experiment',
     );
   });
 });

@@ -94,11 +94,9 @@ describe('resolveOptions: --config file', () => {
       [`--config=${tls}`],
       '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
     );
-    // a comma-separated string is a list (go-options); any address refuses until AUTH exists
-    assertStartupError(
-      [`--config=${writeConfig('auth_http_addresses = "a:1,b:2"\n')}`],
-      '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start',
-    );
+    // a comma-separated string is a list (go-options)
+    const auth = run([`--config=${writeConfig('auth_http_addresses = "a:1,b:2"\n')}`]);
+    assert.deepEqual(auth.options.authHttpAddresses, ['a:1', 'b:2']);
     const tcpHttps = writeConfig('tls_required = "tcp-https"\n');
     assertStartupError(
       [`--config=${tcpHttps}`],

@@ -27,7 +27,7 @@ export function versionString(): string {
 const NON_NEGATIVE_EXEMPT = new Set(['node-id', 'max-deflate-level', 'workers', 'max-msg-size']);
 
 /**
- * Until nsq-ts has TLS and AUTH, the flags that ask for them refuse to start, naming those set: a
+ * Until nsq-ts has TLS, the flags that ask for it refuse to start, naming those set: a
  * node its operator believes encrypted or authenticated must never run open. `requireSet`: whether
  * --tls-required was set (before --tls-client-auth-policy implies it, as Go does).
  */
@@ -39,9 +39,6 @@ function refuseSecurity(o: Options, requireSet: boolean): string | undefined {
     requireSet ? '--tls-required' : '',
   ].filter((n) => n !== '');
   if (tls.length > 0) return `${tls.join(', ')}: TLS is not supported yet by nsq-ts; refusing to start`;
-  if (o.authHttpAddresses.some((a) => a !== '')) {
-    return '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start';
-  }
   return undefined;
 }
 

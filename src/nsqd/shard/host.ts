@@ -7,11 +7,12 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
-import { RING_SPIN_MS, type ShardAnswers } from '../contract/shard.js';
+import type { ShardAnswers } from '../contract/shard.js';
 import type { TopologyChange } from '../contract/topology.js';
 import type { Options } from '../options/options.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
 import { createRingBuffer, ringCapacityFor } from './ring.js';
+import { SpinPolicy } from './spin.js';
 import type { ShardWorkerData } from './worker.js';
 import { WorkerLink } from './worker-link.js';
 
@@ -98,18 +99,18 @@ export class ShardHost {
 
   /**
    * Move what the shard says into connections until the link stops. After activity it keeps
-   * looking once per event-loop turn for a short while before sleeping on the doorbell: under load
-   * the shard then never has to ring (a futex wake and a cross-thread task per ring).
+   * looking once per event-loop turn for a short while before sleeping on the doorbell, when that
+   * pays (SpinPolicy): under load the shard then never has to ring (a futex wake and a cross-thread
+   * task per ring).
    */
   private async pump(link: WorkerLink): Promise<void> {
-    let lastActive = performance.now();
+    const spin = new SpinPolicy();
     while (!link.isStopped) {
       if (link.drain() > 0) {
-        lastActive = performance.now();
-      } else if (performance.now() - lastActive > RING_SPIN_MS) {
+        spin.active(performance.now());
+      } else if (!spin.keepLooking(performance.now())) {
         const wait = link.waitOutbound();
         if (wait !== null) await wait;
-        lastActive = performance.now();
         continue;
       }
       // let sockets and timers run between looks

@@ -6,13 +6,14 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '../../log.js';
-import { DOORBELL_TIMEOUT_MS, RING_SPIN_MS } from '../contract/shard.js';
+import { DOORBELL_TIMEOUT_MS } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
 import { ShardCore } from '../queue/shard-core.js';
 import { RingReader } from './ring.js';
 import { RingOutbox } from './ring-outbox.js';
 import { decodeInbound } from './ring-records.js';
+import { SpinPolicy } from './spin.js';
 
 export interface ShardWorkerData {
   index: number;
@@ -67,11 +68,11 @@ function nextTurn(): Promise<void> {
 
 /**
  * Take inbound records while the outbound ring has room; after activity keep looking once per
- * event-loop turn for a short while, then sleep on the inbound doorbell. While answers overflow,
+ * event-loop turn for a short while when that pays (SpinPolicy), else sleep on the inbound doorbell. While answers overflow,
  * sleep on the outbound ring's space doorbell instead.
  */
 async function run(): Promise<void> {
-  let lastActive = performance.now();
+  const spin = new SpinPolicy();
   while (!stopping) {
     if (outbox.blocked && !outbox.retryOverflow()) {
       await (outbox.waitForSpace() ?? nextTurn());
@@ -79,17 +80,16 @@ async function run(): Promise<void> {
     }
     if (!reader.isEmpty()) {
       drain();
-      lastActive = performance.now();
+      spin.active(performance.now());
       await nextTurn();
       continue;
     }
-    if (performance.now() - lastActive <= RING_SPIN_MS) {
+    if (spin.keepLooking(performance.now())) {
       await nextTurn();
       continue;
     }
     const wait = reader.waitAsync(DOORBELL_TIMEOUT_MS);
     if (wait !== null) await wait;
-    lastActive = performance.now();
   }
 }
 

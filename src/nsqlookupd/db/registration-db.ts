@@ -23,8 +23,14 @@ export class PeerInfo {
   readonly topologyRegion: string;
   /** last IDENTIFY or PING, ms since the epoch (µs precision) */
   lastUpdate: number;
-  /** the peer as /lookup lists it (Go's PeerInfo JSON), built once */
-  json = '';
+  /** the peer as /lookup lists it (Go's PeerInfo JSON, UTF-8), encoded once */
+  json: Buffer = Buffer.alloc(0);
+  /**
+   * the peer's one Producer in every `client` and `channel` registration: only topic producers are
+   * ever tombstoned (Go's tombstone finds producers of category topic), so these need no state of
+   * their own and 200 channels cost one Map entry each, not an object each
+   */
+  readonly shared: Producer = new Producer(this);
 
   constructor(
     id: string,
@@ -107,8 +113,8 @@ export class RegistrationDB {
   private readonly topics = new Map<string, Registration>();
   /** topic → channel → registration (a channel key may outlive its topic key, as in Go) */
   private readonly channels = new Map<string, Map<string, Registration>>();
-  /** peer id → the registrations it is a producer of */
-  private readonly byPeer = new Map<string, Set<Registration>>();
+  /** peer id → the registrations it is a producer of (arrays: a peer has a few hundred at most) */
+  private readonly byPeer = new Map<string, Registration[]>();
 
   /** the registration for this exact key, if it exists */
   get(category: Category, key: string, subkey: string): Registration | undefined {
@@ -148,10 +154,10 @@ export class RegistrationDB {
   addProducer(category: Category, key: string, subkey: string, peer: PeerInfo): boolean {
     const r = this.addRegistration(category, key, subkey);
     if (r.producers.has(peer.id)) return false;
-    r.producers.set(peer.id, new Producer(peer));
-    let regs = this.byPeer.get(peer.id);
-    if (regs === undefined) this.byPeer.set(peer.id, (regs = new Set()));
-    regs.add(r);
+    r.producers.set(peer.id, category === 'topic' ? new Producer(peer) : peer.shared);
+    const regs = this.byPeer.get(peer.id);
+    if (regs === undefined) this.byPeer.set(peer.id, [r]);
+    else regs.push(r);
     return true;
   }
 
@@ -161,22 +167,14 @@ export class RegistrationDB {
    */
   removeProducer(r: Registration, id: string): [boolean, number] {
     const removed = r.producers.delete(id);
-    if (removed) {
-      const regs = this.byPeer.get(id);
-      regs?.delete(r);
-      if (regs?.size === 0) this.byPeer.delete(id);
-    }
+    if (removed) this.unindex(id, r);
     return [removed, r.producers.size];
   }
 
   /** Go's RemoveRegistration: the key and all its producers */
   removeRegistration(r: Registration): void {
     if (this.get(r.category, r.key, r.subkey) !== r) return;
-    for (const id of r.producers.keys()) {
-      const regs = this.byPeer.get(id);
-      regs?.delete(r);
-      if (regs?.size === 0) this.byPeer.delete(id);
-    }
+    for (const id of r.producers.keys()) this.unindex(id, r);
     switch (r.category) {
       case 'client':
         this.client = null;
@@ -191,6 +189,17 @@ export class RegistrationDB {
         break;
       }
     }
+  }
+
+  /** `r` leaves peer `id`'s index */
+  private unindex(id: string, r: Registration): void {
+    const regs = this.byPeer.get(id);
+    if (regs === undefined) return;
+    const i = regs.indexOf(r);
+    if (i < 0) return;
+    regs[i] = regs[regs.length - 1]!;
+    regs.pop();
+    if (regs.length === 0) this.byPeer.delete(id);
   }
 
   /** every registration of a category (all keys, in insertion order) */

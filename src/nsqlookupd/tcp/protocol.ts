@@ -174,7 +174,7 @@ export class LookupSession {
     }
     const { db, log } = this.ctx;
     const peer = new PeerInfo(this.remote, f, this.ctx.now());
-    peer.json = peerJson(peer);
+    peer.json = Buffer.from(peerJson(peer));
     log.info(
       `CLIENT(${this.remote}): IDENTIFY Address:${peer.broadcastAddress} TCP:${peer.tcpPort} HTTP:${peer.httpPort} Version:${peer.version}`,
     );
@@ -192,10 +192,12 @@ export class LookupSession {
     if (isV1Error(tc)) return tc;
     const [topic, channel] = tc;
     const { db, log } = this.ctx;
-    if (channel !== '' && db.addProducer('channel', topic, channel, peer)) {
+    // (the lines are built only when written: an nsqd registers every topic and channel at once)
+    const say = log.enabled(LOG_INFO);
+    if (channel !== '' && db.addProducer('channel', topic, channel, peer) && say) {
       log.info(`DB: client(${this.remote}) REGISTER category:channel key:${topic} subkey:${channel}`);
     }
-    if (db.addProducer('topic', topic, '', peer)) {
+    if (db.addProducer('topic', topic, '', peer) && say) {
       log.info(`DB: client(${this.remote}) REGISTER category:topic key:${topic} subkey:`);
     }
     return OK;
