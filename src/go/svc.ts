@@ -11,6 +11,11 @@ import type { CliResult } from './options.js';
 /** what a started program is to its main */
 export interface Service {
   close(): Promise<void>;
+  /**
+   * Resolves (with the reason for the log) when the program decides by itself that it is done
+   * (nsqd after a drain): main then closes it and exits 0, as for SIGTERM.
+   */
+  readonly ended?: Promise<string>;
 }
 
 /**
@@ -50,11 +55,12 @@ export async function runService<O extends { logLevel: LogLevel; logPrefix: stri
   // handlers first: a signal during start-up still ends in a clean shutdown
   let service: Service | null = null;
   let stopping: string | null = null;
-  const stop = (signal: string): void => {
+  /** `why`: `received SIGTERM`, or the reason the service ended itself */
+  const stop = (why: string): void => {
     if (stopping !== null) return;
-    stopping = signal;
+    stopping = why;
     if (service === null) return; // start-up finishes first, then closes
-    log.info(`received ${signal}, shutting down`);
+    log.info(`${why}, shutting down`);
     service.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -63,16 +69,19 @@ export async function runService<O extends { logLevel: LogLevel; logPrefix: stri
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('received SIGINT'));
+  process.on('SIGTERM', () => stop('received SIGTERM'));
+  let started: Service;
   try {
-    service = await m.start(r.options, log);
+    started = await m.start(r.options, log);
   } catch (err) {
-    await logFatal(m.fatalPrefix, (err as Error).message);
+    return logFatal(m.fatalPrefix, (err as Error).message);
   }
+  service = started;
   if (stopping !== null) {
-    const signal = stopping;
+    const why = stopping;
     stopping = null;
-    stop(signal);
+    stop(why);
   }
+  void started.ended?.then(stop);
 }

@@ -1,10 +1,11 @@
 /**
  * What every HTTP server adapter is and shares, for every program's HTTP API: the adapter
- * interface, the server choice, the log it writes to, Go's status texts, Content-Length parsing and
- * the bounded request body buffer. Knows no route and no program.
+ * interface, the server choice, an optional WebSocket route, the log it writes to, Go's status
+ * texts, Content-Length parsing and the bounded request body buffer. Knows no route and no program.
  */
 
 import { STATUS_CODES } from 'node:http';
+import type { WsStream } from './ws-stream.js';
 
 /** `--http-server`: uWebSockets.js when its native build loads ('auto'), or forced */
 export type HttpServerChoice = 'auto' | 'uws' | 'node';
@@ -17,8 +18,23 @@ export interface HttpServerAdapter {
   listen(host: string, port: number): Promise<number>;
   /** binds a unix socket path (node:http only) */
   listenUnix?(path: string): Promise<void>;
+  /** serve WebSocket upgrades on `route.path` (before listen) */
+  addWebSocket(route: WebSocketRoute): Promise<void>;
   /** stops listening and closes every connection */
   close(): Promise<void>;
+}
+
+/**
+ * A path where the server accepts WebSocket upgrades (GET with the upgrade headers): each
+ * connection is handed over as a byte stream (./ws-stream.ts). Other paths stay plain HTTP.
+ */
+export interface WebSocketRoute {
+  readonly path: string;
+  /** the largest message a client may send; a larger one closes the connection (1009) */
+  readonly maxPayload: number;
+  /** unread input past which a connection that cannot pause its reading is closed (1008) */
+  readonly maxBufferedInput: number;
+  accept(stream: WsStream): void;
 }
 
 export interface ServerLog {

@@ -1,7 +1,8 @@
 /**
  * The HTTP API server on node:http: the pure-JavaScript counterpart of src/http/uws.ts behind the
  * same HttpServerAdapter. Owns its listening socket and connections; every request goes to the
- * route table, with the body bounded before buffering.
+ * route table, with the body bounded before buffering; upgrades go to the WebSocket route, if any
+ * (./ws-node.ts).
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,6 +14,7 @@ import {
   parseContentLength,
   type ServerLog,
   statusText,
+  type WebSocketRoute,
 } from './adapter.js';
 import { type HttpResponse, newRequest } from './request.js';
 import type { RouteTable } from './table.js';
@@ -71,6 +73,8 @@ class NodeHttpServer implements HttpServerAdapter {
   private readonly server: Server;
   private readonly table: RouteTable;
   private readonly log: ServerLog;
+  /** terminates the WebSocket connections (when a route is served) */
+  private closeWebSockets: (() => void) | null = null;
 
   constructor(table: RouteTable, log: ServerLog) {
     this.table = table;
@@ -141,6 +145,11 @@ class NodeHttpServer implements HttpServerAdapter {
     req.on('error', () => res.destroy());
   }
 
+  async addWebSocket(route: WebSocketRoute): Promise<void> {
+    const { attachNodeWebSocket } = await import('./ws-node.js');
+    this.closeWebSockets = attachNodeWebSocket(this.server, route);
+  }
+
   listen(host: string, port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -172,6 +181,7 @@ class NodeHttpServer implements HttpServerAdapter {
       }
       this.server.close(() => resolve());
       this.server.closeAllConnections();
+      this.closeWebSockets?.();
     });
   }
 }

@@ -6,7 +6,7 @@
 
 import { createRequire } from 'node:module';
 import { formatAddress, parseListenAddress } from '../go/address.js';
-import type { HttpServerAdapter, HttpServerChoice, ServerLog } from './adapter.js';
+import type { HttpServerAdapter, HttpServerChoice, ServerLog, WebSocketRoute } from './adapter.js';
 import type { RouteTable } from './table.js';
 import type { UwsModule } from './uws.js';
 
@@ -42,13 +42,15 @@ export function loadUws(): UwsLoad {
 /**
  * Starts an HTTP API server on `address` (a program's `--http-address`: `host:port`, or a path for a
  * unix socket) with the chosen implementation, serving `table`. Resolves null when `address` is ""
- * (HTTP disabled); rejects when the address is malformed or cannot be bound.
+ * (HTTP disabled); rejects when the address is malformed or cannot be bound. With `ws`, upgrades to
+ * its path become WebSocket connections.
  */
 export async function startHttpServer(
   address: string,
   choice: HttpServerChoice,
   table: RouteTable,
   log: ServerLog,
+  ws?: WebSocketRoute,
 ): Promise<HttpServerAdapter | null> {
   if (address === '') return null;
   const addr = parseListenAddress('http-address', address);
@@ -69,6 +71,7 @@ export async function startHttpServer(
     const { createNodeServer } = await import('./node.js');
     adapter = createNodeServer(table, log);
   }
+  if (ws !== undefined) await adapter.addWebSocket(ws);
   if (addr.kind === 'unix') {
     await adapter.listenUnix!(addr.path);
     log.info(`HTTP: listening on ${addr.path} (${adapter.kind})`);

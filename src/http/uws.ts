@@ -1,7 +1,8 @@
 /**
  * The HTTP API server on uWebSockets.js (native): one catch-all route feeding the route table, the
- * body read with onData up to the route's bound, responses written corked. Owns its App and listen
- * socket; loaded only when src/http/server.ts found the native build.
+ * body read with onData up to the route's bound, responses written corked, and optionally a
+ * WebSocket route (./ws-uws.ts). Owns its App and listen socket; loaded only when
+ * src/http/server.ts found the native build.
  */
 
 import { createServer } from 'node:net';
@@ -12,9 +13,11 @@ import {
   parseContentLength,
   type ServerLog,
   statusText,
+  type WebSocketRoute,
 } from './adapter.js';
 import { type HttpResponse, newRequest } from './request.js';
 import type { RouteTable } from './table.js';
+import type { UwsWsApp } from './ws-uws.js';
 
 /**
  * uWebSockets.js says only that a listen failed; binding the same address with node:net tells why
@@ -110,6 +113,7 @@ class UwsHttpServer implements HttpServerAdapter {
   private readonly table: RouteTable;
   private readonly log: ServerLog;
   private listenSocket: unknown = null;
+  private host = '';
 
   constructor(uws: UwsModule, table: RouteTable, log: ServerLog) {
     this.uws = uws;
@@ -162,7 +166,13 @@ class UwsHttpServer implements HttpServerAdapter {
     });
   }
 
+  async addWebSocket(route: WebSocketRoute): Promise<void> {
+    const { addUwsWebSocket } = await import('./ws-uws.js');
+    addUwsWebSocket(this.app as unknown as UwsWsApp, route, () => [this.host, this.port]);
+  }
+
   listen(host: string, port: number): Promise<number> {
+    this.host = host;
     return new Promise((resolve, reject) => {
       this.app.listen(host, port, LIBUS_LISTEN_EXCLUSIVE_PORT, (listenSocket) => {
         if (listenSocket === false || listenSocket === null || listenSocket === undefined) {

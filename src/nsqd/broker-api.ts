@@ -2,7 +2,8 @@
  * The broker's side of the HTTP API (BrokerApi): admin actions go to the shard that owns the topic
  * over the control plane, HTTP publishes take the same link into the shards as TCP publishes, and
  * /stats gathers every shard's snapshot and joins it with what the io thread knows about each
- * connection. Owns no state: the log level is the logger's, the lookupd addresses the registrar's.
+ * connection. Owns no state: the log level is the logger's, the lookupd addresses the registrar's,
+ * the drain flag the drain's.
  */
 
 import { hostname } from 'node:os';
@@ -12,6 +13,7 @@ import type { ConnectionTable } from './acceptor/table.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
 import type { ChannelStats, ClientStats, StatsFilter, StatsSnapshot, TopicStats } from './contract/stats.js';
+import { DRAINING } from './drain.js';
 import type { ApiResult, BrokerApi } from './http/api.js';
 import type { Options } from './options/options.js';
 import type { ConsumerStats, ControlRequest, ControlResponse, ShardTopicStats } from './queue/admin.js';
@@ -38,7 +40,12 @@ export interface ApiHost {
   blockPreAcks(): void;
   /** the lookupd registrar: owns the lookupd TCP address list */
   readonly lookupd: { addresses(): string[]; setAddresses(addrs: string[]): void };
+  /** drain mode: its flag, and its start */
+  readonly drain: { readonly active: boolean };
+  startDrain(why: string): void;
 }
+
+const REFUSED_DRAINING: ApiResult = { status: 503, message: DRAINING };
 
 function asResult(r: ControlResponse): ApiResult {
   return r.error === null ? null : { status: 404, message: r.error };
@@ -83,6 +90,7 @@ export class LocalBrokerApi implements BrokerApi {
   }
 
   publish(topic: string, bodies: Buffer[], deferMs: number): Promise<ApiResult> {
+    if (this.host.drain.active) return Promise.resolve(REFUSED_DRAINING);
     return publishViaShards(this.host.table, this.host.links, topic, bodies, deferMs);
   }
 
@@ -130,6 +138,7 @@ export class LocalBrokerApi implements BrokerApi {
       startTime: this.host.startTime,
       topics: missing ? null : found.map((t) => topicStats(t, f.includeClients, table)),
       producers: producers.length === 0 ? null : producers,
+      draining: this.host.drain.active,
     };
   }
 
@@ -157,6 +166,12 @@ export class LocalBrokerApi implements BrokerApi {
   }
   setLookupdTcpAddresses(addrs: string[]): void {
     this.host.lookupd.setAddresses(addrs);
+  }
+  draining(): boolean {
+    return this.host.drain.active;
+  }
+  startDrain(why: string): void {
+    this.host.startDrain(why);
   }
 }
 

@@ -1,8 +1,8 @@
 /**
  * The composition root: builds the io thread (TCP listener, connection table, sessions' context,
  * the HTTP API) and the shards (inline with --workers=0, else worker threads), and owns their
- * lifecycle: start, and one idempotent close that stops accepting, closes clients, then stops the
- * shards.
+ * lifecycle: start, drain mode (./drain.ts), and one idempotent close that stops accepting, closes
+ * clients, then stops the shards.
  */
 
 import { resolve } from 'node:path';
@@ -16,6 +16,7 @@ import { TcpListener } from '../net/tcp-listener.js';
 import { makeBodyRules } from '../wire/parser.js';
 import { Connection } from './acceptor/connection.js';
 import { ConnectionTable } from './acceptor/table.js';
+import { websocketRoute } from './acceptor/ws-connection.js';
 import { type AuthClient, authClientFromOptions } from './auth/query.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
@@ -23,6 +24,7 @@ import type { ShardLink } from './contract/shard.js';
 import { watchGc } from './contract/stats.js';
 import type { TopologyChange } from './contract/topology.js';
 import { type DataDirLock, lockDataDir, prepareDataPath } from './disk/data-dir.js';
+import { Drain } from './drain.js';
 import { makeRoutes } from './http/routes.js';
 import { Registrar } from './lookup/registrar.js';
 import { MetadataKeeper } from './metadata-sync.js';
@@ -41,6 +43,8 @@ export class Broker {
   readonly log: Logger;
   private readonly table = new ConnectionTable();
   private readonly listener: TcpListener;
+  /** the sessions' shared context (TCP and WebSocket connections) */
+  private readonly ctx: ServerContext;
   private readonly host: ShardHost | null;
   private readonly inline: InlineShard | null;
   /** unix seconds */
@@ -60,6 +64,10 @@ export class Broker {
   private metadataLoaded = false;
   /** start() finished: only then does shutdown log its progress (a failed start is nsqd's FATAL, not Exit) */
   private running = false;
+  /** drain mode (nsq-ts): refuses publishes, withdraws from lookupd, ends the broker once empty */
+  readonly drain: Drain;
+  /** resolves when the broker decides to end by itself (after a drain); main then closes it */
+  readonly ended: Promise<string>;
 
   /** `Inline`: the inline shard's class, loaded only for --workers=0 (its module graph is the shard's) */
   private constructor(
@@ -92,6 +100,17 @@ export class Broker {
           .catch(() => {});
       },
     });
+    let end: (reason: string) => void = () => {};
+    this.ended = new Promise((r) => {
+      end = r;
+    });
+    this.drain = new Drain({
+      log,
+      timeoutMs: options.drainTimeout,
+      withdraw: () => this.registrar.withdraw(),
+      stats: () => this.api.stats({ topic: '', channel: '', includeClients: false }),
+      end,
+    });
     const dataPath = resolve(options.dataPath === '' ? process.cwd() : options.dataPath);
     this.metadata = new MetadataKeeper(dataPath, shards, (i, req) => this.control(i, req), log);
     const reports = {
@@ -119,7 +138,9 @@ export class Broker {
       // dead letters for a topic on another shard go on through its inbound ring
       this.table.deadLetters = new DeadLetterRouter(links, this.table, log);
     }
-    const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log, auth };
+    const rules = makeBodyRules(options);
+    const ctx: ServerContext = { options, links, rules, log, auth, drain: this.drain };
+    this.ctx = ctx;
     this.listener = new TcpListener(log, (socket) => new Connection(socket, ctx, this.table));
     this.api = new LocalBrokerApi({
       options,
@@ -138,7 +159,14 @@ export class Broker {
       persistMetadata: () => broker.metadata.persist(),
       blockPreAcks: () => broker.host?.blockPreAcks(),
       lookupd: this.registrar,
+      drain: this.drain,
+      startDrain: (why) => broker.startDrain(why),
     });
+  }
+
+  /** drain mode (PUT /config/drain, SIGUSR2): a no-op while draining or closing */
+  startDrain(why: string): void {
+    if (this.closing === null && this.running) this.drain.start(why);
   }
 
   /** nsqd's health: "OK", or "NOK - <error>" while a shard's last disk write failed */
@@ -205,6 +233,7 @@ export class Broker {
         options.httpServer,
         makeRoutes(b.api, options, log),
         log,
+        options.websocketPath === '' ? undefined : websocketRoute(b.ctx, b.table),
       );
     } catch (err) {
       await abort(listenFailed(options.httpAddress, err));
@@ -268,6 +297,7 @@ export class Broker {
     const say = (msg: string): void => {
       if (this.running) this.log.info(msg);
     };
+    this.drain.stop();
     say(`TCP: closing ${this.listener.address}`);
     const listening = this.listener.close();
     const http = this.http?.close();

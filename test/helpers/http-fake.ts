@@ -106,6 +106,14 @@ export class FakeApi implements BrokerApi {
     this.calls.push(['setLookupdTcpAddresses', addrs]);
     this.lookupd = addrs;
   }
+  drainingNow = false;
+  draining() {
+    return this.drainingNow;
+  }
+  startDrain(why: string) {
+    this.calls.push(['startDrain', why]);
+    this.drainingNow = true;
+  }
 }
 
 export const V1: [string, string] = ['X-NSQ-Content-Type', 'nsq; version=1.0'];

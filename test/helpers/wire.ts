@@ -1,9 +1,11 @@
 /**
- * A raw V2 test client over a real socket: send exact bytes, read exact frames, observe closes.
+ * A raw V2 test client over a real socket (TCP, or a WebSocket to nsq-ts's --websocket-path): send
+ * exact bytes, read exact frames, observe closes.
  * Every read is bounded by a timeout so a broken server fails the test instead of hanging it.
  */
 
 import { connect, type Socket } from 'node:net';
+import { createWebSocketStream, WebSocket } from 'ws';
 import {
   type DecodedMessage,
   decodeMessage,
@@ -57,6 +59,30 @@ export class WireClient {
       });
       s.once('error', reject);
     });
+  }
+
+  /**
+   * The same client over a WebSocket (nsq-ts --websocket-path): the `ws` package's stream of the
+   * connection, whose writes go out as binary messages and whose messages are read as bytes. `ws`
+   * is the client itself (close codes, its socket); a stream paused long enough pauses the socket.
+   */
+  static async connectWs(
+    url: string,
+    opts: { magic?: boolean } = {},
+  ): Promise<{ c: WireClient; ws: WebSocket }> {
+    const ws = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+    });
+    const stream = createWebSocketStream(ws);
+    // ws's stream emits no 'close' of its own (emitClose: false): the socket's close is the client's
+    ws.once('close', () => stream.emit('close'));
+    // the stream stands in for the socket: WireClient uses only what both have
+    const c = new WireClient(stream as unknown as Socket);
+    if (opts.magic !== false) stream.write(MAGIC);
+    return { c, ws };
   }
 
   private wake(): void {

@@ -61,6 +61,21 @@ describe('/config/:opt', () => {
     }
     assert.equal(s.api.calls.length, 1);
   });
+  test('drain (nsq-ts): GET says whether it runs, PUT true starts it, anything else 400', async () => {
+    const s = setup();
+    assert.equal(text(await call(s, 'GET', '/config/drain')), 'false');
+    for (const bad of ['false', '1', '"true"', 'yes', '{']) {
+      assertV1Error(await call(s, 'PUT', '/config/drain', bad), 400, 'INVALID_VALUE');
+    }
+    assertV1Error(await call(s, 'PUT', '/config/drain', ''), 413, 'INVALID_VALUE');
+    assert.deepEqual(s.api.calls, []);
+    const r = await call(s, 'PUT', '/config/drain', 'true\n');
+    assert.equal(r.status, 200);
+    assert.equal(text(r), 'true');
+    assert.deepEqual(s.api.calls, [['startDrain', 'PUT /config/drain']]);
+    assert.equal(text(await call(s, 'GET', '/config/drain')), 'true');
+    assert.equal(text(await call(s, 'GET', '/config/drain_timeout')), '300000000000');
+  });
   test('PUT anything else: 400 INVALID_OPTION (after the body check)', async () => {
     const s = setup();
     assertV1Error(await call(s, 'PUT', '/config/msg_timeout', '1s'), 400, 'INVALID_OPTION');

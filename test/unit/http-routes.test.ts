@@ -32,6 +32,15 @@ describe('/ping and /info', () => {
     assert.equal(text(bad), 'NOK - disk full');
     assert.deepEqual(bad.headers, [TEXT_CT]);
   });
+  test('ping in drain mode (nsq-ts): 503 DRAINING, unless unhealthy (500 as nsqd)', async () => {
+    const s = setup();
+    s.api.drainingNow = true;
+    const r = await call(s, 'GET', '/ping');
+    assert.deepEqual([r.status, text(r), r.headers], [503, 'DRAINING', [TEXT_CT]]);
+    s.api.healthText = 'NOK - disk full';
+    const bad = await call(s, 'GET', '/ping');
+    assert.deepEqual([bad.status, text(bad)], [500, 'NOK - disk full']);
+  });
   test('info: V1 JSON in nsqd field order, durations in ns', async () => {
     const s = setup({ topologyZone: 'z1', maxOutputBufferTimeout: 30_000 });
     const r = await call(s, 'GET', '/info');

@@ -206,6 +206,9 @@ describe('formatMetrics', () => {
     assert.equal(sampleValue(m, 'process_cpu_seconds_total'), 1.25);
     const nok = parseExposition(render({ snapshot: { ...SNAPSHOT, health: 'NOK - disk full' } }));
     assert.equal(sampleValue(nok, 'nsq_healthy'), 0);
+    assert.equal(sampleValue(m, 'nsq_draining'), 0);
+    const draining = parseExposition(render({ snapshot: { ...SNAPSHOT, draining: true } }));
+    assert.equal(sampleValue(draining, 'nsq_draining'), 1);
   });
 
   test('every family is nsq_ or process_, and every name is snake case', () => {

@@ -266,6 +266,17 @@ describe('formatStatsJson', () => {
     );
   });
 
+  test('drain mode (nsq-ts) adds "draining":true last, and only while draining', () => {
+    assert.equal(
+      formatStatsJson({ ...empty, draining: true }, false, env),
+      `${HEAD_JSON},"topics":[],"producers":null,"draining":true}`,
+    );
+    assert.equal(
+      formatStatsJson({ ...empty, draining: false }, false, env),
+      `${HEAD_JSON},"topics":[],"producers":null}`,
+    );
+  });
+
   test('missing ?topic= gives topics null (GetStats returns a zero Stats)', () => {
     const out = formatStatsJson({ ...empty, topics: null }, false, env);
     assert.equal(out, `${HEAD_JSON},"topics":null,"producers":null}`);
@@ -345,6 +356,13 @@ describe('formatStatsText', () => {
 
   test('without memory', () => {
     assert.equal(formatStatsText(full, false, env), `${HEADER}\nHealth: OK\n${TOPICS_TEXT}${PRODUCERS_TEXT}`);
+  });
+
+  test('drain mode (nsq-ts): a Draining line under Health', () => {
+    assert.equal(
+      formatStatsText({ ...empty, draining: true }, false, env),
+      `${HEADER}\nHealth: OK\nDraining: publishes refused, exiting once every topic and channel is empty\n\nTopics: None\n\nProducers: None\n`,
+    );
   });
 
   test('empty and null topics both print "Topics: None"; no producers "Producers: None"', () => {

@@ -25,7 +25,7 @@ import type { ConnectionTable } from './table.js';
 import { OutputWriter } from './writer.js';
 
 /** Go's bufio reader size: the longest command line */
-const MAX_LINE = 16 * 1024;
+export const MAX_LINE = 16 * 1024;
 /** stop reading a client whose unsent output passes this (it is not reading its responses) */
 const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 /** after a fatal error frame, how long the client gets to close before we destroy the socket */

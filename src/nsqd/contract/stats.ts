@@ -118,6 +118,8 @@ export interface StatsSnapshot {
   topics: TopicStats[] | null;
   /** TCP connections that published at least once; null when none or includeClients is false */
   producers: ClientStats[] | null;
+  /** nsq-ts drain mode: /stats adds `"draining": true` while it runs (absent otherwise, as nsqd) */
+  draining?: boolean;
 }
 
 /** Go's `memStats` (nsqd/stats.go), in its field order; Node stands in for the Go runtime numbers */

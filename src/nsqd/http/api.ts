@@ -30,7 +30,8 @@ export interface BrokerApi {
   health(): string;
   /**
    * Publish through the same shard path as TCP PUB/MPUB/DPUB. `bodies` are the message bodies
-   * (already validated for size). Resolves null on success or { status: 503, message: 'EXITING' }.
+   * (already validated for size). Resolves null on success, { status: 503, message: 'EXITING' }, or
+   * in drain mode { status: 503, message: 'DRAINING' }.
    */
   publish(topic: string, bodies: Buffer[], deferMs: number): Promise<ApiResult>;
   createTopic(topic: string): Promise<ApiResult>;
@@ -59,4 +60,8 @@ export interface BrokerApi {
   setLogLevel(level: string): boolean;
   getLookupdTcpAddresses(): string[];
   setLookupdTcpAddresses(addrs: string[]): void;
+  /** drain mode (nsq-ts): whether it runs */
+  draining(): boolean;
+  /** start drain mode (a no-op when it runs already) */
+  startDrain(why: string): void;
 }

@@ -1,13 +1,17 @@
 /**
  * `/config/:opt`: every option by its config name as nsqd's getOptByCfgName returns it (Go types:
- * durations in ns, log level and TLS mode as ints), and the two options PUT may change. Reads the
- * Options and the broker's runtime-settable values; changes only through BrokerApi.
+ * durations in ns, log level and TLS mode as ints), the two options PUT may change, and nsq-ts's
+ * `drain` (GET: whether drain mode runs; PUT `true`: start it). Reads the Options and the broker's
+ * runtime-settable values; changes only through BrokerApi.
  */
 
 import { cfgName, NSQD_FLAGS, type NsqdFlag } from '../options/flags.js';
 import type { LogLevel, Options } from '../options/options.js';
 import { resolvedStatsdPrefix } from '../statsd/report.js';
 import type { BrokerApi } from './api.js';
+
+/** nsq-ts's drain mode: GET says whether it runs, PUT `true` starts it (it cannot be stopped) */
+const DRAIN_OPTION = 'drain';
 
 /** Go's lg.LogLevel values */
 const LOG_LEVEL_INT: Record<LogLevel, number> = { debug: 1, info: 2, warn: 3, error: 4, fatal: 5 };
@@ -29,6 +33,7 @@ export function logLevelInt(name: string): number {
  * an option (400 INVALID_OPTION).
  */
 export function getOption(options: Options, api: BrokerApi, name: string): unknown {
+  if (name === DRAIN_OPTION) return api.draining();
   const f = BY_CFG_NAME.get(name);
   if (f === undefined || f.key === undefined) return undefined;
   switch (f.key) {
@@ -92,6 +97,17 @@ export function putOption(
       // lg.ParseLogLevel: case-insensitive, the whole body (no trimming)
       const level = body.toString('utf8').toLowerCase();
       if (!Object.hasOwn(LOG_LEVEL_INT, level) || !api.setLogLevel(level)) return INVALID_VALUE(400);
+      break;
+    }
+    case DRAIN_OPTION: {
+      let v: unknown;
+      try {
+        v = JSON.parse(body.toString('utf8'));
+      } catch {
+        return INVALID_VALUE(400);
+      }
+      if (v !== true) return INVALID_VALUE(400);
+      api.startDrain('PUT /config/drain');
       break;
     }
     default:

@@ -176,6 +176,8 @@ export function formatMetrics(input: MetricsInput): string {
   out.push(`nsq_info{version="${esc(s.version)}"} 1\n`);
   header(out, 'nsq_healthy', 'gauge', '1 when /ping answers OK, 0 while a disk write is failing.');
   out.push(`nsq_healthy ${s.health === 'OK' ? 1 : 0}\n`);
+  header(out, 'nsq_draining', 'gauge', '1 in drain mode (publishes refused, exiting once empty).');
+  out.push(`nsq_draining ${s.draining === true ? 1 : 0}\n`);
   header(out, 'nsq_start_time_seconds', 'gauge', 'Start time of nsqd, in unix seconds.');
   out.push(`nsq_start_time_seconds ${s.startTime}\n`);
 

@@ -10,6 +10,7 @@ import { createRouteTable, type Route, type RouteLog, type RouteTable } from '..
 import { plainText, topicChannelArgs, v1Empty, v1Error, v1Ok, v1RawJson, v1Text } from '../../http/v1.js';
 import { isValidTopicName } from '../../wire/names.js';
 import { readMemStats } from '../contract/stats.js';
+import { DRAINING } from '../drain.js';
 import { deferLimit, type Options } from '../options/options.js';
 import type { ApiResult, BrokerApi } from './api.js';
 import { getOption, putOption } from './config.js';
@@ -86,9 +87,11 @@ const ns = (ms: number): number => Math.round(ms * 1e6);
 
 // ---------------------------------------------------------------- status
 
+/** nsqd's health check; in drain mode (nsq-ts) a healthy node answers 503 DRAINING, out of rotation */
 function doPing(ctx: Ctx): HttpResponse {
   const health = ctx.api.health();
-  return plainText(health.startsWith('NOK') ? 500 : 200, health);
+  if (health.startsWith('NOK')) return plainText(500, health);
+  return ctx.api.draining() ? plainText(503, DRAINING) : plainText(200, health);
 }
 
 function doInfo(ctx: Ctx): HttpResponse {

@@ -167,6 +167,8 @@ export function formatStatsJson(s: StatsSnapshot, includeMem: boolean, env: Stat
     ['topics', arr(s.topics, jsonTopic)],
     ['memory', includeMem ? jsonMem(env.mem ?? readMemStats()) : undefined],
     ['producers', arr(producers, jsonClient)],
+    // nsq-ts drain mode: a field nsqd does not have, present only while draining
+    ['draining', s.draining === true ? 'true' : undefined],
   ]);
 }
 
@@ -270,6 +272,8 @@ export function formatStatsText(s: StatsSnapshot, includeMem: boolean, env: Stat
   w += `start_time ${rfc3339Local(s.startTime)}\n`;
   w += `uptime ${formatGoDuration(nowMs - s.startTime * 1000)}\n`;
   w += `\nHealth: ${s.health}\n`;
+  if (s.draining === true)
+    w += 'Draining: publishes refused, exiting once every topic and channel is empty\n';
   if (includeMem) {
     const m = env.mem ?? readMemStats();
     w += '\nMemory:\n';

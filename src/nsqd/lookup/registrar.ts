@@ -5,7 +5,8 @@
  * included, as nsqd's Notify does), the 15 s heartbeat, and the channel pre-creation for new topics
  * (GET /channels on every lookupd, then `startTopic`). It runs on the io thread beside the data
  * path and never waits on it: shard reports only update a map and queue commands (bounded, per
- * peer), and every lookupd round trip has a timeout. Owns the peers and the registered names.
+ * peer), and every lookupd round trip has a timeout. In drain mode (nsq-ts) it withdraws: everything
+ * is UNREGISTERed and nothing registered again. Owns the peers and the registered names.
  */
 
 import { hostname } from 'node:os';
@@ -55,6 +56,8 @@ export class Registrar implements PeerOwner {
   private ticker: NodeJS.Timeout | null = null;
   private holding = false;
   private running = false;
+  /** drain mode: the lookupds were told to forget everything, and are told nothing more */
+  private withdrawn = false;
   private queries = 0;
   private readonly waitingQueries: (() => void)[] = [];
 
@@ -126,14 +129,35 @@ export class Registrar implements PeerOwner {
       if (gone) chans?.delete(channel);
       else chans!.add(channel);
     }
-    const cmd = registerCommand(gone ? 'UNREGISTER' : 'REGISTER', topic, channel);
+    if (!this.withdrawn)
+      this.tell(registerCommand(gone ? 'UNREGISTER' : 'REGISTER', topic, channel), channel);
+    if (channel === '' && !gone && this.running) this.precreate(topic, ev.waiting);
+  }
+
+  /** send `cmd` (about `channel`, or its topic when "") to every identified peer, logged as nsqd's Notify logs it */
+  private tell(cmd: V1Command, channel: string): void {
     const branch = channel === '' ? 'topic' : 'channel';
     for (const p of this.peers) {
       if (!p.ready) continue;
       this.log.info(`LOOKUPD(${p.addr}): ${branch} ${cmd.text}`);
       p.send(cmd);
     }
-    if (channel === '' && !gone && this.running) this.precreate(topic, ev.waiting);
+  }
+
+  /**
+   * Drain mode (nsq-ts): every lookupd forgets this node's topics and channels, so consumers that
+   * discover through lookupd stop finding it: `UNREGISTER t c` for each channel, then `UNREGISTER t`
+   * (channels first: a topic's UNREGISTER that still finds channels makes lookupd warn). From then on
+   * nothing is registered, a reconnect included; the connections and their PINGs stay until close(),
+   * as nsqd keeps them until it exits.
+   */
+  withdraw(): void {
+    if (this.withdrawn) return;
+    this.withdrawn = true;
+    for (const [topic, chans] of this.topics) {
+      for (const c of chans) this.tell(registerCommand('UNREGISTER', topic, c), c);
+      this.tell(registerCommand('UNREGISTER', topic, ''), '');
+    }
   }
 
   /**
@@ -171,9 +195,13 @@ export class Registrar implements PeerOwner {
     );
   }
 
-  /** nsqd's connect callback: `REGISTER t` for a topic without channels, else `REGISTER t c` for each */
+  /**
+   * nsqd's connect callback: `REGISTER t` for a topic without channels, else `REGISTER t c` for each
+   * (nothing once withdrawn)
+   */
   registerAll(): V1Command[] {
     const out: V1Command[] = [];
+    if (this.withdrawn) return out;
     for (const [topic, chans] of this.topics) {
       if (chans.size === 0) out.push(registerCommand('REGISTER', topic, ''));
       for (const c of chans) out.push(registerCommand('REGISTER', topic, c));

@@ -70,6 +70,9 @@ function validate(o: Options): string | undefined {
     return '--statsd-interval must be > 0 with --statsd-address';
   const limits = validateQueueLimits(o);
   if (limits !== undefined) return limits;
+  if (o.websocketPath !== '' && !o.websocketPath.startsWith('/'))
+    return `--websocket-path must start with / (got ${o.websocketPath})`;
+  if (o.websocketPath !== '' && o.httpAddress === '') return '--websocket-path needs --http-address';
   if (o.broadcastTcpPort > 65535) return '--broadcast-tcp-port must be [0,65535]';
   if (o.broadcastHttpPort > 65535) return '--broadcast-http-port must be [0,65535]';
   const requireSet = o.tlsRequired !== 'false';

@@ -107,6 +107,8 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'max-depth', kind: 'int', key: 'maxDepth', usage: '[nsq-ts] most messages a topic or channel holds, memory + disk (0 = unbounded; per topic/channel: ?max_depth=)' },
   { name: 'max-depth-policy', kind: 'string', key: 'maxDepthPolicy', choices: DEPTH_POLICIES, usage: '[nsq-ts] at --max-depth: drop-oldest (drop the oldest queued message) or reject-new (the publish fails with E_PUB_FAILED / HTTP 503 MAX_DEPTH)' },
   { name: 'metrics-exclude-ephemeral', kind: 'bool', key: 'metricsExcludeEphemeral', usage: '[nsq-ts] leave ephemeral topics and channels out of /metrics (bounds its label cardinality)' },
+  { name: 'drain-timeout', kind: 'duration', key: 'drainTimeout', usage: '[nsq-ts] drain mode (PUT /config/drain or SIGUSR2): longest wait for every topic and channel to empty before shutting down anyway (what is left is written to disk, as at any shutdown)' },
+  { name: 'websocket-path', kind: 'string', key: 'websocketPath', usage: '[nsq-ts] serve the V2 TCP protocol over WebSocket at this path on the HTTP address, e.g. /ws (binary messages carry the TCP bytes both ways; empty to disable)' },
 ];
 
 /** `--tls-required` values: Go lowercases, takes "tcp-https", else strconv.ParseBool (its error text). */
@@ -240,6 +242,8 @@ export function defaultOptions(): Options {
     messageTtl: 0,
     maxDepth: 0,
     maxDepthPolicy: 'drop-oldest',
+    drainTimeout: 5 * 60_000,
+    websocketPath: '',
     ...INTERNAL_DEFAULTS,
   };
 }

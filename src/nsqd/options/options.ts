@@ -109,6 +109,10 @@ export interface Options {
   maxDepth: number;
   /** what a topic or channel at --max-depth does with one more message */
   maxDepthPolicy: DepthPolicy;
+  /** drain mode's longest wait for the topics and channels to empty (ms) */
+  drainTimeout: number;
+  /** the HTTP path that upgrades to a WebSocket carrying the V2 protocol ('' = off) */
+  websocketPath: string;
   // internal: no flag, no config-file key, not in /config (nsqd's hidden Options); tests shorten them
   /** nsqd's ClientTimeout: how long a new connection has to send the magic */
   clientTimeout: number;

@@ -1,6 +1,7 @@
 /**
  * What every session on the io thread shares: the options, the links to the shards, the body
- * size rules derived from the options, the logger and the auth servers' client. Built once by the broker; read-only.
+ * size rules derived from the options, the logger, the auth servers' client and the drain flag's
+ * reader. Built once by the broker; read-only.
  */
 
 import type { Logger } from '../../log.js';
@@ -17,4 +18,6 @@ export interface ServerContext {
   readonly log: Logger;
   /** the auth servers' client when --auth-http-address is set (AUTH required), else null */
   readonly auth: AuthClient | null;
+  /** drain mode (nsq-ts, ../drain.ts): while active, publishes are refused */
+  readonly drain?: { readonly active: boolean };
 }

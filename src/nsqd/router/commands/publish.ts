@@ -1,7 +1,8 @@
 /**
  * PUB, MPUB and DPUB on the io thread: nsqd's checks in nsqd's order, then the session takes the
  * body to the topic's shard (one copy into its ring, or straight into its core inline), which
- * answers OK. Parses and checks only.
+ * answers OK. In drain mode the body is refused where nsqd's PutMessage would fail. Parses and
+ * checks only.
  */
 
 import { goQuote } from '../../../go/quote.js';
@@ -11,6 +12,7 @@ import { isValidTopicName } from '../../../wire/names.js';
 import { parseBase10 } from '../../../wire/numbers.js';
 import type { BodyRule } from '../../../wire/parser.js';
 import { DPUB, PUB } from '../../contract/shard.js';
+import { DRAIN_TEXT } from '../../drain.js';
 import { deferLimit } from '../../options/options.js';
 import type { Session } from '../session.js';
 import { allowedNow, whenAuthorized } from './auth.js';
@@ -46,6 +48,13 @@ export function publishLine(s: Session, cmd: number): BodyRule | null {
 
 export function onPublishBody(s: Session, buf: Buffer, start: number, end: number): void {
   const cmd = s.bodyCmd;
+  if (s.ctx.drain?.active === true) {
+    // where nsqd's PutMessage fails (its `<CMD> failed <err>`, fatal), with drain mode's reason
+    if (cmd === CMD_MPUB) s.fatal('E_MPUB_FAILED', `MPUB failed ${DRAIN_TEXT}`);
+    else if (cmd === CMD_DPUB) s.fatal('E_DPUB_FAILED', `DPUB failed ${DRAIN_TEXT}`);
+    else s.fatal('E_PUB_FAILED', `PUB failed ${DRAIN_TEXT}`);
+    return;
+  }
   if (cmd === CMD_MPUB) {
     // the parser validated the body (Go's checks as the bytes arrived, plus the outer size)
     s.publishBatch(s.bodyTopic, buf, start + 4, end, mpubMessageCount(buf, start));
