@@ -5,6 +5,7 @@
  */
 
 import { createRequire } from 'node:module';
+import { addonsDisabled } from '../addons.js';
 import { formatAddress, parseListenAddress } from '../go/address.js';
 import type { HttpServerAdapter, HttpServerChoice, ServerLog } from './adapter.js';
 import type { RouteTable } from './table.js';
@@ -13,11 +14,6 @@ import type { UwsModule } from './uws.js';
 export type UwsLoad = { mod: UwsModule; reason: '' } | { mod: null; reason: string };
 
 let uwsLoad: UwsLoad | undefined;
-
-function addonsDisabled(): boolean {
-  const nodeOptions = process.env.NODE_OPTIONS ?? '';
-  return process.execArgv.includes('--no-addons') || /(^|\s)--no-addons(\s|$)/.test(nodeOptions);
-}
 
 /** Loads uWebSockets.js once; `mod` is null (with the reason) unless its native build loaded. */
 export function loadUws(): UwsLoad {
