@@ -5,6 +5,7 @@
  */
 
 import { STATUS_CODES } from 'node:http';
+import type { TlsOptions } from 'node:tls';
 
 /** `--http-server`: uWebSockets.js when its native build loads ('auto'), or forced */
 export type HttpServerChoice = 'auto' | 'uws' | 'node';
@@ -19,6 +20,15 @@ export interface HttpServerAdapter {
   listenUnix?(path: string): Promise<void>;
   /** stops listening and closes every connection */
   close(): Promise<void>;
+}
+
+/** an HTTPS server: node:tls options, and the files uWebSockets.js's SSLApp reads itself */
+export interface HttpsConfig {
+  readonly options: TlsOptions;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** only node:https can serve it (client certificates, a minimum TLS version) */
+  readonly nodeOnly: boolean;
 }
 
 export interface ServerLog {

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { addonsDisabled } from '../addons.js';
 import { formatAddress, parseListenAddress } from '../go/address.js';
-import type { HttpServerAdapter, HttpServerChoice, ServerLog } from './adapter.js';
+import type { HttpServerAdapter, HttpServerChoice, HttpsConfig, ServerLog } from './adapter.js';
 import type { RouteTable } from './table.js';
 import type { UwsModule } from './uws.js';
 
@@ -38,16 +38,19 @@ export function loadUws(): UwsLoad {
 /**
  * Starts an HTTP API server on `address` (a program's `--http-address`: `host:port`, or a path for a
  * unix socket) with the chosen implementation, serving `table`. Resolves null when `address` is ""
- * (HTTP disabled); rejects when the address is malformed or cannot be bound.
+ * (HTTP disabled); rejects when the address is malformed or cannot be bound. With `https` it serves
+ * HTTPS (uWebSockets.js's SSLApp where it can, else node:https) and logs as `HTTPS`.
  */
 export async function startHttpServer(
   address: string,
   choice: HttpServerChoice,
   table: RouteTable,
   log: ServerLog,
+  https?: HttpsConfig,
 ): Promise<HttpServerAdapter | null> {
   if (address === '') return null;
-  const addr = parseListenAddress('http-address', address);
+  const label = https === undefined ? 'HTTP' : 'HTTPS';
+  const addr = parseListenAddress(https === undefined ? 'http-address' : 'https-address', address);
   let adapter: HttpServerAdapter | null = null;
   if (choice !== 'node') {
     const uws = loadUws();
@@ -55,22 +58,24 @@ export async function startHttpServer(
       if (choice === 'uws')
         log.warn(`--http-server=uws: uWebSockets.js unavailable (${uws.reason}); using node:http`);
     } else if (addr.kind === 'unix') {
-      log.info(`HTTP: unix socket ${addr.path} is served by node:http (not uWebSockets.js)`);
+      log.info(`${label}: unix socket ${addr.path} is served by node:http (not uWebSockets.js)`);
+    } else if (https?.nodeOnly === true) {
+      log.info(`${label}: client certificates or a minimum TLS version: served by node:https`);
     } else {
       const { createUwsServer } = await import('./uws.js');
-      adapter = createUwsServer(uws.mod, table, log);
+      adapter = createUwsServer(uws.mod, table, log, https);
     }
   }
   if (adapter === null) {
     const { createNodeServer } = await import('./node.js');
-    adapter = createNodeServer(table, log);
+    adapter = createNodeServer(table, log, https);
   }
   if (addr.kind === 'unix') {
     await adapter.listenUnix!(addr.path);
-    log.info(`HTTP: listening on ${addr.path} (${adapter.kind})`);
+    log.info(`${label}: listening on ${addr.path} (${adapter.kind})`);
   } else {
     const port = await adapter.listen(addr.host, addr.port);
-    log.info(`HTTP: listening on ${formatAddress(addr.host, port)} (${adapter.kind})`);
+    log.info(`${label}: listening on ${formatAddress(addr.host, port)} (${adapter.kind})`);
   }
   return adapter;
 }

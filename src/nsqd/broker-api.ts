@@ -184,6 +184,8 @@ function consumersOf(list: readonly ConsumerStats[], table: ConnectionTable): Cl
 /** a connection as /stats shows it; `cs` carries the shard's counters for a consumer */
 function clientStats(c: Connection, cs: ConsumerStats | null): ClientStats {
   const s = c.session;
+  const t = c.transport;
+  const tls = t.tls;
   return {
     clientId: s.clientId,
     hostname: s.hostname,
@@ -200,5 +202,12 @@ function clientStats(c: Connection, cs: ConsumerStats | null): ClientStats {
     topologyZone: s.topologyZone,
     topologyRegion: s.topologyRegion,
     pubCounts: [...s.pubCounts].map(([topic, count]) => ({ topic, count })),
+    deflate: t.codec?.kind === 'deflate',
+    snappy: t.codec?.kind === 'snappy',
+    tls: tls !== null,
+    tlsCipherSuite: tls?.cipherSuite ?? '',
+    tlsVersion: tls?.version ?? '',
+    tlsNegotiatedProtocol: tls?.negotiatedProtocol ?? '',
+    tlsNegotiatedProtocolIsMutual: tls?.negotiatedProtocolIsMutual ?? false,
   };
 }

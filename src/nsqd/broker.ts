@@ -9,17 +9,19 @@ import { resolve } from 'node:path';
 import { formatAddress, parseListenAddress } from '../go/address.js';
 import { formatGoDuration } from '../go/duration.js';
 import { goListenError } from '../go/errors.js';
-import type { HttpServerAdapter } from '../http/adapter.js';
+import type { HttpServerAdapter, HttpsConfig } from '../http/adapter.js';
 import { loadUws, startHttpServer } from '../http/server.js';
 import { Logger } from '../log.js';
 import { makeBodyRules } from '../wire/parser.js';
+import { snappyBlockCodec } from '../wire/snappy-block.js';
 import { TcpListener } from './acceptor/server.js';
 import { ConnectionTable } from './acceptor/table.js';
+import { TlsUpgrader } from './acceptor/tls.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
 import { type DataDirLock, lockDataDir, prepareDataPath } from './disk/data-dir.js';
-import { makeRoutes } from './http/routes.js';
+import { makeRoutes, tlsRequiredRoutes } from './http/routes.js';
 import { MetadataKeeper } from './metadata-sync.js';
 import type { Options } from './options/options.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
@@ -38,6 +40,7 @@ export class Broker {
   readonly startTime = Math.floor(Date.now() / 1000);
   readonly api: LocalBrokerApi;
   private http: HttpServerAdapter | null = null;
+  private https: HttpServerAdapter | null = null;
   private closing: Promise<void> | null = null;
   private readonly metadata: MetadataKeeper;
   /** shards whose last disk write failed, with the error */
@@ -49,7 +52,12 @@ export class Broker {
   private running = false;
 
   /** `Inline`: the inline shard's class, loaded only for --workers=0 (its module graph is the shard's) */
-  private constructor(options: Options, log: Logger, Inline: typeof InlineShard | null) {
+  private constructor(
+    options: Options,
+    log: Logger,
+    Inline: typeof InlineShard | null,
+    tls: TlsUpgrader | null,
+  ) {
     this.options = options;
     this.log = log;
     let links: readonly ShardLink[];
@@ -80,7 +88,7 @@ export class Broker {
       this.host = new ShardHost(options, options.workers, this.table, reports, log);
       links = this.host.links;
     }
-    const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log };
+    const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log, tls };
     this.listener = new TcpListener(ctx, this.table, log);
     const broker = this;
     this.api = new LocalBrokerApi({
@@ -125,8 +133,17 @@ export class Broker {
     } catch (err) {
       throw new Error(`failed to instantiate nsqd - ${(err as Error).message}`);
     }
+    let tls: TlsUpgrader | null;
+    try {
+      tls = TlsUpgrader.fromOptions(options);
+    } catch (err) {
+      await lock.release();
+      throw new Error(`failed to instantiate nsqd - ${(err as Error).message}`);
+    }
+    // snappy's block codec (native, or the JavaScript twin) is chosen before the first IDENTIFY
+    if (options.snappy) await snappyBlockCodec();
     const Inline = options.workers === 0 ? (await import('./shard/inline.js')).InlineShard : null;
-    const b = new Broker(options, log, Inline);
+    const b = new Broker(options, log, Inline, tls);
     b.lock = lock;
     // the native HTTP server loads while the shard workers boot
     if (options.httpAddress !== '' && options.httpServer !== 'node') loadUws();
@@ -153,13 +170,25 @@ export class Broker {
     } catch (err) {
       await abort(listenFailed(options.tcpAddress, err));
     }
+    const routes = makeRoutes(b.api, options, log);
+    if (tls !== null && options.httpsAddress !== '') {
+      const https: HttpsConfig = {
+        options: tls.options,
+        certFile: options.tlsCert,
+        keyFile: options.tlsKey,
+        nodeOnly: options.tlsClientAuthPolicy !== '' || options.tlsMinVersion > 0x0303,
+      };
+      try {
+        b.https = await startHttpServer(options.httpsAddress, options.httpServer, routes, log, https);
+      } catch (err) {
+        await abort(listenFailed(options.httpsAddress, err));
+      }
+    }
+    // --tls-required=true (not tcp-https): the plain port only points at the HTTPS one
+    const plain =
+      tls !== null && options.tlsRequired === 'true' ? tlsRequiredRoutes(() => b.httpsPort) : routes;
     try {
-      b.http = await startHttpServer(
-        options.httpAddress,
-        options.httpServer,
-        makeRoutes(b.api, options, log),
-        log,
-      );
+      b.http = await startHttpServer(options.httpAddress, options.httpServer, plain, log);
     } catch (err) {
       await abort(listenFailed(options.httpAddress, err));
     }
@@ -175,6 +204,16 @@ export class Broker {
   /** the HTTP port actually bound; -1 on a unix socket, 0 when HTTP is disabled */
   get httpPort(): number {
     return this.http?.port ?? 0;
+  }
+
+  /** the HTTPS port actually bound; 0 without TLS or HTTPS */
+  get httpsPort(): number {
+    return this.https?.port ?? 0;
+  }
+
+  /** which HTTPS server implementation serves the API ('' when disabled) */
+  get httpsServerKind(): string {
+    return this.https?.kind ?? '';
   }
 
   /** which HTTP server implementation serves the API ('' when disabled) */
@@ -205,8 +244,10 @@ export class Broker {
     say(`TCP: closing ${this.listener.address}`);
     const listening = this.listener.close();
     const http = this.http?.close();
+    const https = this.https?.close();
     for (const c of [...this.table.all()]) c.close();
     await http;
+    await https;
     if (this.http !== null) say(`HTTP: closing ${this.httpAddress()}`);
     this.metadata.stop();
     if (this.metadataLoaded) {

@@ -54,6 +54,12 @@ class Port implements ConnectionPort {
   heartbeatChanged(): void {
     this.log.push('heartbeat changed');
   }
+  upgrade(u: { tls: boolean; snappy: boolean; deflate: boolean; deflateLevel: number }): void {
+    this.log.push(`upgrade ${JSON.stringify(u)}`);
+  }
+  tlsState(): { tls: boolean; commonName: string } {
+    return { tls: false, commonName: '' };
+  }
   take(): string[] {
     const l = this.log;
     this.log = [];
@@ -128,7 +134,13 @@ function topicOn(k: number): string {
 function setup() {
   const options = defaultOptions();
   const links = [new Link(0), new Link(1)];
-  const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log: Logger.silent() };
+  const ctx: ServerContext = {
+    options,
+    links,
+    rules: makeBodyRules(options),
+    log: Logger.silent(),
+    tls: null,
+  };
   const port = new Port();
   const s = new Session(port, ctx);
   /** a command line; then its body, if it announced one */

@@ -6,12 +6,15 @@
  * half-closes still gets the answers it is owed (a "failed to read" error for a body cut short)
  * before the close. It logs what nsqd's tcp.go and IOLoop log about a client (connect, magic,
  * protocol errors, exit; each command and delivery at debug). It owns the socket, the parser and
- * the timers; it never decides delivery.
+ * the timers; it never decides delivery. After IDENTIFY negotiates TLS, snappy or deflate it runs
+ * nsqd's upgrade sequence (the JSON in plain text, the handshake, then an `OK` inside each new
+ * layer) over its Transport.
  */
 
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { LOG_DEBUG, type Logger } from '../../log.js';
-import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
+import { encodeError, HEARTBEAT_FRAME, OK_FRAME } from '../../wire/encode.js';
 import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { idHexString, MSG_ID_LENGTH } from '../../wire/msgid.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
@@ -21,6 +24,7 @@ import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
 import type { ConnectionTable } from './table.js';
+import { Transport, type TransportOwner, type Upgrades } from './transport.js';
 import { OutputWriter } from './writer.js';
 
 /** Go's bufio reader size: the longest command line */
@@ -33,9 +37,10 @@ const LINGER_MS = 2000;
 const kConn = Symbol('nsq.connection');
 type TaggedSocket = Socket & { [kConn]?: Connection };
 
-export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
+export class Connection implements FrameSink, ConnectionPort, ShardAnswers, TransportOwner {
   readonly id: number;
-  readonly socket: Socket;
+  /** the socket and the TLS and compression layers over it */
+  readonly transport: Transport;
   readonly writer: OutputWriter;
   readonly session: Session;
   readonly remoteAddress: string;
@@ -59,10 +64,14 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   private closed = false;
   private inputPaused = false;
   private writeBlocked = false;
+  /** the codec yields a turn, or an upgrade is under way: the socket stays paused */
+  private inputHeld = false;
+  private readonly ctx: ServerContext;
 
   constructor(socket: Socket, ctx: ServerContext, table: ConnectionTable) {
     this.id = table.newId();
-    this.socket = socket;
+    this.ctx = ctx;
+    this.transport = new Transport(socket, this);
     this.table = table;
     this.clientTimeout = ctx.options.clientTimeout;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -70,19 +79,121 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.log = ctx.log;
     this.log.info(`TCP: new client(${this.remoteHostPort})`);
     this.session = new Session(this, ctx);
-    this.writer = new OutputWriter(socket, this.session.outputBufferSize, this.session.outputBufferTimeout);
+    this.writer = new OutputWriter(
+      this.transport,
+      this.session.outputBufferSize,
+      this.session.outputBufferTimeout,
+    );
     this.parser = new FrameParser(this, { maxLineLength: MAX_LINE });
     this.lastCommandAt = Date.now();
     table.add(this);
-    (socket as TaggedSocket)[kConn] = this;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30000);
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('drain', onDrain);
-    socket.on('error', onError);
-    socket.on('close', onClose);
+    listen(socket, this);
     this.armTimer();
+  }
+
+  get socket(): Socket {
+    return this.transport.socket;
+  }
+
+  /** the TLS state AUTH reports to the auth server: is the connection TLS, and the client cert's CN */
+  tlsState(): { tls: boolean; commonName: string } {
+    const t = this.transport.tls;
+    return { tls: t !== null, commonName: t?.commonName ?? '' };
+  }
+
+  // ---- the IDENTIFY upgrades (nsqd's UpgradeTLS, UpgradeSnappy, UpgradeDeflate) ----
+
+  /**
+   * IDENTIFY's JSON was just written: send it in plain text, stop reading, and once the parser has
+   * set aside what it read past IDENTIFY (a microtask later), run the upgrades on those bytes.
+   */
+  upgrade(u: Upgrades): void {
+    if (this.closed) return;
+    this.writer.flush();
+    this.inputHeld = true;
+    this.parser.pause();
+    this.socket.pause();
+    queueMicrotask(() => this.startUpgrade(u));
+  }
+
+  private startUpgrade(u: Upgrades): void {
+    if (this.closed) return;
+    const early = this.parser.takePending();
+    const tls = this.ctx.tls;
+    if (!u.tls || tls === null) {
+      this.startCompression(u, early);
+      return;
+    }
+    this.log.info(`PROTOCOL(V2): [${this.remoteHostPort}] upgrading connection to TLS`);
+    const raw = this.socket;
+    unlisten(raw);
+    tls.upgrade(raw, early, (err, secure) => this.tlsDone(u, raw, err, secure));
+  }
+
+  private tlsDone(u: Upgrades, raw: Socket, err: Error | null, secure: TLSSocket | null): void {
+    if (this.closed) {
+      secure?.destroy();
+      return;
+    }
+    if (err !== null || secure === null) {
+      // Go's Send of the error goes nowhere useful after a failed handshake: log it and hang up
+      this.exitError ??= this.logError(
+        protocolError('E_IDENTIFY_FAILED', `IDENTIFY failed ${err?.message ?? 'no TLS socket'}`),
+      );
+      this.closed = true;
+      this.parser.close();
+      this.stopTimer();
+      this.writer.close();
+      raw.destroy();
+      this.handleClose();
+      return;
+    }
+    this.transport.secured(secure);
+    listen(secure, this);
+    secure.setNoDelay(true);
+    this.writer.writeFrame(OK_FRAME);
+    this.writer.flush();
+    this.startCompression(u, []);
+  }
+
+  private startCompression(u: Upgrades, early: Buffer[]): void {
+    if (u.snappy || u.deflate) {
+      const what = u.snappy ? 'snappy' : `deflate (level ${u.deflateLevel})`;
+      this.log.info(`PROTOCOL(V2): [${this.remoteHostPort}] upgrading connection to ${what}`);
+      this.transport.compress(u);
+      this.writer.writeFrame(OK_FRAME);
+      this.writer.flush();
+    }
+    this.inputHeld = false;
+    this.parser.resume();
+    for (const b of early) this.transport.receive(b);
+    this.resumeSocketIfIdle();
+  }
+
+  // ---- TransportOwner: input after the layers ----
+  onPlain(buf: Buffer): void {
+    this.parser.push(buf);
+  }
+
+  onPlainEnd(): void {
+    if (!this.closed) this.parser.end();
+  }
+
+  /** the compressed input is broken: Go's reader fails, so the client is owed what a read error owes */
+  onCodecError(text: string): void {
+    if (this.closed) return;
+    this.exitError ??= `${this.magicSeen ? 'failed to read command - ' : ''}${text}`;
+    const err = this.parser.truncationError();
+    if (err !== null) this.fail(err);
+    else this.close();
+  }
+
+  holdInput(hold: boolean): void {
+    this.inputHeld = hold;
+    if (hold) this.socket.pause();
+    else this.resumeSocketIfIdle();
   }
 
   // ---- FrameSink ----
@@ -145,6 +256,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   pauseInput(): void {
     this.inputPaused = true;
     this.parser.pause();
+    this.transport.pauseInput();
     this.socket.pause();
     this.table.noteStalled(this);
   }
@@ -154,7 +266,9 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.inputPaused = false;
     this.table.noteResumed(this);
     this.parser.resume();
-    if (!this.inputPaused && !this.writeBlocked) this.socket.resume();
+    if (this.inputPaused) return;
+    this.transport.resumeInput();
+    this.resumeSocketIfIdle();
   }
 
   fail(err: ProtocolError): void {
@@ -180,8 +294,12 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.parser.close();
     this.stopTimer();
     this.writer.close();
-    this.socket.end();
-    setTimeout(destroySocket, LINGER_MS, this.socket).unref();
+    // a deflate codec hands its last block over asynchronously
+    this.transport.afterOutput(() => {
+      const socket = this.socket;
+      socket.end();
+      setTimeout(destroySocket, LINGER_MS, socket).unref();
+    });
   }
 
   // ---- ShardAnswers (the table hands this connection's answers here) ----
@@ -227,8 +345,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   // ---- socket events ----
   handleData(chunk: Buffer): void {
     if (this.closed) return;
-    this.parser.push(chunk);
-    if (!this.closed && this.socket.writableLength > WRITE_HIGH_WATER) {
+    this.transport.receive(chunk);
+    if (!this.closed && this.transport.pendingOutput > WRITE_HIGH_WATER) {
       this.writeBlocked = true;
       this.socket.pause();
     }
@@ -243,11 +361,11 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
 
   /** the client half-closed (the socket allows half-open): parse what came before, then answer */
   handleEnd(): void {
-    if (!this.closed) this.parser.end();
+    if (!this.closed) this.transport.receiveEnd();
   }
 
   resumeSocketIfIdle(): void {
-    if (!this.closed && !this.inputPaused && !this.writeBlocked) this.socket.resume();
+    if (!this.closed && !this.inputPaused && !this.writeBlocked && !this.inputHeld) this.socket.resume();
   }
 
   /** the socket failed (reset by the peer, ...): 'close' follows */
@@ -267,6 +385,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.parser.close();
     this.stopTimer();
     this.writer.close();
+    this.transport.close();
     this.table.remove(this);
     const s = this.session;
     const links = s.ctx.links;
@@ -328,7 +447,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     if (this.magicSeen && hb > 0 && now >= this.nextHeartbeatAt) {
       // write deadline: output pending and no byte went out for a whole interval
       const written = this.socket.bytesWritten;
-      if (this.socket.writableLength > 0 && written === this.lastBytesWritten) {
+      if (this.transport.pendingOutput > 0 && written === this.lastBytesWritten) {
         this.close();
         return;
       }
@@ -349,6 +468,24 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.readFailed('i/o timeout');
     this.close();
   }
+}
+
+/** the connection's named listeners on a socket (the plain one, then the TLS one that replaces it) */
+function listen(socket: Socket, c: Connection): void {
+  (socket as TaggedSocket)[kConn] = c;
+  socket.on('data', onData);
+  socket.on('end', onEnd);
+  socket.on('drain', onDrain);
+  socket.on('error', onError);
+  socket.on('close', onClose);
+}
+
+function unlisten(socket: Socket): void {
+  socket.off('data', onData);
+  socket.off('end', onEnd);
+  socket.off('drain', onDrain);
+  socket.off('error', onError);
+  socket.off('close', onClose);
 }
 
 function onData(this: TaggedSocket, chunk: Buffer): void {

@@ -114,18 +114,10 @@ function coerceConfig(f: NsqdFlag, v: TomlValue): unknown {
 const NON_NEGATIVE_EXEMPT = new Set(['node-id', 'max-deflate-level', 'workers', 'max-msg-size']);
 
 /**
- * Until nsq-ts has TLS and AUTH, the flags that ask for them refuse to start, naming those set: a
- * node its operator believes encrypted or authenticated must never run open. `requireSet`: whether
- * --tls-required was set (before --tls-client-auth-policy implies it, as Go does).
+ * Until nsq-ts has AUTH, the flag that asks for it refuses to start: a node its operator believes
+ * authenticated must never run open.
  */
-function refuseSecurity(o: Options, requireSet: boolean): string | undefined {
-  const tls = [
-    o.tlsCert !== '' ? '--tls-cert' : '',
-    o.tlsKey !== '' ? '--tls-key' : '',
-    o.tlsClientAuthPolicy !== '' ? '--tls-client-auth-policy' : '',
-    requireSet ? '--tls-required' : '',
-  ].filter((n) => n !== '');
-  if (tls.length > 0) return `${tls.join(', ')}: TLS is not supported yet by nsq-ts; refusing to start`;
+function refuseSecurity(o: Options): string | undefined {
   if (o.authHttpAddresses.some((a) => a !== '')) {
     return '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start';
   }
@@ -145,7 +137,6 @@ function validate(o: Options): string | undefined {
   }
   if (o.broadcastTcpPort > 65535) return '--broadcast-tcp-port must be [0,65535]';
   if (o.broadcastHttpPort > 65535) return '--broadcast-http-port must be [0,65535]';
-  const requireSet = o.tlsRequired !== 'false';
   if (o.tlsClientAuthPolicy !== '' && o.tlsRequired === 'false') o.tlsRequired = 'true';
   if ((o.tlsCert === '') !== (o.tlsKey === '')) return '--tls-cert and --tls-key must be given together';
   if (o.tlsRequired !== 'false' && o.tlsCert === '') {
@@ -157,7 +148,7 @@ function validate(o: Options): string | undefined {
   if (o.authHttpRequestMethod !== 'post' && o.authHttpRequestMethod !== 'get') {
     return '--auth-http-request-method must be post or get';
   }
-  return refuseSecurity(o, requireSet);
+  return refuseSecurity(o);
 }
 
 /**
