@@ -91,10 +91,8 @@ describe('resolveOptions: --config file', () => {
       '--max-deflate-level must be [1,9]',
     );
     const tls = writeConfig('tls_required = true\ntls_cert = "c.pem"\ntls_key = "k.pem"\n');
-    assertStartupError(
-      [`--config=${tls}`],
-      '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
-    );
+    const withTls = run([`--config=${tls}`]).options;
+    assert.deepEqual([withTls.tlsRequired, withTls.tlsCert, withTls.tlsKey], ['true', 'c.pem', 'k.pem']);
     // a comma-separated string is a list (go-options); any address refuses until AUTH exists
     assertStartupError(
       [`--config=${writeConfig('auth_http_addresses = "a:1,b:2"\n')}`],
