@@ -48,6 +48,8 @@ export class SnappyCodec implements StreamCodec, SnappyFrameSink {
   private readonly encoder: SnappyFrameEncoder;
   private readonly decoder: SnappyFrameDecoder;
   private ended = false;
+  /** the input side is over (ended or broken); output may still go out (an error frame) */
+  private inputDone = false;
   private closed = false;
   private yielding = false;
 
@@ -86,7 +88,7 @@ export class SnappyCodec implements StreamCodec, SnappyFrameSink {
   }
 
   pump(): void {
-    if (this.closed || this.yielding) return;
+    if (this.closed || this.inputDone || this.yielding) return;
     const r = this.decoder.run(INPUT_BUDGET);
     if (r === 'paused') return;
     if (r === 'more') {
@@ -97,12 +99,12 @@ export class SnappyCodec implements StreamCodec, SnappyFrameSink {
     }
     if (r === 'idle') {
       if (this.ended) {
-        this.closed = true;
+        this.inputDone = true;
         this.host.onPlainEnd();
       }
       return;
     }
-    this.closed = true;
+    this.inputDone = true;
     this.host.onCodecError(r);
   }
 
@@ -136,15 +138,23 @@ export class DeflateCodec implements StreamCodec {
   private readonly inflater: InflateRaw;
   private received = 0;
   private closed = false;
+  /** the input side is over (ended or broken); output may still go out (an error frame) */
+  private inputDone = false;
   /** sync flushes not yet done, and who waits for them */
   private flushing = 0;
   private waiters: (() => void)[] = [];
   private readonly flushed = (): void => {
-    if (--this.flushing > 0) return;
+    if (--this.flushing > 0 || this.waiters.length === 0) return;
+    // the flush's output reaches 'data' on a later tick than its callback: wait one turn
+    setImmediate(runWaiters, this);
+  };
+
+  runWaiters(): void {
+    if (this.flushing > 0) return;
     const w = this.waiters;
     this.waiters = [];
     for (const cb of w) cb();
-  };
+  }
 
   constructor(level: number, host: CodecHost) {
     this.deflater = createDeflateRaw({ level });
@@ -154,16 +164,16 @@ export class DeflateCodec implements StreamCodec {
     });
     this.deflater.on('error', () => {});
     this.inflater.on('data', (buf: Buffer) => {
-      if (!this.closed) host.onPlain(buf);
+      if (!this.closed && !this.inputDone) host.onPlain(buf);
     });
     this.inflater.on('end', () => {
-      if (this.closed) return;
-      this.closed = true;
+      if (this.closed || this.inputDone) return;
+      this.inputDone = true;
       host.onPlainEnd();
     });
     this.inflater.on('error', () => {
-      if (this.closed) return;
-      this.closed = true;
+      if (this.closed || this.inputDone) return;
+      this.inputDone = true;
       host.onCodecError(flateError(this.received));
     });
   }
@@ -182,13 +192,13 @@ export class DeflateCodec implements StreamCodec {
   }
 
   push(compressed: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.inputDone) return;
     this.received += compressed.length;
     this.inflater.write(compressed);
   }
 
   end(): void {
-    if (!this.closed) this.inflater.end();
+    if (!this.closed && !this.inputDone) this.inflater.end();
   }
 
   pause(): void {
@@ -211,4 +221,8 @@ export class DeflateCodec implements StreamCodec {
     this.waiters = [];
     for (const cb of w) cb();
   }
+}
+
+function runWaiters(c: DeflateCodec): void {
+  c.runWaiters();
 }
