@@ -140,6 +140,8 @@ export class DeflateCodec implements StreamCodec {
   private closed = false;
   /** the input side is over (ended or broken); output may still go out (an error frame) */
   private inputDone = false;
+  /** the socket's input ended: the inflater is told to finish */
+  private ending = false;
   /** sync flushes not yet done, and who waits for them */
   private flushing = 0;
   private waiters: (() => void)[] = [];
@@ -171,10 +173,12 @@ export class DeflateCodec implements StreamCodec {
       this.inputDone = true;
       host.onPlainEnd();
     });
-    this.inflater.on('error', () => {
+    this.inflater.on('error', (err: NodeJS.ErrnoException) => {
       if (this.closed || this.inputDone) return;
       this.inputDone = true;
-      host.onCodecError(flateError(this.received));
+      // the input ended between sync-flushed blocks (no final block): Go's ErrUnexpectedEOF
+      const eof = this.ending && err.code === 'Z_BUF_ERROR';
+      host.onCodecError(eof ? 'unexpected EOF' : flateError(this.received));
     });
   }
 
@@ -198,7 +202,9 @@ export class DeflateCodec implements StreamCodec {
   }
 
   end(): void {
-    if (!this.closed && !this.inputDone) this.inflater.end();
+    if (this.closed || this.inputDone) return;
+    this.ending = true;
+    this.inflater.end();
   }
 
   pause(): void {

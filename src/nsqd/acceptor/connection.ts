@@ -376,7 +376,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
   /** a read failed (Go's words for `reason`): the error nsqd's exit line gives */
   private readFailed(reason: string): void {
     const what = this.magicSeen ? 'failed to read command - ' : '';
-    this.exitError ??= `${what}${readErrorText(this.socket, reason)}`;
+    this.exitError ??= `${what}${readErrorText(this.transport.addresses, reason)}`;
   }
 
   handleClose(): void {

@@ -4,7 +4,6 @@
  * The io thread's connection and commands build them only after checking the level. Owns no state.
  */
 
-import type { Socket } from 'node:net';
 import { formatAddress } from '../../go/address.js';
 import type { IdentifyData } from '../../wire/identify.js';
 
@@ -32,8 +31,16 @@ const ERRNO_TEXT: Record<string, string> = {
   ETIMEDOUT: 'connection timed out',
 };
 
+/** a socket's two ends (kept apart from the socket: a TLS upgrade replaces the socket) */
+export interface SocketAddresses {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
+}
+
 /** Go's *net.OpError text for a failed read: `read tcp 127.0.0.1:4150->127.0.0.1:5555: <reason>` */
-export function readErrorText(socket: Socket, reason: string): string {
+export function readErrorText(socket: SocketAddresses, reason: string): string {
   const remote = hostPort(socket.remoteAddress, socket.remotePort);
   if (socket.localPort === undefined) return `read unix ${socket.localAddress ?? ''}->${remote}: ${reason}`;
   return `read tcp ${hostPort(socket.localAddress, socket.localPort)}->${remote}: ${reason}`;
