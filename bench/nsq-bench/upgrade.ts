@@ -29,8 +29,10 @@ export function anyFeature(f: WireFeatures): boolean {
 /** what the frame loop writes to and reads from */
 export interface Link {
   write(b: Buffer): void;
-  /** where decoded input goes from now on */
-  receive(fn: (chunk: Buffer) => void): void;
+  /** where decoded input goes from now on; `onError` hears the layers' errors */
+  receive(fn: (chunk: Buffer) => void, onError: (err: Error) => void): void;
+  /** ends the connection after what was written (TLS: with its close_notify) */
+  end(): void;
   /** bytes written but not yet sent: a buffer just written is still referenced while > 0 */
   readonly writableLength: number;
   /** the layers keep written buffers past write() (deflate): never reuse one */
@@ -133,6 +135,11 @@ export async function upgradeClient(
   let write: (b: Buffer) => void = (b) => sock.write(b);
   let pending = (): number => sock.writableLength;
   let bottom: (fn: (c: Buffer) => void) => void = (fn) => sock.on('data', fn);
+  let end = (): void => {
+    sock.end();
+  };
+  // a layer's errors go to the connection once it takes over (receive)
+  let onError: (err: Error) => void = () => {};
   if (reply.tls_v1) {
     const t = tlsConnect({ socket: sock, rejectUnauthorized: false });
     stage = new FrameStage();
@@ -141,18 +148,24 @@ export async function upgradeClient(
     await expectOk(stage, 'TLS');
     t.off('data', stage.push);
     t.off('error', stage.fail);
+    t.on('error', (err: Error) => onError(err));
     early = stage.rest();
     write = (b) => t.write(b);
     pending = () => t.writableLength;
     bottom = (fn) => t.on('data', fn);
+    end = () => {
+      t.end();
+    };
   }
   if (!reply.snappy && !reply.deflate) {
     return {
       write,
-      receive: (fn) => {
+      receive: (fn, errors) => {
+        onError = errors;
         bottom(fn);
         if (early.length > 0) fn(early);
       },
+      end,
       get writableLength() {
         return pending();
       },
@@ -161,10 +174,13 @@ export async function upgradeClient(
   }
 
   // the compression layer: its decoded output feeds a stage for the OK, then the frame loop
-  let sink: (c: Buffer) => void;
   stage = new FrameStage();
-  sink = stage.push;
+  let sink: (c: Buffer) => void = stage.push;
   const deliver = (c: Buffer): void => sink(c);
+  const broken = (err: Error): void => {
+    stage.fail(err);
+    onError(err);
+  };
   let encode: (b: Buffer) => void;
   let retains = false;
   if (reply.snappy) {
@@ -174,7 +190,7 @@ export async function upgradeClient(
     const feed = (c: Buffer): void => {
       dec.push(c);
       const r = dec.run(Number.POSITIVE_INFINITY);
-      if (r !== 'idle') stage.fail(new Error(r));
+      if (r !== 'idle') broken(new Error(r));
     };
     bottom(feed);
     if (early.length > 0) feed(early);
@@ -183,13 +199,19 @@ export async function upgradeClient(
     const inflate = createInflateRaw();
     const deflate = createDeflateRaw({ level: f.deflateLevel });
     inflate.on('data', deliver);
-    inflate.on('error', (e: Error) => stage.fail(e));
+    inflate.on('error', broken);
     deflate.on('data', (b: Buffer) => write(b));
+    deflate.on('error', broken);
     bottom((c) => inflate.write(c));
     if (early.length > 0) inflate.write(early);
     encode = (b) => {
       deflate.write(b);
       deflate.flush(constants.Z_SYNC_FLUSH);
+    };
+    // the last deflated bytes come out asynchronously: end after them
+    const endBelow = end;
+    end = () => {
+      deflate.flush(constants.Z_SYNC_FLUSH, () => setImmediate(endBelow));
     };
     retains = true;
   }
@@ -197,10 +219,12 @@ export async function upgradeClient(
   const rest = stage.rest();
   return {
     write: encode,
-    receive: (fn) => {
+    receive: (fn, errors) => {
+      onError = errors;
       sink = fn;
       if (rest.length > 0) fn(rest);
     },
+    end,
     get writableLength() {
       return pending();
     },

@@ -96,6 +96,9 @@ function plainLink(sock: net.Socket): Link {
   return {
     write: (b) => sock.write(b),
     receive: (fn) => sock.on('data', fn),
+    end: () => {
+      sock.end();
+    },
     get writableLength() {
       return sock.writableLength;
     },
@@ -155,7 +158,10 @@ export abstract class NsqConn {
     upgradeClient(this.sock, MAGIC_V2, clientId, features).then(
       (link) => {
         this.link = link;
-        link.receive((chunk) => this.onData(chunk));
+        link.receive(
+          (chunk) => this.onData(chunk),
+          (err) => this.fail(err.message),
+        );
         if (after !== null) link.write(after);
         if (afterOks === 0) {
           this.isReady = true;
@@ -174,7 +180,7 @@ export abstract class NsqConn {
     if (this.isClosed || this.closing) return;
     this.closing = true;
     this.beforeClose();
-    this.sock.end();
+    this.link.end();
     setTimeout(() => this.sock.destroy(), 1000).unref();
   }
 

@@ -10,8 +10,8 @@ import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type In
 import type { SnappyBlockCodec } from '../../wire/snappy-block.js';
 import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../../wire/snappy-frame.js';
 
-/** plaintext decoded from one connection's input per event-loop turn before it yields */
-const INPUT_BUDGET = 256 * 1024;
+/** plaintext decoded from one connection's input per event-loop turn before it yields (~1 ms of work) */
+const INPUT_BUDGET = 1024 * 1024;
 
 /** what a codec reports to its connection */
 export interface CodecHost {

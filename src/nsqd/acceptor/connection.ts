@@ -23,6 +23,7 @@ import { deliveryLine, errnoText, hostPort, readErrorText } from '../router/clie
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
+import { listen, unlisten } from './socket-events.js';
 import type { ConnectionTable } from './table.js';
 import { Transport, type TransportOwner, type Upgrades } from './transport.js';
 import { OutputWriter } from './writer.js';
@@ -33,9 +34,6 @@ const MAX_LINE = 16 * 1024;
 const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 /** after a fatal error frame, how long the client gets to close before we destroy the socket */
 const LINGER_MS = 2000;
-
-const kConn = Symbol('nsq.connection');
-type TaggedSocket = Socket & { [kConn]?: Connection };
 
 export class Connection implements FrameSink, ConnectionPort, ShardAnswers, TransportOwner {
   readonly id: number;
@@ -66,6 +64,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
   private writeBlocked = false;
   /** the codec yields a turn, or an upgrade is under way: the socket stays paused */
   private inputHeld = false;
+  /** between IDENTIFY's JSON and the last upgrade's OK: only the upgrade resumes the parser */
+  private upgrading = false;
   private readonly ctx: ServerContext;
 
   constructor(socket: Socket, ctx: ServerContext, table: ConnectionTable) {
@@ -113,6 +113,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
     if (this.closed) return;
     this.writer.flush();
     this.inputHeld = true;
+    this.upgrading = true;
     this.parser.pause();
     this.socket.pause();
     queueMicrotask(() => this.startUpgrade(u));
@@ -167,7 +168,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
       this.writer.flush();
     }
     this.inputHeld = false;
-    this.parser.resume();
+    this.upgrading = false;
+    if (!this.inputPaused) this.parser.resume();
     for (const b of early) this.transport.receive(b);
     this.resumeSocketIfIdle();
   }
@@ -265,6 +267,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
     if (this.closed) return;
     this.inputPaused = false;
     this.table.noteResumed(this);
+    if (this.upgrading) return; // the bytes read past IDENTIFY wait for the new layers
     this.parser.resume();
     if (this.inputPaused) return;
     this.transport.resumeInput();
@@ -470,39 +473,6 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
   }
 }
 
-/** the connection's named listeners on a socket (the plain one, then the TLS one that replaces it) */
-function listen(socket: Socket, c: Connection): void {
-  (socket as TaggedSocket)[kConn] = c;
-  socket.on('data', onData);
-  socket.on('end', onEnd);
-  socket.on('drain', onDrain);
-  socket.on('error', onError);
-  socket.on('close', onClose);
-}
-
-function unlisten(socket: Socket): void {
-  socket.off('data', onData);
-  socket.off('end', onEnd);
-  socket.off('drain', onDrain);
-  socket.off('error', onError);
-  socket.off('close', onClose);
-}
-
-function onData(this: TaggedSocket, chunk: Buffer): void {
-  this[kConn]!.handleData(chunk);
-}
-function onEnd(this: TaggedSocket): void {
-  this[kConn]!.handleEnd();
-}
-function onDrain(this: TaggedSocket): void {
-  this[kConn]!.handleDrain();
-}
-function onError(this: TaggedSocket, err: Error): void {
-  this[kConn]!.handleError(err);
-}
-function onClose(this: TaggedSocket): void {
-  this[kConn]!.handleClose();
-}
 function onTimer(c: Connection): void {
   c.tick();
 }
