@@ -196,7 +196,7 @@ export async function upgradeClient(
     if (early.length > 0) feed(early);
     encode = (b) => write(enc.encode(b));
   } else {
-    const inflate = createInflateRaw();
+    const inflate = createInflateRaw({ chunkSize: 64 * 1024 });
     const deflate = createDeflateRaw({ level: f.deflateLevel });
     inflate.on('data', deliver);
     inflate.on('error', broken);

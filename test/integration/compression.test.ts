@@ -12,7 +12,7 @@ import { createDeflateRaw, createInflateRaw } from 'node:zlib';
 import { jsSnappyBlock } from '../../native-free/snappy-block.js';
 import type { Options } from '../../src/nsqd/options/options.js';
 import { maskedCrc32c } from '../../src/wire/crc32c.js';
-import { encodeCommand, FRAME_ERROR } from '../../src/wire/encode.js';
+import { encodeCommand, encodeMpubBody, FRAME_ERROR } from '../../src/wire/encode.js';
 import { SNAPPY_STREAM_ID, SnappyFrameEncoder } from '../../src/wire/snappy-frame.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { deflateClient, identify, negotiate, OK_BYTES, snappyClient } from '../helpers/compressed.js';
@@ -63,6 +63,29 @@ describe('compression negotiation', () => {
     const topic = freshTopic('defl');
     c.send(encodeCommand(`PUB ${topic}`, Buffer.alloc(100_000, 'b')));
     assert.deepEqual(await c.q.read(10), OK_BYTES);
+    c.socket.destroy();
+  });
+
+  it('deflate: a consumer drains a backlog bigger than the output high-water mark (no stall)', async () => {
+    const topic = freshTopic('deflbig');
+    const p = await deflateClient(b.port);
+    assert.deepEqual(await p.q.read(10), OK_BYTES);
+    const body = Buffer.alloc(2048, 'm');
+    const total = 8000;
+    for (let i = 0; i < total; i += 500) {
+      p.send(encodeCommand(`MPUB ${topic}`, encodeMpubBody(Array.from({ length: 500 }, () => body))));
+      assert.deepEqual(await p.q.read(10), OK_BYTES);
+    }
+    const c = await deflateClient(b.port);
+    assert.deepEqual(await c.q.read(10), OK_BYTES);
+    c.send(Buffer.from(`SUB ${topic} ch\nRDY 2500\n`));
+    assert.deepEqual(await c.q.read(10), OK_BYTES);
+    for (let got = 0; got < total; got++) {
+      const f = await c.q.frame(5000);
+      assert.equal(f.type, 2);
+      c.send(Buffer.concat([Buffer.from('FIN '), f.data.subarray(10, 26), Buffer.from('\n')]));
+    }
+    p.socket.destroy();
     c.socket.destroy();
   });
 

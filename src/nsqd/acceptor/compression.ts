@@ -10,6 +10,8 @@ import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type In
 import type { SnappyBlockCodec } from '../../wire/snappy-block.js';
 import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../../wire/snappy-frame.js';
 
+/** node:zlib's output chunk for inflating client input (its default is 16 KiB) */
+const INFLATE_CHUNK = 64 * 1024;
 /** plaintext decoded from one connection's input per event-loop turn before it yields (~1 ms of work) */
 const INPUT_BUDGET = 1024 * 1024;
 
@@ -25,6 +27,8 @@ export interface CodecHost {
   onCodecError(text: string): void;
   /** the codec holds input back for a turn (true) or takes it again (false) */
   holdInput(hold: boolean): void;
+  /** output the codec held past its buffer went out (after a write it took with pendingOutput high) */
+  outputDrained(): void;
 }
 
 export interface StreamCodec {
@@ -160,7 +164,9 @@ export class DeflateCodec implements StreamCodec {
 
   constructor(level: number, host: CodecHost) {
     this.deflater = createDeflateRaw({ level });
-    this.inflater = createInflateRaw();
+    // big output chunks: a 64 KiB read of compressed PUBs inflates to megabytes
+    this.inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+    this.deflater.on('drain', () => host.outputDrained());
     this.deflater.on('data', (buf: Buffer) => {
       if (!this.closed) host.onEncoded(buf);
     });

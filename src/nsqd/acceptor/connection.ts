@@ -192,6 +192,10 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
     else this.close();
   }
 
+  onOutputDrained(): void {
+    this.handleDrain();
+  }
+
   holdInput(hold: boolean): void {
     this.inputHeld = hold;
     if (hold) this.socket.pause();
@@ -355,8 +359,9 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
     }
   }
 
+  /** the socket (or the deflate codec above it) drained: reading resumes once both are low */
   handleDrain(): void {
-    if (!this.writeBlocked) return;
+    if (!this.writeBlocked || this.transport.pendingOutput > WRITE_HIGH_WATER) return;
     this.writeBlocked = false;
     // resume on the next turn, never straight from 'drain'
     setImmediate(resumeSocket, this);

@@ -27,6 +27,8 @@ export interface TransportOwner {
   onPlainEnd(): void;
   onCodecError(text: string): void;
   holdInput(hold: boolean): void;
+  /** the codec's pending output drained (the socket reports its own 'drain') */
+  onOutputDrained(): void;
 }
 
 export class Transport implements ByteSink, CodecHost {
@@ -128,5 +130,9 @@ export class Transport implements ByteSink, CodecHost {
 
   holdInput(hold: boolean): void {
     this.owner.holdInput(hold);
+  }
+
+  outputDrained(): void {
+    this.owner.onOutputDrained();
   }
 }
