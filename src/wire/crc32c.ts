@@ -1,64 +1,45 @@
 /**
  * CRC-32C (Castagnoli), as the snappy framing format checksums every chunk, and the framing
- * format's mask over it. Slicing-by-8 tables built once; pure computation, no state.
+ * format's mask over it. The native `@node-rs/crc32` (SIMD, an optional dependency: ten times the
+ * JavaScript speed, and the checksum is most of what decoding snappy costs) when it loads, else the
+ * JavaScript twin in native-free/crc32c.ts. Chosen once, at load.
  */
 
-const POLY = 0x82f63b78;
+import { createRequire } from 'node:module';
+import { crc32cJs } from '../../native-free/crc32c.js';
+import { addonsDisabled } from '../addons.js';
 
-/** TABLES[k][b]: the CRC of byte b followed by k zero bytes */
-const TABLES: Uint32Array[] = (() => {
-  const t: Uint32Array[] = [];
-  for (let k = 0; k < 8; k++) t.push(new Uint32Array(256));
-  const t0 = t[0]!;
-  for (let b = 0; b < 256; b++) {
-    let c = b;
-    for (let i = 0; i < 8; i++) c = c & 1 ? (c >>> 1) ^ POLY : c >>> 1;
-    t0[b] = c >>> 0;
-  }
-  for (let b = 0; b < 256; b++) {
-    let c = t0[b]!;
-    for (let k = 1; k < 8; k++) {
-      c = (c >>> 8) ^ t0[c & 0xff]!;
-      t[k]![b] = c >>> 0;
+type Crc32c = (buf: Uint8Array) => number;
+
+function load(): { fn: Crc32c; kind: 'native' | 'js' } {
+  if (!addonsDisabled()) {
+    try {
+      const mod = createRequire(import.meta.url)('@node-rs/crc32') as {
+        crc32c(input: Buffer, initial?: number): number;
+      };
+      if (typeof mod.crc32c === 'function' && mod.crc32c(Buffer.from('123456789')) === 0xe3069283) {
+        return {
+          fn: (b) => mod.crc32c(Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length)),
+          kind: 'native',
+        };
+      }
+    } catch {
+      // not installed, or no build for this platform: the JavaScript twin
     }
   }
-  return t;
-})();
-
-/** CRC-32C of `buf[start, end)` */
-export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-  ];
-  let crc = 0xffffffff;
-  let i = start;
-  const fast = end - ((end - start) & 7);
-  while (i < fast) {
-    const lo = (crc ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24))) >>> 0;
-    crc =
-      t7[lo & 0xff]! ^
-      t6[(lo >>> 8) & 0xff]! ^
-      t5[(lo >>> 16) & 0xff]! ^
-      t4[lo >>> 24]! ^
-      t3[buf[i + 4]!]! ^
-      t2[buf[i + 5]!]! ^
-      t1[buf[i + 6]!]! ^
-      t0[buf[i + 7]!]!;
-    i += 8;
-  }
-  while (i < end) crc = (crc >>> 8) ^ t0[(crc ^ buf[i++]!) & 0xff]!;
-  return (crc ^ 0xffffffff) >>> 0;
+  return { fn: (b) => crc32cJs(b), kind: 'js' };
 }
 
+const chosen = load();
+
+/** which implementation this process uses */
+export const crc32cKind: 'native' | 'js' = chosen.kind;
+
+/** CRC-32C of `buf` */
+export const crc32c: Crc32c = chosen.fn;
+
 /** the framing format's masked checksum: ((crc >> 15) | (crc << 17)) + 0xa282ead8 */
-export function maskedCrc32c(buf: Uint8Array, start = 0, end = buf.length): number {
-  const c = crc32c(buf, start, end);
+export function maskedCrc32c(buf: Uint8Array): number {
+  const c = crc32c(buf);
   return ((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) >>> 0;
 }

@@ -11,6 +11,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { Duplex, PassThrough, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { loadUws } from '../../src/http/server.js';
 import { encodeCommand, FRAME_ERROR, FRAME_RESPONSE } from '../../src/wire/encode.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { ByteQueue, fixture, pem, tlsOptions } from '../helpers/tls.js';
@@ -253,6 +254,19 @@ function httpsGet(port: number, path: string): Promise<{ status: number; body: s
   });
 }
 
+describe('TLS configuration errors', () => {
+  it("a certificate and key that do not match fail at start with Go's prefix", async () => {
+    await assert.rejects(
+      startBroker({ workers: 0, ...tlsOptions({ tlsKey: fixture('client.key') }) }),
+      /failed to instantiate nsqd - failed to build TLS config - /,
+    );
+    await assert.rejects(
+      startBroker({ workers: 0, ...tlsOptions({ tlsRootCaFile: fixture('server.key') }) }),
+      /failed to build TLS config - failed to append certificate to pool/,
+    );
+  });
+});
+
 describe('--tls-required', () => {
   for (const httpServer of ['node', 'auto'] as const) {
     it(`true: TCP commands before TLS are refused, plain HTTP answers 403, HTTPS serves the API (--http-server=${httpServer})`, async () => {
@@ -287,6 +301,8 @@ describe('--tls-required', () => {
         assert.ok(httpsPort > 0);
         assert.equal(await res.text(), `{"message": "TLS_REQUIRED", "https_port": ${httpsPort}}`);
         assert.deepEqual(await httpsGet(httpsPort, '/ping'), { status: 200, body: 'OK' });
+        const uws = loadUws().mod !== null && httpServer === 'auto';
+        assert.equal(b.broker.httpsServerKind, uws ? 'uws' : 'node', 'SSLApp where the native build loads');
         const info = await httpsGet(httpsPort, '/info');
         assert.equal(JSON.parse(info.body).version, '1.3.0');
       } finally {

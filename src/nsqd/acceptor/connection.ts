@@ -460,7 +460,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
         return;
       }
       this.lastBytesWritten = written;
-      this.writer.writeFrame(HEARTBEAT_FRAME);
+      // never into a TLS handshake: the heartbeat after it is soon enough
+      if (!this.upgrading) this.writer.writeFrame(HEARTBEAT_FRAME);
       this.nextHeartbeatAt = now + hb;
     }
     this.schedule(now);

@@ -157,14 +157,13 @@ export class TlsUpgrader {
 
   /** built from the options (throws `failed to build TLS config - ...`), or null without a cert */
   static fromOptions(o: Options): TlsUpgrader | null {
-    let opts: TlsOptions | null;
     try {
-      opts = buildTlsOptions(o);
-      if (opts !== null) createServer(opts).close();
+      const opts = buildTlsOptions(o);
+      // the server's secure context reads the certificate and key now: a bad pair fails here
+      return opts === null ? null : new TlsUpgrader(opts, o.tlsClientAuthPolicy === 'require');
     } catch (err) {
       throw new Error(`failed to build TLS config - ${(err as Error).message}`);
     }
-    return opts === null ? null : new TlsUpgrader(opts, o.tlsClientAuthPolicy === 'require');
   }
 
   /**
