@@ -65,8 +65,7 @@ describe('resolveOptions: --config file', () => {
     assert.equal(o.httpAddress, '0.0.0.0:4151'); // default
     assert.equal(o.maxRdyCount, 2500); // default
     assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --lookupd-tcp-address, --enable-experiment, ' +
-        '--tls-min-version',
+      'flags accepted but not active yet in nsq-ts: --lookupd-tcp-address, --enable-experiment',
     ]);
   });
   test('flag names with dashes are not config keys; unknown keys are ignored with a warning', () => {
