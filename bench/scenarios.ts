@@ -8,6 +8,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CLIENT_ROWS } from './client-rows.js';
 import { GO_BENCH_ROWS } from './go-bench-rows.js';
 import { httpPubLoad } from './http-load.js';
 import { runBench } from './nsq-bench/run.js';
@@ -297,4 +298,5 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   ...GO_BENCH_ROWS,
   ...TRANSPORT_ROWS,
+  ...CLIENT_ROWS,
 ];

@@ -1,15 +1,16 @@
 /**
- * nsqjs (a real NSQ client from npm) as the integration tests drive it: a connected Writer, a
- * publish as a promise, a Reader with test-friendly defaults, and collecting n messages. `opts`
- * passes nsqjs's own options (tls, snappy, deflate, ca, cert, key, ...) through unchanged.
+ * nsqjs (a real NSQ client from npm) for tests: a connected Writer, a Reader with the suite's short
+ * heartbeat, publish as a promise, and collecting messages with a deadline. `opts` pass nsqjs
+ * options through (authSecret, tls, snappy, deflate, ...).
  */
 
 import nsq from 'nsqjs';
 
-export function writer(
-  port: number,
-  opts: Record<string, unknown> = {},
-): Promise<InstanceType<typeof nsq.Writer>> {
+export type Writer = InstanceType<typeof nsq.Writer>;
+export type Reader = InstanceType<typeof nsq.Reader>;
+
+/** a Writer that is ready (IDENTIFY, and AUTH with opts.authSecret, done) */
+export function writer(port: number, opts: Record<string, unknown> = {}): Promise<Writer> {
   return new Promise((resolve, reject) => {
     const w = new nsq.Writer('127.0.0.1', port, opts);
     w.once('ready', () => resolve(w));
@@ -18,15 +19,17 @@ export function writer(
   });
 }
 
-export function publish(
-  w: InstanceType<typeof nsq.Writer>,
-  topic: string,
-  msgs: string | string[],
-): Promise<void> {
+export function publish(w: Writer, topic: string, msgs: string | string[]): Promise<void> {
   return new Promise((resolve, reject) => w.publish(topic, msgs, (err) => (err ? reject(err) : resolve())));
 }
 
-export function reader(port: number, topic: string, channel: string, opts: Record<string, unknown> = {}) {
+/** a Reader not yet connected; its errors are logged only with NSQ_TEST_LOG */
+export function reader(
+  port: number,
+  topic: string,
+  channel: string,
+  opts: Record<string, unknown> = {},
+): Reader {
   const r = new nsq.Reader(topic, channel, {
     nsqdTCPAddresses: [`127.0.0.1:${port}`],
     maxInFlight: 10,
@@ -40,7 +43,7 @@ export function reader(port: number, topic: string, channel: string, opts: Recor
 }
 
 /** collect `n` message bodies from a reader, finishing each; rejects after timeoutMs */
-export function collect(r: InstanceType<typeof nsq.Reader>, n: number, timeoutMs = 5000): Promise<string[]> {
+export function collect(r: Reader, n: number, timeoutMs = 5000): Promise<string[]> {
   return new Promise((resolve, reject) => {
     const got: string[] = [];
     const t = setTimeout(() => reject(new Error(`got ${got.length} of ${n} messages`)), timeoutMs);

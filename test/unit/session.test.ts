@@ -140,6 +140,7 @@ function setup() {
     rules: makeBodyRules(options),
     log: Logger.silent(),
     tls: null,
+    auth: null,
   };
   const port = new Port();
   const s = new Session(port, ctx);

@@ -13,13 +13,14 @@
 
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { goErrnoText } from '../../go/errors.js';
 import { LOG_DEBUG, type Logger } from '../../log.js';
 import { encodeError, HEARTBEAT_FRAME, OK_FRAME } from '../../wire/encode.js';
 import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { idHexString, MSG_ID_LENGTH } from '../../wire/msgid.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
 import type { OutgoingMessage, ShardAnswers } from '../contract/shard.js';
-import { deliveryLine, errnoText, hostPort, readErrorText } from '../router/client-log.js';
+import { deliveryLine, hostPort, readOpText } from '../router/client-log.js';
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
@@ -42,6 +43,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
   readonly writer: OutputWriter;
   readonly session: Session;
   readonly remoteAddress: string;
+  /** Go's `read tcp L->R` for this socket, taken at accept (a reset socket no longer knows its ports) */
+  private readonly readOp: string;
   /** `ip:port` of the client, for /stats */
   readonly remoteHostPort: string;
   /** unix seconds when it connected */
@@ -76,6 +79,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
     this.clientTimeout = ctx.options.clientTimeout;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remoteHostPort = hostPort(socket.remoteAddress, socket.remotePort);
+    this.readOp = readOpText(socket);
     this.log = ctx.log;
     this.log.info(`TCP: new client(${this.remoteHostPort})`);
     this.session = new Session(this, ctx);
@@ -270,6 +274,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
   resumeInput(): void {
     if (this.closed) return;
     this.inputPaused = false;
+    // as nsqd sets the read deadline before each read: a paused wait (a shard, the auth server) is not idleness
+    this.lastCommandAt = Date.now();
     this.table.noteResumed(this);
     if (this.upgrading) return; // the bytes read past IDENTIFY wait for the new layers
     this.parser.resume();
@@ -378,13 +384,13 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
 
   /** the socket failed (reset by the peer, ...): 'close' follows */
   handleError(err: NodeJS.ErrnoException): void {
-    this.readFailed(errnoText(err));
+    this.readFailed(goErrnoText(err));
   }
 
   /** a read failed (Go's words for `reason`): the error nsqd's exit line gives */
   private readFailed(reason: string): void {
     const what = this.magicSeen ? 'failed to read command - ' : '';
-    this.exitError ??= `${what}${readErrorText(this.transport.addresses, reason)}`;
+    this.exitError ??= `${what}${`${this.readOp}: ${reason}`}`;
   }
 
   handleClose(): void {
@@ -396,6 +402,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
     this.transport.close();
     this.table.remove(this);
     const s = this.session;
+    s.closed();
     const links = s.ctx.links;
     if (s.subShard >= 0) links[s.subShard]!.disconnect(this.id);
   }
@@ -447,7 +454,9 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers, Tran
     this.timer = null;
     if (this.closed) return;
     const now = Date.now();
-    if (now - this.lastCommandAt >= this.readDeadlineMs()) {
+    if (this.inputPaused)
+      this.lastCommandAt = now; // not reading: no read deadline runs
+    else if (now - this.lastCommandAt >= this.readDeadlineMs()) {
       this.readTimeout();
       return;
     }

@@ -8,7 +8,6 @@
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { loadedSnappyBlockCodec } from '../../wire/snappy-block.js';
-import type { SocketAddresses } from '../router/client-log.js';
 import { type CodecHost, DeflateCodec, SnappyCodec, type StreamCodec } from './compression.js';
 import { type TlsFacts, tlsFactsOf } from './tls.js';
 import type { ByteSink } from './writer.js';
@@ -33,8 +32,6 @@ export interface TransportOwner {
 
 export class Transport implements ByteSink, CodecHost {
   socket: Socket;
-  /** the addresses of the TCP (or unix) socket under any TLS, for log lines */
-  readonly addresses: SocketAddresses;
   /** set once the TLS handshake finished */
   tls: TlsFacts | null = null;
   codec: StreamCodec | null = null;
@@ -42,12 +39,6 @@ export class Transport implements ByteSink, CodecHost {
 
   constructor(socket: Socket, owner: TransportOwner) {
     this.socket = socket;
-    this.addresses = {
-      remoteAddress: socket.remoteAddress,
-      remotePort: socket.remotePort,
-      localAddress: socket.localAddress,
-      localPort: socket.localPort,
-    };
     this.owner = owner;
   }
 

@@ -1,11 +1,13 @@
 /**
  * What every session on the io thread shares: the options, the links to the shards, the body
- * size rules derived from the options, the logger and the TLS upgrader. Built once by the broker; read-only.
+ * size rules derived from the options, the logger, the TLS upgrader and the auth servers' client.
+ * Built once by the broker; read-only.
  */
 
 import type { Logger } from '../../log.js';
 import type { BodyRules } from '../../wire/parser.js';
 import type { TlsUpgrader } from '../acceptor/tls.js';
+import type { AuthClient } from '../auth/query.js';
 import type { ShardLink } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 
@@ -17,4 +19,6 @@ export interface ServerContext {
   readonly log: Logger;
   /** the TLS upgrade for IDENTIFY's tls_v1; null without --tls-cert/--tls-key */
   readonly tls: TlsUpgrader | null;
+  /** the auth servers' client when --auth-http-address is set (AUTH required), else null */
+  readonly auth: AuthClient | null;
 }
