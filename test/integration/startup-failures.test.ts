@@ -115,7 +115,7 @@ describe('a port in use', () => {
   });
 });
 
-describe("TLS files Go's buildTLSConfig cannot load fail at start; AUTH refuses until it exists", () => {
+describe("TLS files Go's buildTLSConfig cannot load fail at start", () => {
   const cases: [string[], string][] = [
     [
       ['--tls-cert=c.pem', '--tls-key=k.pem'],
@@ -124,10 +124,6 @@ describe("TLS files Go's buildTLSConfig cannot load fail at start; AUTH refuses 
     [
       ['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-client-auth-policy=require'],
       'failed to build TLS config - open c.pem: no such file or directory',
-    ],
-    [
-      ['--auth-http-address=127.0.0.1:4181'],
-      '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start',
     ],
   ];
   for (const [flags, message] of cases) {
