@@ -9,6 +9,7 @@ import type { MatrixCell, Target, Unit } from './matrix-report.js';
 import type { BenchOptions } from './nsq-bench/args.js';
 import { progressLine } from './nsq-bench/report.js';
 import { type BenchResult, runBench } from './nsq-bench/run.js';
+import { NO_FEATURES, type WireFeatures } from './nsq-bench/upgrade.js';
 import { Consumer } from './nsq-bench/wire.js';
 import { type Server, treeCpuMs } from './server.js';
 
@@ -53,6 +54,8 @@ export interface Scenario extends RowSpec {
   memQueueSize?: number | 'default';
   /** flags only our nsqd gets (ours alone has them, e.g. --sync-publish) */
   serverArgs?: string[];
+  /** flags both servers get beyond --mem-queue-size (e.g. --tls-cert and --tls-key) */
+  bothArgs?: string[];
   /** the most this scenario may take per server, start and stop included (default: seconds + 20 s) */
   budgetMs?: (seconds: number) => number;
 }
@@ -60,7 +63,7 @@ export interface Scenario extends RowSpec {
 /** The flags both servers get in this scenario (nsqd's flags, appended to --compare's command). */
 export function sharedArgs(sc: Scenario): string[] {
   const m = sc.memQueueSize ?? MEM_QUEUE_SIZE;
-  return m === 'default' ? [] : [`--mem-queue-size=${m}`];
+  return [...(m === 'default' ? [] : [`--mem-queue-size=${m}`]), ...(sc.bothArgs ?? [])];
 }
 
 /** The row's label with its flags: "[--mem-queue-size=0]", "[nsqd defaults]", "[…; ours: --sync-publish]". */
@@ -99,6 +102,7 @@ export function opts(s: Server, cfg: ScenarioConfig, over: Partial<BenchOptions>
     json: false,
     quiet: true,
     allowRemote: false,
+    features: NO_FEATURES,
     ...over,
   };
 }
@@ -129,7 +133,7 @@ export function outcome(m: Measured, value: number, detail: string): Outcome {
 
 /** A RDY 0 subscriber: the channel exists and keeps every message queued. */
 export async function holder(s: Server, topic: string): Promise<Consumer> {
-  const c = new Consumer('127.0.0.1', s.port, topic, 'ch', 0, null, 'nsq-bench-holder');
+  const c = new Consumer('127.0.0.1', s.port, topic, 'ch', 0, null, 'nsq-bench-holder', NO_FEATURES);
   if (!(await c.ready)) throw new Error(`holder subscription to ${topic}/ch failed: ${c.lastError}`);
   return c;
 }
@@ -198,13 +202,24 @@ export interface PublishPattern {
   conns?: number;
   /** create sub_bench/ch first, so every message fans out to the channel (bench.sh) */
   channel?: boolean;
+  /** message size in bytes (default SIZE) */
+  size?: number;
+  /** IDENTIFY upgrades of every connection (TLS, snappy, deflate) */
+  features?: WireFeatures;
 }
 
 /** Closed-loop PUB or MPUB into sub_bench (with no channel unless `p.channel`), as bench_writer does. */
 export function publish(p: PublishPattern): Scenario['run'] {
   return async (s, cfg) => {
     if (p.channel === true) await createChannel(s, 'sub_bench', 'ch');
-    const o = { batch: p.batch, inFlight: p.inFlight, conns: p.conns ?? 2, count: cfg.maxMsgs };
+    const o = {
+      batch: p.batch,
+      inFlight: p.inFlight,
+      conns: p.conns ?? 2,
+      count: cfg.maxMsgs,
+      size: p.size ?? SIZE,
+      features: p.features ?? NO_FEATURES,
+    };
     const m = await measured(s, cfg, opts(s, cfg, o));
     const pub = m.r.pub!;
     const lat =
@@ -230,9 +245,10 @@ export async function drain(
   cfg: ScenarioConfig,
   conns: number,
   backlog: number,
+  features: WireFeatures = NO_FEATURES,
 ): Promise<Outcome> {
   const before = await depthText(s, 'sub_bench', 'ch');
-  const m = await measured(s, cfg, opts(s, cfg, { mode: 'sub', conns, count: backlog }));
+  const m = await measured(s, cfg, opts(s, cfg, { mode: 'sub', conns, count: backlog, features }));
   const sub = m.r.sub!;
   return outcome(
     m,
@@ -246,14 +262,20 @@ export async function drain(
  * cfg.subPrefill messages or `fillMs`, whichever first; unmeasured), then drains it with `conns`
  * bench_reader connections. With `complete`, a backlog short of cfg.subPrefill is an error.
  */
-export function fillThenDrain(conns: number, fillMs: (cfg: ScenarioConfig) => number, complete: boolean) {
+export function fillThenDrain(
+  conns: number,
+  fillMs: (cfg: ScenarioConfig) => number,
+  complete: boolean,
+  size = SIZE,
+  features: WireFeatures = NO_FEATURES,
+) {
   return async (s: Server, cfg: ScenarioConfig): Promise<Outcome> => {
     await createChannel(s, 'sub_bench', 'ch');
-    const fill = await runBench(opts(s, cfg, { count: cfg.subPrefill, durationMs: fillMs(cfg) }));
+    const fill = await runBench(opts(s, cfg, { count: cfg.subPrefill, durationMs: fillMs(cfg), size }));
     if (fill.errors > 0) throw new Error(`backlog: ${fill.errors} errors: ${fill.errorSamples.join('; ')}`);
     const acked = fill.pub!.acked;
     if (acked === 0 || (complete && acked < cfg.subPrefill))
       throw new Error(`backlog: published ${n(acked)} of ${n(cfg.subPrefill)}`);
-    return drain(s, cfg, conns, acked);
+    return drain(s, cfg, conns, acked, features);
   };
 }

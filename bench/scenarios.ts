@@ -2,7 +2,7 @@
  * The scenarios of `npm run bench`, each a function of a running server that returns one table cell:
  * MPUB and single-PUB throughput, SUB drain, pubsub end-to-end latency, HTTP /pub, RSS per queued
  * message, RSS growth with a disk backlog behind a slow consumer; then the rows in the patterns of Go's
- * bench tools (go-bench-rows.ts). They drive the server through nsq-bench's runBench, exactly as the
+ * bench tools (go-bench-rows.ts) and the TLS, snappy and deflate rows (transport-rows.ts). They drive the server through nsq-bench's runBench, exactly as the
  * CLI would.
  */
 
@@ -30,6 +30,7 @@ import {
 } from './scenario-kit.js';
 import { type Server, treeCpuMs, treeRssBytes } from './server.js';
 import { SlowConsumer } from './slow-consumer.js';
+import { TRANSPORT_ROWS } from './transport-rows.js';
 
 const MEMORY_MSGS = 1_000_000;
 
@@ -296,5 +297,6 @@ export const SCENARIOS: readonly Scenario[] = [
     budgetMs: () => 1000 + BACKLOG_PUBLISH_CAP_MS + 2 * BACKLOG_SETTLE_MS + 30_000,
   },
   ...GO_BENCH_ROWS,
+  ...TRANSPORT_ROWS,
   ...CLIENT_ROWS,
 ];

@@ -5,7 +5,8 @@
  */
 
 import { encodeCommand } from '../src/wire/encode.js';
-import { identifyCommand, MAGIC_V2, NsqConn } from './nsq-bench/wire.js';
+import { NO_FEATURES } from './nsq-bench/upgrade.js';
+import { NsqConn } from './nsq-bench/wire.js';
 
 export class SlowConsumer extends NsqConn {
   received = 0;
@@ -21,13 +22,12 @@ export class SlowConsumer extends NsqConn {
     readonly rdy = 1,
     clientId = 'nsq-bench-slow',
   ) {
-    const hello = [MAGIC_V2, identifyCommand(clientId), encodeCommand(`SUB ${topic} ${channel}`)];
-    super(host, port, Buffer.concat(hello), 2);
+    super(host, port, clientId, encodeCommand(`SUB ${topic} ${channel}`), 1, NO_FEATURES);
   }
 
   /** Opens the RDY window: messages start to flow. */
   start(): void {
-    if (!this.isClosed && !this.closing) this.sock.write(`RDY ${this.rdy}\n`);
+    if (!this.isClosed && !this.closing) this.link.write(Buffer.from(`RDY ${this.rdy}\n`));
   }
 
   protected onMessage(buf: Buffer, data: number): void {
@@ -40,7 +40,7 @@ export class SlowConsumer extends NsqConn {
     const t = setTimeout(() => {
       this.timers.delete(t);
       if (this.isClosed || this.closing) return;
-      this.sock.write(fin);
+      this.link.write(fin);
       this.finished++;
     }, this.finDelayMs);
     this.timers.add(t);

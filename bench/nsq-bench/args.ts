@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseGoDuration } from '../../src/go/duration.js';
+import type { WireFeatures } from './upgrade.js';
 
 export type Mode = 'pub' | 'sub' | 'pubsub';
 
@@ -34,6 +35,8 @@ export interface BenchOptions {
   json: boolean;
   quiet: boolean;
   allowRemote: boolean;
+  /** IDENTIFY upgrades: --tls, --snappy, --deflate (--deflate-level) */
+  features: WireFeatures;
 }
 
 export class ArgError extends Error {
@@ -62,6 +65,10 @@ flags (--flag=value or --flag value; Go's single dash works too):
   --threads=N         worker threads (piscina) for the connections (default: CPU count)
   --json              print the result as JSON on stdout
   --quiet             no progress line
+  --tls               upgrade every connection to TLS after IDENTIFY (no certificate check)
+  --snappy            snappy-compress every connection (framing format)
+  --deflate           deflate-compress every connection
+  --deflate-level=6   the deflate level asked for (the server caps it at --max-deflate-level)
   --allow-remote      allow a target that is not 127.0.0.1, ::1 or localhost
   --help              this text
 `;
@@ -83,6 +90,10 @@ const SPEC = {
   json: { type: 'boolean', default: false },
   quiet: { type: 'boolean', default: false },
   'allow-remote': { type: 'boolean', default: false },
+  tls: { type: 'boolean', default: false },
+  snappy: { type: 'boolean', default: false },
+  deflate: { type: 'boolean', default: false },
+  'deflate-level': { type: 'string', default: '6' },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -170,6 +181,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
   if (!(durationMs > 0))
     throw new ArgError(`--duration: must be positive, got ${JSON.stringify(v.duration)}`);
   if (durationMs > 24 * 3_600_000) throw new ArgError('--duration: at most 24h');
+  if (v.snappy && v.deflate) throw new ArgError('--snappy and --deflate: choose one compression');
   return {
     mode,
     host,
@@ -189,5 +201,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | { help: 
     json: v.json,
     quiet: v.quiet,
     allowRemote,
+    features: {
+      tls: v.tls,
+      snappy: v.snappy,
+      deflate: v.deflate,
+      deflateLevel: int('deflate-level', v['deflate-level'], 1, 9),
+    },
   };
 }

@@ -162,6 +162,7 @@ export function planTasks(o: BenchOptions, shared: SharedArrayBuffer): TaskInput
       shared,
       slot: t,
       clientId: `nsq-bench-${process.pid}`,
+      features: o.features,
     });
   }
   for (let i = 0; i < producers; i++)

@@ -16,6 +16,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { encodeHistogram, newHistogram } from './histogram.js';
 import { Pacer } from './pacer.js';
+import type { WireFeatures } from './upgrade.js';
 import { Consumer, nowAbsMs, Producer, PublishTemplate } from './wire.js';
 
 export const CTL_START = 0;
@@ -69,6 +70,8 @@ export interface TaskInput {
   shared: SharedArrayBuffer;
   slot: number;
   clientId: string;
+  /** IDENTIFY upgrades every connection asks for (TLS, snappy, deflate) */
+  features: WireFeatures;
 }
 
 export interface TaskResult {
@@ -137,13 +140,23 @@ export default async function runTask(input: TaskInput): Promise<TaskResult> {
       input.stamp,
       ackHistogram,
       id,
+      input.features,
     );
   });
   const consumers: Consumer[] = [];
   for (let i = 0; i < input.consumers; i++) {
     const id = `${input.clientId}-c${input.slot}.${i}`;
     consumers.push(
-      new Consumer(input.host, input.port, input.topic, input.channel, input.rdy, e2eHistogram, id),
+      new Consumer(
+        input.host,
+        input.port,
+        input.topic,
+        input.channel,
+        input.rdy,
+        e2eHistogram,
+        id,
+        input.features,
+      ),
     );
   }
   const all = [...producers, ...consumers];

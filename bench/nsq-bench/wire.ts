@@ -1,13 +1,15 @@
 /**
  * NSQ V2 client framing for the load generator, light on allocation: prebuilt PUB/MPUB buffers stamped
  * in place, one frame loop per 'data' chunk that slices nothing, and FINs built by copying id bytes and
- * flushed in batches like NSQ's bench_reader. Owns its sockets; knows nothing of threads or reports.
+ * flushed in batches like NSQ's bench_reader; with --tls/--snappy/--deflate the bytes go through the
+ * layers upgrade.ts negotiates. Owns its sockets; knows nothing of threads or reports.
  */
 
 import * as net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { encodeCommand } from '../../src/wire/encode.js';
 import { type Histogram, recordUs } from './histogram.js';
+import { anyFeature, type Link, upgradeClient, type WireFeatures } from './upgrade.js';
 
 export const MAGIC_V2: Buffer = Buffer.from('  V2', 'latin1');
 const FRAME_RESPONSE = 0;
@@ -89,9 +91,29 @@ export class PublishTemplate {
   }
 }
 
-/** Shared by producers and consumers: connect, handshake (`hello`, then `handshakeOks` OKs), frame loop. */
+/** a link straight to the socket (no upgrades) */
+function plainLink(sock: net.Socket): Link {
+  return {
+    write: (b) => sock.write(b),
+    receive: (fn) => sock.on('data', fn),
+    end: () => {
+      sock.end();
+    },
+    get writableLength() {
+      return sock.writableLength;
+    },
+    retainsWrites: false,
+  };
+}
+
+/**
+ * Shared by producers and consumers: connect, IDENTIFY (and its upgrades), then `after` (SUB) and
+ * its `afterOks` OKs, then the frame loop.
+ */
 export abstract class NsqConn {
   readonly sock: net.Socket;
+  /** where commands are written: the socket, or the negotiated layers over it */
+  protected link: Link;
   /** resolves true once the handshake is done, false if the connection failed first */
   readonly ready: Promise<boolean>;
   /** resolves when the socket is gone, for whatever reason */
@@ -104,21 +126,53 @@ export abstract class NsqConn {
   closing = false;
   /** arrival time of the chunk being parsed (nowAbsMs) */
   protected chunkAt = 0;
-  private oksToSkip: number;
+  private oksToSkip = 0;
   private pending: Buffer | null = null;
   private resolveReady!: (ok: boolean) => void;
   private resolveClosed!: () => void;
 
-  constructor(host: string, port: number, hello: Buffer, handshakeOks: number) {
-    this.oksToSkip = handshakeOks;
+  constructor(
+    host: string,
+    port: number,
+    clientId: string,
+    after: Buffer | null,
+    afterOks: number,
+    features: WireFeatures,
+  ) {
     this.ready = new Promise((r) => (this.resolveReady = r));
     this.closed = new Promise((r) => (this.resolveClosed = r));
     this.sock = net.connect(port, host);
     this.sock.setNoDelay(true);
-    this.sock.write(hello);
-    this.sock.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.link = plainLink(this.sock);
     this.sock.on('error', (err: Error) => this.fail(err.message));
     this.sock.on('close', () => this.onClose());
+    if (!anyFeature(features)) {
+      this.oksToSkip = 1 + afterOks;
+      const hello = [MAGIC_V2, identifyCommand(clientId)];
+      if (after !== null) hello.push(after);
+      this.sock.write(Buffer.concat(hello));
+      this.sock.on('data', (chunk: Buffer) => this.onData(chunk));
+      return;
+    }
+    this.oksToSkip = afterOks;
+    upgradeClient(this.sock, MAGIC_V2, clientId, features).then(
+      (link) => {
+        this.link = link;
+        link.receive(
+          (chunk) => this.onData(chunk),
+          (err) => this.fail(err.message),
+        );
+        if (after !== null) link.write(after);
+        if (afterOks === 0) {
+          this.isReady = true;
+          this.resolveReady(true);
+        }
+      },
+      (err: Error) => {
+        this.fail(err.message);
+        this.sock.destroy();
+      },
+    );
   }
 
   /** Ends the connection after what is already written (FINs included); destroys it if it lingers. */
@@ -126,7 +180,7 @@ export abstract class NsqConn {
     if (this.isClosed || this.closing) return;
     this.closing = true;
     this.beforeClose();
-    this.sock.end();
+    this.link.end();
     setTimeout(() => this.sock.destroy(), 1000).unref();
   }
 
@@ -177,7 +231,7 @@ export abstract class NsqConn {
             this.onOk();
           }
         } else if (buf.toString('latin1', data, pos) === '_heartbeat_') {
-          this.sock.write(NOP);
+          this.link.write(NOP);
         } else {
           this.fail(`unexpected response ${JSON.stringify(buf.toString('latin1', data, pos))}`);
         }
@@ -225,8 +279,9 @@ export class Producer extends NsqConn {
     readonly stamp: boolean,
     readonly ackHistogram: Histogram,
     clientId: string,
+    features: WireFeatures,
   ) {
-    super(host, port, Buffer.concat([MAGIC_V2, identifyCommand(clientId)]), 1);
+    super(host, port, clientId, null, 0, features);
     this.remaining = remaining;
     this.sentAt = new Float64Array(maxOutstanding);
   }
@@ -242,7 +297,7 @@ export class Producer extends NsqConn {
   send(n: number, nowMs: number): void {
     const t = this.template;
     const out = this.stamp ? t.stamped(n, nowMs * 1000) : t.buf.subarray(0, n * t.cmdLen);
-    this.sock.write(out);
+    this.link.write(out);
     const cap = this.maxOutstanding;
     let i = (this.head + this.outstanding) % cap;
     for (let k = 0; k < n; k++) {
@@ -324,16 +379,16 @@ export class Consumer extends NsqConn {
     /** end-to-end latency from the body's send stamp; null to skip */
     readonly e2eHistogram: Histogram | null,
     clientId: string,
+    features: WireFeatures,
   ) {
-    const hello = [MAGIC_V2, identifyCommand(clientId), encodeCommand(`SUB ${topic} ${channel}`)];
-    super(host, port, Buffer.concat(hello), 2);
+    super(host, port, clientId, encodeCommand(`SUB ${topic} ${channel}`), 1, features);
     this.finFlushAt = Math.max(1, Math.floor(rdy * 0.75));
     this.out = Buffer.allocUnsafe((this.finFlushAt + 1) * FIN_LINE);
   }
 
   /** Opens the RDY window: messages start to flow. */
   start(): void {
-    if (!this.isClosed && !this.closing) this.sock.write(`RDY ${this.rdy}\n`);
+    if (!this.isClosed && !this.closing) this.link.write(Buffer.from(`RDY ${this.rdy}\n`));
   }
 
   protected onMessage(buf: Buffer, data: number, end: number): void {
@@ -359,10 +414,11 @@ export class Consumer extends NsqConn {
 
   private flush(): void {
     if (this.outLen === 0 || this.isClosed) return;
-    this.sock.write(this.out.subarray(0, this.outLen));
+    this.link.write(this.out.subarray(0, this.outLen));
     this.finished += this.outLen / FIN_LINE;
     // a write that did not complete synchronously still references the buffer: hand it over
-    if (this.sock.writableLength !== 0) this.out = Buffer.allocUnsafe(this.out.length);
+    if (this.link.retainsWrites || this.link.writableLength !== 0)
+      this.out = Buffer.allocUnsafe(this.out.length);
     this.outLen = 0;
   }
 

@@ -5,6 +5,7 @@
  */
 
 import { STATUS_CODES } from 'node:http';
+import type { TlsOptions } from 'node:tls';
 import type { WsStream } from './ws-stream.js';
 
 /** `--http-server`: uWebSockets.js when its native build loads ('auto'), or forced */
@@ -35,6 +36,15 @@ export interface WebSocketRoute {
   /** unread input past which a connection that cannot pause its reading is closed (1008) */
   readonly maxBufferedInput: number;
   accept(stream: WsStream): void;
+}
+
+/** an HTTPS server: node:tls options, and the files uWebSockets.js's SSLApp reads itself */
+export interface HttpsConfig {
+  readonly options: TlsOptions;
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** only node:https can serve it (client certificates, a minimum TLS version) */
+  readonly nodeOnly: boolean;
 }
 
 export interface ServerLog {

@@ -1,16 +1,18 @@
 /**
- * The HTTP API server on node:http: the pure-JavaScript counterpart of src/http/uws.ts behind the
- * same HttpServerAdapter. Owns its listening socket and connections; every request goes to the
- * route table, with the body bounded before buffering; upgrades go to the WebSocket route, if any
- * (./ws-node.ts).
+ * The HTTP API server on node:http (node:https for HTTPS): the pure-JavaScript counterpart of
+ * src/http/uws.ts behind the same HttpServerAdapter. Owns its listening socket and connections;
+ * every request goes to the route table, with the body bounded before buffering; upgrades go to
+ * the WebSocket route, if any (./ws-node.ts).
  */
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { formatAddress } from '../go/address.js';
 import {
   BodyBuffer,
   type HttpServerAdapter,
+  type HttpsConfig,
   parseContentLength,
   type ServerLog,
   statusText,
@@ -76,15 +78,20 @@ class NodeHttpServer implements HttpServerAdapter {
   /** terminates the WebSocket connections (when a route is served) */
   private closeWebSockets: (() => void) | null = null;
 
-  constructor(table: RouteTable, log: ServerLog) {
+  constructor(table: RouteTable, log: ServerLog, https: HttpsConfig | undefined) {
     this.table = table;
     this.log = log;
-    this.server = createServer({
+    const options = {
       keepAlive: true,
       headersTimeout: 10_000,
       requestTimeout: 30_000,
       connectionsCheckingInterval: 2_000,
-    });
+    };
+    // node:https's Server has the same request API as node:http's
+    this.server =
+      https === undefined
+        ? createServer(options)
+        : (createHttpsServer({ ...https.options, ...options }) as unknown as Server);
     this.server.keepAliveTimeout = 60_000;
     this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.onRequest(req, res, false));
     // answer 413 to an `Expect: 100-continue` upload without inviting its body
@@ -186,6 +193,6 @@ class NodeHttpServer implements HttpServerAdapter {
   }
 }
 
-export function createNodeServer(table: RouteTable, log: ServerLog): HttpServerAdapter {
-  return new NodeHttpServer(table, log);
+export function createNodeServer(table: RouteTable, log: ServerLog, https?: HttpsConfig): HttpServerAdapter {
+  return new NodeHttpServer(table, log, https);
 }

@@ -5,19 +5,21 @@
  */
 
 import { createRequire } from 'node:module';
+import { addonsDisabled } from '../addons.js';
 import { formatAddress, parseListenAddress } from '../go/address.js';
-import type { HttpServerAdapter, HttpServerChoice, ServerLog, WebSocketRoute } from './adapter.js';
+import type {
+  HttpServerAdapter,
+  HttpServerChoice,
+  HttpsConfig,
+  ServerLog,
+  WebSocketRoute,
+} from './adapter.js';
 import type { RouteTable } from './table.js';
 import type { UwsModule } from './uws.js';
 
 export type UwsLoad = { mod: UwsModule; reason: '' } | { mod: null; reason: string };
 
 let uwsLoad: UwsLoad | undefined;
-
-function addonsDisabled(): boolean {
-  const nodeOptions = process.env.NODE_OPTIONS ?? '';
-  return process.execArgv.includes('--no-addons') || /(^|\s)--no-addons(\s|$)/.test(nodeOptions);
-}
 
 /** Loads uWebSockets.js once; `mod` is null (with the reason) unless its native build loaded. */
 export function loadUws(): UwsLoad {
@@ -42,18 +44,21 @@ export function loadUws(): UwsLoad {
 /**
  * Starts an HTTP API server on `address` (a program's `--http-address`: `host:port`, or a path for a
  * unix socket) with the chosen implementation, serving `table`. Resolves null when `address` is ""
- * (HTTP disabled); rejects when the address is malformed or cannot be bound. With `ws`, upgrades to
- * its path become WebSocket connections.
+ * (HTTP disabled); rejects when the address is malformed or cannot be bound. With `extras.https` it
+ * serves HTTPS (uWebSockets.js's SSLApp where it can, else node:https) and logs as `HTTPS`; with
+ * `extras.ws`, upgrades to its path become WebSocket connections.
  */
 export async function startHttpServer(
   address: string,
   choice: HttpServerChoice,
   table: RouteTable,
   log: ServerLog,
-  ws?: WebSocketRoute,
+  extras: { https?: HttpsConfig | undefined; ws?: WebSocketRoute | undefined } = {},
 ): Promise<HttpServerAdapter | null> {
   if (address === '') return null;
-  const addr = parseListenAddress('http-address', address);
+  const { https, ws } = extras;
+  const label = https === undefined ? 'HTTP' : 'HTTPS';
+  const addr = parseListenAddress(https === undefined ? 'http-address' : 'https-address', address);
   let adapter: HttpServerAdapter | null = null;
   if (choice !== 'node') {
     const uws = loadUws();
@@ -61,23 +66,25 @@ export async function startHttpServer(
       if (choice === 'uws')
         log.warn(`--http-server=uws: uWebSockets.js unavailable (${uws.reason}); using node:http`);
     } else if (addr.kind === 'unix') {
-      log.info(`HTTP: unix socket ${addr.path} is served by node:http (not uWebSockets.js)`);
+      log.info(`${label}: unix socket ${addr.path} is served by node:http (not uWebSockets.js)`);
+    } else if (https?.nodeOnly === true) {
+      log.info(`${label}: client certificates or a minimum TLS version: served by node:https`);
     } else {
       const { createUwsServer } = await import('./uws.js');
-      adapter = createUwsServer(uws.mod, table, log);
+      adapter = createUwsServer(uws.mod, table, log, https);
     }
   }
   if (adapter === null) {
     const { createNodeServer } = await import('./node.js');
-    adapter = createNodeServer(table, log);
+    adapter = createNodeServer(table, log, https);
   }
   if (ws !== undefined) await adapter.addWebSocket(ws);
   if (addr.kind === 'unix') {
     await adapter.listenUnix!(addr.path);
-    log.info(`HTTP: listening on ${addr.path} (${adapter.kind})`);
+    log.info(`${label}: listening on ${addr.path} (${adapter.kind})`);
   } else {
     const port = await adapter.listen(addr.host, addr.port);
-    log.info(`HTTP: listening on ${formatAddress(addr.host, port)} (${adapter.kind})`);
+    log.info(`${label}: listening on ${formatAddress(addr.host, port)} (${adapter.kind})`);
   }
   return adapter;
 }

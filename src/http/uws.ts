@@ -10,6 +10,7 @@ import { formatAddress } from '../go/address.js';
 import {
   BodyBuffer,
   type HttpServerAdapter,
+  type HttpsConfig,
   parseContentLength,
   type ServerLog,
   statusText,
@@ -42,7 +43,7 @@ const LIBUS_LISTEN_EXCLUSIVE_PORT = 1;
 /** the parts of uWebSockets.js's module the adapter uses (the package is optional; no type import) */
 export interface UwsModule {
   App(): unknown;
-  SSLApp: unknown;
+  SSLApp(options: { key_file_name: string; cert_file_name: string }): unknown;
   us_listen_socket_close(listenSocket: unknown): void;
   us_socket_local_port(socket: unknown): number;
 }
@@ -115,11 +116,15 @@ class UwsHttpServer implements HttpServerAdapter {
   private listenSocket: unknown = null;
   private host = '';
 
-  constructor(uws: UwsModule, table: RouteTable, log: ServerLog) {
+  constructor(uws: UwsModule, table: RouteTable, log: ServerLog, https: HttpsConfig | undefined) {
     this.uws = uws;
     this.table = table;
     this.log = log;
-    this.app = (uws.App() as UwsApp).any('/*', (res, req) => this.onRequest(res, req));
+    const app =
+      https === undefined
+        ? uws.App()
+        : uws.SSLApp({ key_file_name: https.keyFile, cert_file_name: https.certFile });
+    this.app = (app as UwsApp).any('/*', (res, req) => this.onRequest(res, req));
   }
 
   private onRequest(res: UwsResponse, req: UwsRequest): void {
@@ -195,6 +200,11 @@ class UwsHttpServer implements HttpServerAdapter {
   }
 }
 
-export function createUwsServer(uws: UwsModule, table: RouteTable, log: ServerLog): HttpServerAdapter {
-  return new UwsHttpServer(uws, table, log);
+export function createUwsServer(
+  uws: UwsModule,
+  table: RouteTable,
+  log: ServerLog,
+  https?: HttpsConfig,
+): HttpServerAdapter {
+  return new UwsHttpServer(uws, table, log, https);
 }

@@ -217,6 +217,8 @@ function consumersOf(list: readonly ConsumerStats[], table: ConnectionTable): Cl
 /** a connection as /stats shows it; `cs` carries the shard's counters for a consumer */
 function clientStats(c: Connection, cs: ConsumerStats | null): ClientStats {
   const s = c.session;
+  const t = c.transport;
+  const tls = t.tls;
   return {
     clientId: s.clientId,
     hostname: s.hostname,
@@ -233,6 +235,13 @@ function clientStats(c: Connection, cs: ConsumerStats | null): ClientStats {
     topologyZone: s.topologyZone,
     topologyRegion: s.topologyRegion,
     pubCounts: [...s.pubCounts].map(([topic, count]) => ({ topic, count })),
+    deflate: t.codec?.kind === 'deflate',
+    snappy: t.codec?.kind === 'snappy',
+    tls: tls !== null,
+    tlsCipherSuite: tls?.cipherSuite ?? '',
+    tlsVersion: tls?.version ?? '',
+    tlsNegotiatedProtocol: tls?.negotiatedProtocol ?? '',
+    tlsNegotiatedProtocolIsMutual: tls?.negotiatedProtocolIsMutual ?? false,
     authed: s.auth?.state.hasAuthorizations ?? false,
     authIdentity: s.auth?.state.identity ?? '',
     authIdentityUrl: s.auth?.state.identityUrl ?? '',

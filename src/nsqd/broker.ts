@@ -9,13 +9,15 @@ import { resolve } from 'node:path';
 import { formatAddress, parseListenAddress } from '../go/address.js';
 import { formatGoDuration } from '../go/duration.js';
 import { goListenError } from '../go/errors.js';
-import type { HttpServerAdapter } from '../http/adapter.js';
+import type { HttpServerAdapter, HttpsConfig } from '../http/adapter.js';
 import { loadUws, startHttpServer } from '../http/server.js';
 import { Logger } from '../log.js';
 import { TcpListener } from '../net/tcp-listener.js';
 import { makeBodyRules } from '../wire/parser.js';
+import { snappyBlockCodec } from '../wire/snappy-block.js';
 import { Connection } from './acceptor/connection.js';
 import { ConnectionTable } from './acceptor/table.js';
+import { TlsUpgrader } from './acceptor/tls.js';
 import { websocketRoute } from './acceptor/ws-connection.js';
 import { type AuthClient, authClientFromOptions } from './auth/query.js';
 import { LocalBrokerApi } from './broker-api.js';
@@ -25,7 +27,7 @@ import { watchGc } from './contract/stats.js';
 import type { TopologyChange } from './contract/topology.js';
 import { type DataDirLock, lockDataDir, prepareDataPath } from './disk/data-dir.js';
 import { Drain } from './drain.js';
-import { makeRoutes } from './http/routes.js';
+import { makeRoutes, tlsRequiredRoutes } from './http/routes.js';
 import { Registrar } from './lookup/registrar.js';
 import { MetadataKeeper } from './metadata-sync.js';
 import type { Options } from './options/options.js';
@@ -51,6 +53,7 @@ export class Broker {
   readonly startTime = Math.floor(Date.now() / 1000);
   readonly api: LocalBrokerApi;
   private http: HttpServerAdapter | null = null;
+  private https: HttpServerAdapter | null = null;
   /** --statsd-address's push loop (null when unset) */
   private statsd: StatsdPusher | null = null;
   private closing: Promise<void> | null = null;
@@ -74,6 +77,7 @@ export class Broker {
     options: Options,
     log: Logger,
     Inline: typeof InlineShard | null,
+    tls: TlsUpgrader | null,
     auth: AuthClient | null,
   ) {
     this.options = options;
@@ -138,8 +142,15 @@ export class Broker {
       // dead letters for a topic on another shard go on through its inbound ring
       this.table.deadLetters = new DeadLetterRouter(links, this.table, log);
     }
-    const rules = makeBodyRules(options);
-    const ctx: ServerContext = { options, links, rules, log, auth, drain: this.drain };
+    const ctx: ServerContext = {
+      options,
+      links,
+      rules: makeBodyRules(options),
+      log,
+      tls,
+      auth,
+      drain: this.drain,
+    };
     this.ctx = ctx;
     this.listener = new TcpListener(log, (socket) => new Connection(socket, ctx, this.table));
     this.api = new LocalBrokerApi({
@@ -188,16 +199,20 @@ export class Broker {
     const dataPath = options.dataPath === '' ? process.cwd() : options.dataPath;
     let lock: DataDirLock;
     let auth: AuthClient | null;
+    let tls: TlsUpgrader | null;
     try {
       auth = authClientFromOptions(options);
+      tls = TlsUpgrader.fromOptions(options);
       prepareDataPath(dataPath);
       lock = await lockDataDir(dataPath, (why) => log.error(`data-path lock lost: ${why}`));
     } catch (err) {
       throw new Error(`failed to instantiate nsqd - ${(err as Error).message}`);
     }
+    // snappy's block codec (native, or the JavaScript twin) is chosen before the first IDENTIFY
+    if (options.snappy) await snappyBlockCodec();
     watchGc(); // the memory numbers of /stats, /metrics and statsd count collections from here on
     const Inline = options.workers === 0 ? (await import('./shard/inline.js')).InlineShard : null;
-    const b = new Broker(options, log, Inline, auth);
+    const b = new Broker(options, log, Inline, tls, auth);
     b.lock = lock;
     // the native HTTP server loads while the shard workers boot
     if (options.httpAddress !== '' && options.httpServer !== 'node') loadUws();
@@ -227,14 +242,27 @@ export class Broker {
     } catch (err) {
       await abort(listenFailed(options.tcpAddress, err));
     }
+    const routes = makeRoutes(b.api, options, log);
+    if (tls !== null && options.httpsAddress !== '') {
+      const https: HttpsConfig = {
+        options: tls.options,
+        certFile: options.tlsCert,
+        keyFile: options.tlsKey,
+        nodeOnly: options.tlsClientAuthPolicy !== '' || options.tlsMinVersion > 0x0303,
+      };
+      try {
+        b.https = await startHttpServer(options.httpsAddress, options.httpServer, routes, log, { https });
+      } catch (err) {
+        await abort(listenFailed(options.httpsAddress, err));
+      }
+    }
+    // --tls-required=true (not tcp-https): the plain port only points at the HTTPS one
+    const plain =
+      tls !== null && options.tlsRequired === 'true' ? tlsRequiredRoutes(() => b.httpsPort) : routes;
     try {
-      b.http = await startHttpServer(
-        options.httpAddress,
-        options.httpServer,
-        makeRoutes(b.api, options, log),
-        log,
-        options.websocketPath === '' ? undefined : websocketRoute(b.ctx, b.table),
-      );
+      b.http = await startHttpServer(options.httpAddress, options.httpServer, plain, log, {
+        ws: options.websocketPath === '' ? undefined : websocketRoute(b.ctx, b.table),
+      });
     } catch (err) {
       await abort(listenFailed(options.httpAddress, err));
     }
@@ -272,6 +300,16 @@ export class Broker {
     return this.http?.port ?? 0;
   }
 
+  /** the HTTPS port actually bound; 0 without TLS or HTTPS */
+  get httpsPort(): number {
+    return this.https?.port ?? 0;
+  }
+
+  /** which HTTPS server implementation serves the API ('' when disabled) */
+  get httpsServerKind(): string {
+    return this.https?.kind ?? '';
+  }
+
   /** which HTTP server implementation serves the API ('' when disabled) */
   get httpServerKind(): string {
     return this.http?.kind ?? '';
@@ -301,10 +339,12 @@ export class Broker {
     say(`TCP: closing ${this.listener.address}`);
     const listening = this.listener.close();
     const http = this.http?.close();
+    const https = this.https?.close();
     // statsd stops while the shards still answer (a push in progress finishes its writes); logged where Go logs it
     const statsd = this.statsd?.close();
     for (const c of [...this.table.all()]) c.close();
     await http;
+    await https;
     await statsd;
     if (this.http !== null) say(`HTTP: closing ${this.httpAddress()}`);
     this.metadata.stop();

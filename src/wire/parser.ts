@@ -228,6 +228,14 @@ export class FrameParser {
   }
 
   /**
+   * Takes the bytes queued while paused, oldest first (a protocol upgrade reads them through its new
+   * layer instead). Call it outside the parser's callbacks.
+   */
+  takePending(): Buffer[] {
+    return this.pending.splice(0, this.pending.length);
+  }
+
+  /**
    * The input ended (the peer half-closed). Bytes already pushed are parsed first; then the parser
    * closes and calls `sink.onEnd` with `truncationError()`.
    */

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BenchOptions } from '../../bench/nsq-bench/args.js';
 import { runBench } from '../../bench/nsq-bench/run.js';
+import { NO_FEATURES } from '../../bench/nsq-bench/upgrade.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 
 describe('nsq-bench smoke', () => {
@@ -38,6 +39,7 @@ describe('nsq-bench smoke', () => {
     json: false,
     quiet: true,
     allowRemote: false,
+    features: NO_FEATURES,
     ...over,
   });
 

@@ -2,13 +2,17 @@
  * The broker end to end as `node --no-addons` runs it (npm run test:no-addons runs this file and
  * cli.test.ts that way; the main lane runs it too): --http-server=auto picks node:http exactly when
  * uWebSockets.js cannot load, and a broker with worker shards starts, takes TCP and HTTP publishes,
- * delivers them, reports them in /stats and closes.
+ * delivers them, reports them in /stats and closes; snappy (its JavaScript block codec exactly when
+ * the native binding cannot load) and deflate connections publish and consume.
  */
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadUws } from '../../src/http/server.js';
+import { decodeMessage, encodeCommand } from '../../src/wire/encode.js';
+import { loadedSnappyBlockCodec } from '../../src/wire/snappy-block.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
+import { deflateClient, OK_BYTES, snappyClient } from '../helpers/compressed.js';
 import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
 
 const addonsOff = process.execArgv.includes('--no-addons');
@@ -47,5 +51,25 @@ describe(`the broker ${addonsOff ? 'under node --no-addons' : 'with addons allow
     );
     p.close();
     s.close();
+  });
+
+  it('snappy (JavaScript codec exactly under --no-addons) and deflate connections publish and consume', async () => {
+    assert.equal(loadedSnappyBlockCodec()?.kind, addonsOff ? 'js' : 'native');
+    for (const connect of [snappyClient, deflateClient]) {
+      const t = freshTopic('noaddonsz');
+      const p = await connect(b.port);
+      assert.deepEqual(await p.q.read(10), OK_BYTES);
+      p.send(encodeCommand(`PUB ${t}`, Buffer.alloc(5000, 'c')));
+      assert.deepEqual(await p.q.read(10), OK_BYTES);
+      const s = await connect(b.port);
+      assert.deepEqual(await s.q.read(10), OK_BYTES);
+      s.send(Buffer.from(`SUB ${t} ch\nRDY 1\n`));
+      assert.deepEqual(await s.q.read(10), OK_BYTES);
+      const f = await s.q.frame();
+      assert.equal(f.type, 2);
+      assert.deepEqual(decodeMessage(f.data).body, Buffer.alloc(5000, 'c'));
+      p.socket.destroy();
+      s.socket.destroy();
+    }
   });
 });

@@ -6,51 +6,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import nsq from 'nsqjs';
 import { SHARD_MATRIX, startBroker, type TestBroker } from '../helpers/broker.js';
+import { collect, publish, reader, writer } from '../helpers/nsqjs.js';
 import { freshTopic } from '../helpers/wire.js';
-
-function writer(port: number): Promise<InstanceType<typeof nsq.Writer>> {
-  return new Promise((resolve, reject) => {
-    const w = new nsq.Writer('127.0.0.1', port);
-    w.once('ready', () => resolve(w));
-    w.once('error', reject);
-    w.connect();
-  });
-}
-
-function publish(w: InstanceType<typeof nsq.Writer>, topic: string, msgs: string | string[]): Promise<void> {
-  return new Promise((resolve, reject) => w.publish(topic, msgs, (err) => (err ? reject(err) : resolve())));
-}
-
-function reader(port: number, topic: string, channel: string, opts: Record<string, unknown> = {}) {
-  const r = new nsq.Reader(topic, channel, {
-    nsqdTCPAddresses: [`127.0.0.1:${port}`],
-    maxInFlight: 10,
-    heartbeatInterval: 1,
-    ...opts,
-  });
-  r.on('error', (err: Error) => {
-    if (process.env.NSQ_TEST_LOG) console.error('reader error', err);
-  });
-  return r;
-}
-
-/** collect `n` message bodies from a reader, finishing each; rejects after timeoutMs */
-function collect(r: InstanceType<typeof nsq.Reader>, n: number, timeoutMs = 5000): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const got: string[] = [];
-    const t = setTimeout(() => reject(new Error(`got ${got.length} of ${n} messages`)), timeoutMs);
-    r.on('message', (m) => {
-      got.push(m.body.toString());
-      m.finish();
-      if (got.length === n) {
-        clearTimeout(t);
-        resolve(got);
-      }
-    });
-  });
-}
 
 for (const workers of SHARD_MATRIX) {
   describe(`nsqjs client (--workers=${workers})`, () => {

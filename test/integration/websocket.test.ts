@@ -109,6 +109,17 @@ for (const httpServer of ['node', 'uws'] as const) {
       for (const c of [sub, pub, tcpPub, tcpSub]) c.close();
     });
 
+    it('IDENTIFY over a WebSocket answers snappy and deflate as not enabled, and the stream stays plain', async () => {
+      const topic = freshTopic('wsid');
+      const { c } = await WireClient.connectWs(url);
+      c.identify({ snappy: true, feature_negotiation: true });
+      const id = JSON.parse(await c.response()) as { snappy: boolean; deflate: boolean; tls_v1: boolean };
+      assert.deepEqual([id.snappy, id.deflate, id.tls_v1], [false, false, false]);
+      c.pub(topic, 'plain');
+      assert.equal(await c.response(), 'OK');
+      c.close();
+    });
+
     it('commands split across messages and packed into one are read as one byte stream', async () => {
       const topic = freshTopic('wsb');
       const { c, ws } = await WireClient.connectWs(url, { magic: false });

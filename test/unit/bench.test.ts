@@ -23,6 +23,7 @@ import {
 import { Pacer } from '../../bench/nsq-bench/pacer.js';
 import { formatResult, grouped, progressLine } from '../../bench/nsq-bench/report.js';
 import { type BenchResult, planTasks, split } from '../../bench/nsq-bench/run.js';
+import { NO_FEATURES } from '../../bench/nsq-bench/upgrade.js';
 import { PublishTemplate } from '../../bench/nsq-bench/wire.js';
 
 describe('Pacer', () => {
@@ -133,6 +134,7 @@ const base: BenchOptions = {
   json: false,
   quiet: false,
   allowRemote: false,
+  features: NO_FEATURES,
 };
 
 describe('planning', () => {

@@ -391,19 +391,6 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
     [['--tls-required=true'], 'cannot require TLS client connections without TLS key and cert'],
     [['--tls-client-auth-policy=require'], 'cannot require TLS client connections without TLS key and cert'],
     [['--tls-cert=c.pem'], '--tls-cert and --tls-key must be given together'],
-    // no TLS yet: asking for it refuses to start, naming the flags set
-    [
-      ['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-required=tcp-https'],
-      '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
-    ],
-    [
-      ['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-client-auth-policy=require-verify'],
-      '--tls-cert, --tls-key, --tls-client-auth-policy: TLS is not supported yet by nsq-ts; refusing to start',
-    ],
-    [
-      ['--tls-cert=c.pem', '--tls-key=k.pem'],
-      '--tls-cert, --tls-key: TLS is not supported yet by nsq-ts; refusing to start',
-    ],
   ];
   for (const [argv, message] of cases) test(argv.join(' '), () => assertStartupError(argv, message));
   test('AUTH flags: repeatable addresses, either method, no warning', () => {
@@ -434,26 +421,38 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
     assert.equal(options.maxBodySize, 1);
     assert.equal(run(['--max-deflate-level=9', '--node-id=1023']).options.nodeId, 1023);
   });
-  test('the TLS and AUTH flags at their defaults start (they refuse only when set)', () => {
+  test('the TLS and AUTH flags at their defaults start (AUTH refuses only when set)', () => {
     const r = run(['--tls-required=false', '--tls-cert=', '--tls-key=', '--tls-client-auth-policy=']);
     assert.equal(r.options.tlsRequired, 'false');
     assert.deepEqual(r.options.authHttpAddresses, []);
+  });
+  test('TLS flags resolve (the files are read when the broker starts)', () => {
+    const o = run([
+      '--tls-cert=c.pem',
+      '--tls-key=k.pem',
+      '--tls-client-auth-policy=require-verify',
+      '--tls-root-ca-file=ca.pem',
+    ]).options;
+    assert.deepEqual(
+      [o.tlsCert, o.tlsKey, o.tlsClientAuthPolicy, o.tlsRootCaFile, o.tlsRequired],
+      ['c.pem', 'k.pem', 'require-verify', 'ca.pem', 'true'],
+    );
+    assert.equal(
+      run(['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-required=tcp-https']).options.tlsRequired,
+      'tcp-https',
+    );
   });
 });
 
 describe('resolveOptions: warnings', () => {
   test('lists explicitly set inactive flags in order', () => {
     const r = run(['--enable-experiment=x', '--statsd-address=127.0.0.1:8125', '--https-address=:1']);
-    assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --enable-experiment, --https-address',
-    ]);
+    assert.deepEqual(r.warnings, ['flags accepted but not active yet in nsq-ts: --enable-experiment']);
   });
-  test('http-address is active (no warning); https-address is not yet', () => {
+  test('http-address and https-address are active (no warning)', () => {
     assert.deepEqual(run(['--http-address=']).warnings, []);
     assert.equal(run(['--http-address=']).options.httpAddress, '');
-    assert.deepEqual(run(['--https-address=:1']).warnings, [
-      'flags accepted but not active yet in nsq-ts: --https-address',
-    ]);
+    assert.deepEqual(run(['--https-address=:1']).warnings, []);
   });
   test('active flags produce no warning', () => {
     const argv = [
@@ -488,9 +487,6 @@ describe('resolveOptions: warnings', () => {
       '--enable-experiment=topology-aware-consumption',
     ]);
     assert.equal(r.warnings.length, 1);
-    assert.equal(
-      r.warnings[0],
-      'flags accepted but not active yet in nsq-ts: --https-address, --tls-min-version, --enable-experiment',
-    );
+    assert.equal(r.warnings[0], 'flags accepted but not active yet in nsq-ts: --enable-experiment');
   });
 });

@@ -64,9 +64,7 @@ describe('resolveOptions: --config file', () => {
     assert.equal(o.workers, 0);
     assert.equal(o.httpAddress, '0.0.0.0:4151'); // default
     assert.equal(o.maxRdyCount, 2500); // default
-    assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --enable-experiment, --tls-min-version',
-    ]);
+    assert.deepEqual(r.warnings, ['flags accepted but not active yet in nsq-ts: --enable-experiment']);
   });
   test('flag names with dashes are not config keys; unknown keys are ignored with a warning', () => {
     const file = writeConfig('mem-queue-size = 5\nbogus_key = 1\nconfig = "x"\n');
@@ -90,10 +88,8 @@ describe('resolveOptions: --config file', () => {
       '--max-deflate-level must be [1,9]',
     );
     const tls = writeConfig('tls_required = true\ntls_cert = "c.pem"\ntls_key = "k.pem"\n');
-    assertStartupError(
-      [`--config=${tls}`],
-      '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
-    );
+    const withTls = run([`--config=${tls}`]).options;
+    assert.deepEqual([withTls.tlsRequired, withTls.tlsCert, withTls.tlsKey], ['true', 'c.pem', 'k.pem']);
     // a comma-separated string is a list (go-options)
     const auth = run([`--config=${writeConfig('auth_http_addresses = "a:1,b:2"\n')}`]);
     assert.deepEqual(auth.options.authHttpAddresses, ['a:1', 'b:2']);

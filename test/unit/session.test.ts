@@ -28,6 +28,7 @@ class Port implements ConnectionPort {
   readonly id = 7;
   readonly remoteAddress = '127.0.0.1';
   readonly remoteHostPort = '127.0.0.1:5555';
+  readonly upgradable = true;
   log: string[] = [];
   paused = false;
   writeFrame(frame: Buffer): void {
@@ -53,6 +54,12 @@ class Port implements ConnectionPort {
   }
   heartbeatChanged(): void {
     this.log.push('heartbeat changed');
+  }
+  upgrade(u: { tls: boolean; snappy: boolean; deflate: boolean; deflateLevel: number }): void {
+    this.log.push(`upgrade ${JSON.stringify(u)}`);
+  }
+  tlsState(): { tls: boolean; commonName: string } {
+    return { tls: false, commonName: '' };
   }
   take(): string[] {
     const l = this.log;
@@ -136,6 +143,7 @@ function setup() {
     links,
     rules: makeBodyRules(options),
     log: Logger.silent(),
+    tls: null,
     auth: null,
   };
   const port = new Port();

@@ -6,13 +6,16 @@
  * half-closes still gets the answers it is owed (a "failed to read" error for a body cut short)
  * before the close. It logs what nsqd's tcp.go and IOLoop log about a client (connect, magic,
  * protocol errors, exit; each command and delivery at debug). It owns the socket, the parser and
- * the timers; it never decides delivery.
+ * the timers; it never decides delivery. After IDENTIFY negotiates TLS, snappy or deflate it runs
+ * nsqd's upgrade sequence (the JSON in plain text, the handshake, then an `OK` inside each new
+ * layer) over its Transport.
  */
 
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { goErrnoText } from '../../go/errors.js';
 import { LOG_DEBUG, type Logger } from '../../log.js';
-import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
+import { encodeError, HEARTBEAT_FRAME, OK_FRAME } from '../../wire/encode.js';
 import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { idHexString, MSG_ID_LENGTH } from '../../wire/msgid.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
@@ -21,7 +24,9 @@ import { deliveryLine, hostPort, readOpText } from '../router/client-log.js';
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
+import { listen, unlisten } from './socket-events.js';
 import type { ConnectionTable } from './table.js';
+import { Transport, type TransportOwner, type Upgrades } from './transport.js';
 import { OutputWriter } from './writer.js';
 
 /** Go's bufio reader size: the longest command line */
@@ -31,12 +36,10 @@ const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 /** after a fatal error frame, how long the client gets to close before we destroy the socket */
 const LINGER_MS = 2000;
 
-const kConn = Symbol('nsq.connection');
-type TaggedSocket = Socket & { [kConn]?: Connection };
-
-export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
+export class Connection implements FrameSink, ConnectionPort, ShardAnswers, TransportOwner {
   readonly id: number;
-  readonly socket: Socket;
+  /** the socket and the TLS and compression layers over it */
+  readonly transport: Transport;
   readonly writer: OutputWriter;
   readonly session: Session;
   readonly remoteAddress: string;
@@ -62,10 +65,25 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   private closed = false;
   private inputPaused = false;
   private writeBlocked = false;
+  /** the codec yields a turn, or an upgrade is under way: the socket stays paused */
+  private inputHeld = false;
+  /** between IDENTIFY's JSON and the last upgrade's OK: only the upgrade resumes the parser */
+  private upgrading = false;
+  private readonly ctx: ServerContext;
 
-  constructor(socket: Socket, ctx: ServerContext, table: ConnectionTable) {
+  /**
+   * `upgradable`: the socket can be wrapped in TLS and compression after IDENTIFY (a WebSocket
+   * stream cannot: there IDENTIFY answers tls_v1, snappy and deflate as not enabled).
+   */
+  constructor(
+    socket: Socket,
+    ctx: ServerContext,
+    table: ConnectionTable,
+    readonly upgradable = true,
+  ) {
     this.id = table.newId();
-    this.socket = socket;
+    this.ctx = ctx;
+    this.transport = new Transport(socket, this);
     this.table = table;
     this.clientTimeout = ctx.options.clientTimeout;
     this.remoteAddress = socket.remoteAddress ?? '';
@@ -74,19 +92,127 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.log = ctx.log;
     this.log.info(`TCP: new client(${this.remoteHostPort})`);
     this.session = new Session(this, ctx);
-    this.writer = new OutputWriter(socket, this.session.outputBufferSize, this.session.outputBufferTimeout);
+    this.writer = new OutputWriter(
+      this.transport,
+      this.session.outputBufferSize,
+      this.session.outputBufferTimeout,
+    );
     this.parser = new FrameParser(this, { maxLineLength: MAX_LINE });
     this.lastCommandAt = Date.now();
     table.add(this);
-    (socket as TaggedSocket)[kConn] = this;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 30000);
-    socket.on('data', onData);
-    socket.on('end', onEnd);
-    socket.on('drain', onDrain);
-    socket.on('error', onError);
-    socket.on('close', onClose);
+    listen(socket, this);
     this.armTimer();
+  }
+
+  get socket(): Socket {
+    return this.transport.socket;
+  }
+
+  /** the TLS state AUTH reports to the auth server: is the connection TLS, and the client cert's CN */
+  tlsState(): { tls: boolean; commonName: string } {
+    const t = this.transport.tls;
+    return { tls: t !== null, commonName: t?.commonName ?? '' };
+  }
+
+  // ---- the IDENTIFY upgrades (nsqd's UpgradeTLS, UpgradeSnappy, UpgradeDeflate) ----
+
+  /**
+   * IDENTIFY's JSON was just written: send it in plain text, stop reading, and once the parser has
+   * set aside what it read past IDENTIFY (a microtask later), run the upgrades on those bytes.
+   */
+  upgrade(u: Upgrades): void {
+    if (this.closed) return;
+    this.writer.flush();
+    this.inputHeld = true;
+    this.upgrading = true;
+    this.parser.pause();
+    this.socket.pause();
+    queueMicrotask(() => this.startUpgrade(u));
+  }
+
+  private startUpgrade(u: Upgrades): void {
+    if (this.closed) return;
+    const early = this.parser.takePending();
+    const tls = this.ctx.tls;
+    if (!u.tls || tls === null) {
+      this.startCompression(u, early);
+      return;
+    }
+    this.log.info(`PROTOCOL(V2): [${this.remoteHostPort}] upgrading connection to TLS`);
+    const raw = this.socket;
+    unlisten(raw);
+    tls.upgrade(raw, early, (err, secure) => this.tlsDone(u, raw, err, secure));
+  }
+
+  private tlsDone(u: Upgrades, raw: Socket, err: Error | null, secure: TLSSocket | null): void {
+    if (this.closed) {
+      secure?.destroy();
+      return;
+    }
+    if (err !== null || secure === null) {
+      // Go's Send of the error goes nowhere useful after a failed handshake: log it and hang up
+      this.exitError ??= this.logError(
+        protocolError('E_IDENTIFY_FAILED', `IDENTIFY failed ${err?.message ?? 'no TLS socket'}`),
+      );
+      this.closed = true;
+      this.parser.close();
+      this.stopTimer();
+      this.writer.close();
+      raw.destroy();
+      this.handleClose();
+      return;
+    }
+    this.transport.secured(secure);
+    listen(secure, this);
+    secure.setNoDelay(true);
+    this.writer.writeFrame(OK_FRAME);
+    this.writer.flush();
+    this.startCompression(u, []);
+  }
+
+  private startCompression(u: Upgrades, early: Buffer[]): void {
+    if (u.snappy || u.deflate) {
+      const what = u.snappy ? 'snappy' : `deflate (level ${u.deflateLevel})`;
+      this.log.info(`PROTOCOL(V2): [${this.remoteHostPort}] upgrading connection to ${what}`);
+      this.transport.compress(u);
+      this.writer.writeFrame(OK_FRAME);
+      this.writer.flush();
+    }
+    this.inputHeld = false;
+    this.upgrading = false;
+    if (!this.inputPaused) this.parser.resume();
+    for (const b of early) this.transport.receive(b);
+    this.resumeSocketIfIdle();
+  }
+
+  // ---- TransportOwner: input after the layers ----
+  onPlain(buf: Buffer): void {
+    this.parser.push(buf);
+  }
+
+  onPlainEnd(): void {
+    if (!this.closed) this.parser.end();
+  }
+
+  /** the compressed input is broken: Go's reader fails, so the client is owed what a read error owes */
+  onCodecError(text: string): void {
+    if (this.closed) return;
+    this.exitError ??= `${this.magicSeen ? 'failed to read command - ' : ''}${text}`;
+    const err = this.parser.truncationError();
+    if (err !== null) this.fail(err);
+    else this.close();
+  }
+
+  onOutputDrained(): void {
+    this.handleDrain();
+  }
+
+  holdInput(hold: boolean): void {
+    this.inputHeld = hold;
+    if (hold) this.socket.pause();
+    else this.resumeSocketIfIdle();
   }
 
   // ---- FrameSink ----
@@ -149,6 +275,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   pauseInput(): void {
     this.inputPaused = true;
     this.parser.pause();
+    this.transport.pauseInput();
     this.socket.pause();
     this.table.noteStalled(this);
   }
@@ -159,8 +286,11 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     // as nsqd sets the read deadline before each read: a paused wait (a shard, the auth server) is not idleness
     this.lastCommandAt = Date.now();
     this.table.noteResumed(this);
+    if (this.upgrading) return; // the bytes read past IDENTIFY wait for the new layers
     this.parser.resume();
-    if (!this.inputPaused && !this.writeBlocked) this.socket.resume();
+    if (this.inputPaused) return;
+    this.transport.resumeInput();
+    this.resumeSocketIfIdle();
   }
 
   fail(err: ProtocolError): void {
@@ -186,8 +316,12 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.parser.close();
     this.stopTimer();
     this.writer.close();
-    this.socket.end();
-    setTimeout(destroySocket, LINGER_MS, this.socket).unref();
+    // a deflate codec hands its last block over asynchronously
+    this.transport.afterOutput(() => {
+      const socket = this.socket;
+      socket.end();
+      setTimeout(destroySocket, LINGER_MS, socket).unref();
+    });
   }
 
   // ---- ShardAnswers (the table hands this connection's answers here) ----
@@ -233,15 +367,16 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   // ---- socket events ----
   handleData(chunk: Buffer): void {
     if (this.closed) return;
-    this.parser.push(chunk);
-    if (!this.closed && this.socket.writableLength > WRITE_HIGH_WATER) {
+    this.transport.receive(chunk);
+    if (!this.closed && this.transport.pendingOutput > WRITE_HIGH_WATER) {
       this.writeBlocked = true;
       this.socket.pause();
     }
   }
 
+  /** the socket (or the deflate codec above it) drained: reading resumes once both are low */
   handleDrain(): void {
-    if (!this.writeBlocked) return;
+    if (!this.writeBlocked || this.transport.pendingOutput > WRITE_HIGH_WATER) return;
     this.writeBlocked = false;
     // resume on the next turn, never straight from 'drain'
     setImmediate(resumeSocket, this);
@@ -249,11 +384,11 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
 
   /** the client half-closed (the socket allows half-open): parse what came before, then answer */
   handleEnd(): void {
-    if (!this.closed) this.parser.end();
+    if (!this.closed) this.transport.receiveEnd();
   }
 
   resumeSocketIfIdle(): void {
-    if (!this.closed && !this.inputPaused && !this.writeBlocked) this.socket.resume();
+    if (!this.closed && !this.inputPaused && !this.writeBlocked && !this.inputHeld) this.socket.resume();
   }
 
   /** the socket failed (reset by the peer, ...): 'close' follows */
@@ -273,6 +408,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.parser.close();
     this.stopTimer();
     this.writer.close();
+    this.transport.close();
     this.table.remove(this);
     const s = this.session;
     s.closed();
@@ -337,12 +473,13 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     if (this.magicSeen && hb > 0 && now >= this.nextHeartbeatAt) {
       // write deadline: output pending and no byte went out for a whole interval
       const written = this.socket.bytesWritten;
-      if (this.socket.writableLength > 0 && written === this.lastBytesWritten) {
+      if (this.transport.pendingOutput > 0 && written === this.lastBytesWritten) {
         this.close();
         return;
       }
       this.lastBytesWritten = written;
-      this.writer.writeFrame(HEARTBEAT_FRAME);
+      // never into a TLS handshake: the heartbeat after it is soon enough
+      if (!this.upgrading) this.writer.writeFrame(HEARTBEAT_FRAME);
       this.nextHeartbeatAt = now + hb;
     }
     this.schedule(now);
@@ -360,21 +497,6 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   }
 }
 
-function onData(this: TaggedSocket, chunk: Buffer): void {
-  this[kConn]!.handleData(chunk);
-}
-function onEnd(this: TaggedSocket): void {
-  this[kConn]!.handleEnd();
-}
-function onDrain(this: TaggedSocket): void {
-  this[kConn]!.handleDrain();
-}
-function onError(this: TaggedSocket, err: Error): void {
-  this[kConn]!.handleError(err);
-}
-function onClose(this: TaggedSocket): void {
-  this[kConn]!.handleClose();
-}
 function onTimer(c: Connection): void {
   c.tick();
 }

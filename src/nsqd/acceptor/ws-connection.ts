@@ -36,7 +36,7 @@ export function websocketRoute(ctx: ServerContext, table: ConnectionTable): WebS
     accept(stream: WsStream): void {
       const s: SocketOnly = stream;
       ctx.log.info(`WS: new client(${hostPort(s.remoteAddress, s.remotePort)}) on ${o.websocketPath}`);
-      new Connection(stream as unknown as Socket, ctx, table);
+      new Connection(stream as unknown as Socket, ctx, table, false);
     },
   };
 }

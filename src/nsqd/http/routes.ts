@@ -27,6 +27,24 @@ interface Ctx {
 }
 
 /** nsqd's route table, in newHTTPServer's order */
+/**
+ * The plain HTTP port under `--tls-required=true`: every request gets nsqd's 403 (its ServeHTTP
+ * check, hand-written JSON with a space after each colon, not logged), pointing at the HTTPS port.
+ */
+export function tlsRequiredRoutes(httpsPort: () => number): RouteTable {
+  return {
+    plan: () => ({ limit: 0, early: null }),
+    dispatch: async () => ({
+      status: 403,
+      headers: [
+        ['X-NSQ-Content-Type', 'nsq; version=1.0'],
+        ['Content-Type', 'application/json; charset=utf-8'],
+      ],
+      body: `{"message": "TLS_REQUIRED", "https_port": ${httpsPort()}}`,
+    }),
+  };
+}
+
 export function makeRoutes(api: BrokerApi, options: Options, log?: RouteLog): RouteTable {
   const msgLimit = options.maxMsgSize + 1;
   const bodyLimit = options.maxBodySize + 1;

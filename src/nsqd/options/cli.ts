@@ -28,22 +28,6 @@ export function versionString(): string {
 
 const NON_NEGATIVE_EXEMPT = new Set(['node-id', 'max-deflate-level', 'workers', 'max-msg-size']);
 
-/**
- * Until nsq-ts has TLS, the flags that ask for it refuse to start, naming those set: a
- * node its operator believes encrypted or authenticated must never run open. `requireSet`: whether
- * --tls-required was set (before --tls-client-auth-policy implies it, as Go does).
- */
-function refuseSecurity(o: Options, requireSet: boolean): string | undefined {
-  const tls = [
-    o.tlsCert !== '' ? '--tls-cert' : '',
-    o.tlsKey !== '' ? '--tls-key' : '',
-    o.tlsClientAuthPolicy !== '' ? '--tls-client-auth-policy' : '',
-    requireSet ? '--tls-required' : '',
-  ].filter((n) => n !== '');
-  if (tls.length > 0) return `${tls.join(', ')}: TLS is not supported yet by nsq-ts; refusing to start`;
-  return undefined;
-}
-
 /** the queue policies' flags (dead letters, defers, depth): beyond nsqd */
 function validateQueueLimits(o: Options): string | undefined {
   if (o.maxAttempts > 65535) return '--max-attempts must be [0,65535]';
@@ -75,7 +59,6 @@ function validate(o: Options): string | undefined {
   if (o.websocketPath !== '' && o.httpAddress === '') return '--websocket-path needs --http-address';
   if (o.broadcastTcpPort > 65535) return '--broadcast-tcp-port must be [0,65535]';
   if (o.broadcastHttpPort > 65535) return '--broadcast-http-port must be [0,65535]';
-  const requireSet = o.tlsRequired !== 'false';
   if (o.tlsClientAuthPolicy !== '' && o.tlsRequired === 'false') o.tlsRequired = 'true';
   if ((o.tlsCert === '') !== (o.tlsKey === '')) return '--tls-cert and --tls-key must be given together';
   if (o.tlsRequired !== 'false' && o.tlsCert === '') {
@@ -87,7 +70,7 @@ function validate(o: Options): string | undefined {
   if (o.authHttpRequestMethod !== 'post' && o.authHttpRequestMethod !== 'get') {
     return '--auth-http-request-method must be post or get';
   }
-  return refuseSecurity(o, requireSet);
+  return undefined;
 }
 
 const NSQD_PROGRAM: FlagProgram<Options> = {

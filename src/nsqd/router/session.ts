@@ -12,6 +12,7 @@ import { CLOSE_WAIT_FRAME, OK_FRAME } from '../../wire/encode.js';
 import { type ErrorCode, type ProtocolError, protocolError } from '../../wire/errors.js';
 import type { IdentifyData } from '../../wire/identify.js';
 import * as L from '../../wire/line.js';
+import type { Upgrades } from '../acceptor/transport.js';
 import { PREACKED, type PubKind, type ShardLink } from '../contract/shard.js';
 import type { SessionAuth } from './commands/auth.js';
 import type { ServerContext } from './context.js';
@@ -46,6 +47,12 @@ export interface ConnectionPort {
   close(): void;
   /** IDENTIFY changed the heartbeat interval */
   heartbeatChanged(): void;
+  /** IDENTIFY's JSON was written: flush it in plain text, then run the negotiated upgrades */
+  upgrade(u: Upgrades): void;
+  /** whether the connection runs TLS, and the client certificate's subject CN ('' without one) */
+  tlsState(): { tls: boolean; commonName: string };
+  /** whether IDENTIFY may negotiate TLS and compression (false over a WebSocket) */
+  readonly upgradable: boolean;
 }
 
 export class Session {
@@ -267,6 +274,14 @@ export class Session {
   /** a response made on the io thread: written now, or after the answers still owed */
   respond(frame: Buffer): void {
     this.inOrder(() => this.port.writeFrame(frame));
+  }
+
+  /** IDENTIFY's JSON, in order like any response, then the upgrades it announced */
+  respondAndUpgrade(frame: Buffer, u: Upgrades): void {
+    this.inOrder(() => {
+      this.port.writeFrame(frame);
+      if (u.tls || u.snappy || u.deflate) this.port.upgrade(u);
+    });
   }
 
   /** a fatal protocol error made on the io thread, in order like any response */

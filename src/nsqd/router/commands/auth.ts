@@ -25,15 +25,12 @@ export interface TlsState {
   readonly commonName: string;
 }
 
-const PLAIN: TlsState = { tls: false, commonName: '' };
-
 /**
- * The connection's TLS state for the auth query. MERGE(h/tls): connections are plain until TLS is
- * merged; then return the connection's upgrade state (tls: upgraded; commonName: the peer
- * certificate's subject CN, '' without a certificate), as nsqd's QueryAuthd reads it.
+ * The connection's TLS state for the auth query, as nsqd's QueryAuthd reads it: upgraded or not,
+ * and the peer certificate's subject CN ('' without a certificate).
  */
-export function tlsStateOf(_s: Session): TlsState {
-  return PLAIN;
+export function tlsStateOf(s: Session): TlsState {
+  return s.port.tlsState();
 }
 
 /** the AUTH body `buf[start, end)` (its size already checked by the parser) */

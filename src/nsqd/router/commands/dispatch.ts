@@ -16,6 +16,10 @@ export function onCommandLine(s: Session, buf: Buffer, start: number, end: numbe
   const line = s.line;
   line.parse(buf, start, end);
   const cmd = line.command();
+  // nsqd's enforceTLSPolicy: with --tls-required, only IDENTIFY may come before the upgrade
+  if (s.ctx.options.tlsRequired !== 'false' && cmd !== L.CMD_IDENTIFY && !s.port.tlsState().tls) {
+    return s.fatal('E_INVALID', `cannot ${line.str(0)} in current state (TLS required)`);
+  }
   switch (cmd) {
     case L.CMD_PUB:
     case L.CMD_MPUB:

@@ -1,7 +1,8 @@
 /**
  * IDENTIFY and AUTH on the io thread: check the line, decode the body, have the session apply the
  * settings (Session.applyIdentify, nsqd's clientV2 setters), and answer `OK` or the feature
- * negotiation JSON. TLS, snappy and deflate are answered as not enabled until they exist.
+ * negotiation JSON, after which the connection runs the upgrades it announced (TLS, then snappy or
+ * deflate, as nsqd's IDENTIFY).
  */
 
 import { LOG_INFO } from '../../../log.js';
@@ -49,18 +50,27 @@ export function onIdentifyBody(s: Session, buf: Buffer, start: number, end: numb
     return;
   }
   const o = s.ctx.options;
+  const up = s.port.upgradable;
+  const tls = up && s.ctx.tls !== null && d.tlsV1;
+  const deflate = up && o.deflate && d.deflate;
   let deflateLevel = 6;
+  if (deflate && d.deflateLevel > 0) deflateLevel = d.deflateLevel;
   if (o.maxDeflateLevel < deflateLevel) deflateLevel = o.maxDeflateLevel;
+  const snappy = up && o.snappy && d.snappy;
+  if (deflate && snappy) {
+    s.fatal('E_IDENTIFY_FAILED', 'cannot enable both deflate and snappy compression');
+    return;
+  }
   const reply = {
     max_rdy_count: o.maxRdyCount,
     version: NSQD_VERSION,
     max_msg_timeout: Math.floor(o.maxMsgTimeout),
     msg_timeout: Math.floor(s.msgTimeout),
-    tls_v1: false,
-    deflate: false,
+    tls_v1: tls,
+    deflate,
     deflate_level: deflateLevel,
     max_deflate_level: o.maxDeflateLevel,
-    snappy: false,
+    snappy,
     sample_rate: s.sampleRate,
     auth_required: s.ctx.auth !== null,
     output_buffer_size: s.outputBufferSize,
@@ -68,5 +78,5 @@ export function onIdentifyBody(s: Session, buf: Buffer, start: number, end: numb
     topology_region: o.topologyRegion,
     topology_zone: o.topologyZone,
   };
-  s.respond(encodeResponse(JSON.stringify(reply)));
+  s.respondAndUpgrade(encodeResponse(JSON.stringify(reply)), { tls, snappy, deflate, deflateLevel });
 }
