@@ -126,7 +126,11 @@ export interface ParsedFlags {
  * Parses argv like flag.Parse with ExitOnError: `-h`/`--help` → usage on stderr, exit 0; an error →
  * the error and the usage on stderr, exit 2. `header` is the name after `Usage of`.
  */
-export function parseToolFlags(header: string, defs: readonly ToolFlagDef[], argv = process.argv.slice(2)): ParsedFlags {
+export function parseToolFlags(
+  header: string,
+  defs: readonly ToolFlagDef[],
+  argv = process.argv.slice(2),
+): ParsedFlags {
   const goFlags: GoFlag[] = defs.map((f) => ({ name: f.name, isBool: f.kind === 'bool', set: setter(f) }));
   const r = parseGoFlags(argv, goFlags);
   if (r.kind === 'help') {

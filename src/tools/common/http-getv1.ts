@@ -57,33 +57,37 @@ export class GetV1Client {
           ),
         this.requestTimeout,
       );
-      const req = get(url, { agent: this.agent, headers: { Accept: 'application/vnd.nsq; version=1.0' } }, (res) => {
-        gotHeaders = true;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size > MAX_BODY) fail(`${prefix}response body larger than ${MAX_BODY} bytes`);
-          else chunks.push(c);
-        });
-        res.on('error', (err) => fail(`${prefix}${err.message}`));
-        res.on('end', () => {
-          if (done) return;
-          done = true;
-          clearTimeout(total);
-          const body = Buffer.concat(chunks);
-          const status = res.statusCode ?? 0;
-          if (status !== 200) {
-            reject(new Error(`got response ${status} ${STATUS_CODES[status] ?? ''} ${goQuote(body)}`));
-            return;
-          }
-          try {
-            resolve(JSON.parse(body.toString('utf8')));
-          } catch (err) {
-            reject(new Error(jsonErrorText(body, err)));
-          }
-        });
-      });
+      const req = get(
+        url,
+        { agent: this.agent, headers: { Accept: 'application/vnd.nsq; version=1.0' } },
+        (res) => {
+          gotHeaders = true;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.length;
+            if (size > MAX_BODY) fail(`${prefix}response body larger than ${MAX_BODY} bytes`);
+            else chunks.push(c);
+          });
+          res.on('error', (err) => fail(`${prefix}${err.message}`));
+          res.on('end', () => {
+            if (done) return;
+            done = true;
+            clearTimeout(total);
+            const body = Buffer.concat(chunks);
+            const status = res.statusCode ?? 0;
+            if (status !== 200) {
+              reject(new Error(`got response ${status} ${STATUS_CODES[status] ?? ''} ${goQuote(body)}`));
+              return;
+            }
+            try {
+              resolve(JSON.parse(body.toString('utf8')));
+            } catch (err) {
+              reject(new Error(jsonErrorText(body, err)));
+            }
+          });
+        },
+      );
       req.on('socket', (s: Socket) => {
         if (!s.connecting) return;
         const t = setTimeout(() => fail(`${prefix}dial tcp ${hostPort}: i/o timeout`), this.connectTimeout);
@@ -92,7 +96,8 @@ export class GetV1Client {
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
         const text = NET_TEXT[err.code ?? ''];
-        if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') fail(`${prefix}dial tcp: lookup ${url.hostname}: no such host`);
+        if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN')
+          fail(`${prefix}dial tcp: lookup ${url.hostname}: no such host`);
         else if (text !== undefined) fail(`${prefix}dial tcp ${hostPort}: ${text}`);
         else fail(`${prefix}${err.message}`);
       });
@@ -104,7 +109,8 @@ export class GetV1Client {
 function jsonErrorText(body: Buffer, err: unknown): string {
   if (body.length === 0) return 'unexpected end of JSON input';
   const c = String.fromCharCode(body[0]!);
-  if (!/[[{"\-0-9tfn \t\r\n]/.test(c)) return `invalid character ${goQuoteRune(c)} looking for beginning of value`;
+  if (!/[[{"\-0-9tfn \t\r\n]/.test(c))
+    return `invalid character ${goQuoteRune(c)} looking for beginning of value`;
   return err instanceof Error ? err.message : String(err);
 }
 

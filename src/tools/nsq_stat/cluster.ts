@@ -35,7 +35,10 @@ function errList(errs: Error[]): string {
 }
 
 /** runs fn over every item at once; the results in order, the failures collected */
-async function allSettled<T, R>(items: readonly T[], fn: (t: T) => Promise<R>): Promise<{ ok: R[]; errs: Error[] }> {
+async function allSettled<T, R>(
+  items: readonly T[],
+  fn: (t: T) => Promise<R>,
+): Promise<{ ok: R[]; errs: Error[] }> {
   const rs = await Promise.allSettled(items.map(fn));
   const ok: R[] = [];
   const errs: Error[] = [];
@@ -51,9 +54,16 @@ interface LookupResp {
 }
 
 /** Go's GetLookupdTopicProducers: the union (by HTTP address) over every lookupd */
-export async function lookupdTopicProducers(c: GetV1Client, topic: string, lookupds: readonly string[]): Promise<ProducerAddr[]> {
+export async function lookupdTopicProducers(
+  c: GetV1Client,
+  topic: string,
+  lookupds: readonly string[],
+): Promise<ProducerAddr[]> {
   const q = encodeURIComponent(topic);
-  const { ok, errs } = await allSettled(lookupds, (a) => c.getV1(`http://${a}/lookup?topic=${q}`) as Promise<LookupResp>);
+  const { ok, errs } = await allSettled(
+    lookupds,
+    (a) => c.getV1(`http://${a}/lookup?topic=${q}`) as Promise<LookupResp>,
+  );
   if (errs.length === lookupds.length) throw new Error(`failed to query any nsqlookupd: ${errList(errs)}`);
   const seen = new Set<string>();
   const out: ProducerAddr[] = [];
@@ -75,7 +85,11 @@ interface InfoResp {
 }
 
 /** Go's GetNSQDTopicProducers: each nsqd that has the topic, at its /info broadcast address */
-export async function nsqdTopicProducers(c: GetV1Client, topic: string, nsqds: readonly string[]): Promise<ProducerAddr[]> {
+export async function nsqdTopicProducers(
+  c: GetV1Client,
+  topic: string,
+  nsqds: readonly string[],
+): Promise<ProducerAddr[]> {
   const q = encodeURIComponent(topic);
   const one = async (addr: string): Promise<ProducerAddr | null> => {
     const stats = (await c.getV1(`http://${addr}/stats?format=json&topic=${q}&include_clients=false`)) as {
@@ -121,9 +135,10 @@ export async function channelTotals(
   const q = `topic=${encodeURIComponent(topic)}&channel=${encodeURIComponent(channel)}`;
   const { ok, errs } = await allSettled(
     producers,
-    (p) => c.getV1(`http://${p.http}/stats?format=json&${q}&include_clients=false`) as Promise<{
-      topics?: { topic_name?: string; channels?: ChannelJson[] }[];
-    }>,
+    (p) =>
+      c.getV1(`http://${p.http}/stats?format=json&${q}&include_clients=false`) as Promise<{
+        topics?: { topic_name?: string; channels?: ChannelJson[] }[];
+      }>,
   );
   if (errs.length === producers.length) throw new Error(`failed to query any nsqd: ${errList(errs)}`);
   let sum: ChannelTotals | null = null;
@@ -132,7 +147,17 @@ export async function channelTotals(
       if (t.topic_name !== topic) continue;
       for (const ch of t.channels ?? []) {
         if (ch.channel_name !== channel) continue;
-        sum ??= { depth: 0, memoryDepth: 0, backendDepth: 0, inFlight: 0, deferred: 0, requeue: 0, timeout: 0, messages: 0, clients: 0 };
+        sum ??= {
+          depth: 0,
+          memoryDepth: 0,
+          backendDepth: 0,
+          inFlight: 0,
+          deferred: 0,
+          requeue: 0,
+          timeout: 0,
+          messages: 0,
+          clients: 0,
+        };
         const depth = ch.depth ?? 0;
         const backend = ch.backend_depth ?? 0;
         sum.depth += depth;

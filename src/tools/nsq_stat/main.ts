@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+
 /**
  * nsq_stat: polls /stats of every nsqd that has --topic (found through nsqlookupd or given directly)
  * and prints --channel's rates, depths and counters, summed over the nodes, one row per --interval,
@@ -6,18 +7,20 @@
  * (exit 0). Owns the poll loop and the previous round's totals.
  */
 
-import { GetV1Client } from '../common/http-getv1.js';
 import { Flags, parseToolFlags, programName, type ToolFlagDef } from '../common/go-flagset.js';
 import { logFatal } from '../common/go-log.js';
+import { GetV1Client } from '../common/http-getv1.js';
 import { type ChannelTotals, channelTotals, lookupdTopicProducers, nsqdTopicProducers } from './cluster.js';
 
 const VERSION = '1.3.0';
 
 /** Go's numValue: strconv.ParseInt(s, 10, 32), its errors as Go prints them */
 function parseCount(raw: string): number {
-  if (!/^[+-]?\d+$/.test(raw)) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`);
+  if (!/^[+-]?\d+$/.test(raw))
+    throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: invalid syntax`);
   const n = Number(raw);
-  if (n > 2147483647 || n < -2147483648) throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: value out of range`);
+  if (n > 2147483647 || n < -2147483648)
+    throw new Error(`strconv.ParseInt: parsing ${JSON.stringify(raw)}: value out of range`);
   return n;
 }
 
@@ -25,7 +28,12 @@ const FLAGS: ToolFlagDef[] = [
   { name: 'version', kind: 'bool', usage: 'print version', def: false },
   { name: 'topic', kind: 'string', usage: 'NSQ topic', def: '' },
   { name: 'channel', kind: 'string', usage: 'NSQ channel', def: '' },
-  { name: 'interval', kind: 'duration', usage: 'duration of time between polling/printing output', def: 2000 },
+  {
+    name: 'interval',
+    kind: 'duration',
+    usage: 'duration of time between polling/printing output',
+    def: 2000,
+  },
   { name: 'http-client-connect-timeout', kind: 'duration', usage: 'timeout for HTTP connect', def: 2000 },
   { name: 'http-client-request-timeout', kind: 'duration', usage: 'timeout for HTTP request', def: 5000 },
   { name: 'nsqd-http-address', kind: 'list', usage: 'nsqd HTTP address (may be given multiple times)' },
@@ -79,7 +87,8 @@ async function statLoop(f: Flags): Promise<never> {
     } catch (err) {
       logFatal(`ERROR: failed to get nsqd stats - ${(err as Error).message}`);
     }
-    if (c === null) logFatal(`ERROR: failed to find channel(${channel}) in stats metadata for topic(${topic})`);
+    if (c === null)
+      logFatal(`ERROR: failed to find channel(${channel}) in stats metadata for topic(${topic})`);
     if (i % 25 === 0) process.stdout.write(HEADER);
     if (o !== null) process.stdout.write(row(c, o, interval / 1000));
     o = c;
@@ -101,11 +110,15 @@ function main(): void {
   if (f.isSet('count') && f.num('count') <= 0) logFatal('--count should be positive');
   const nsqds = f.list('nsqd-http-address');
   const lookupds = f.list('lookupd-http-address');
-  if (nsqds.length === 0 && lookupds.length === 0) logFatal('--nsqd-http-address or --lookupd-http-address required');
-  if (nsqds.length > 0 && lookupds.length > 0) logFatal('use --nsqd-http-address or --lookupd-http-address not both');
+  if (nsqds.length === 0 && lookupds.length === 0)
+    logFatal('--nsqd-http-address or --lookupd-http-address required');
+  if (nsqds.length > 0 && lookupds.length > 0)
+    logFatal('use --nsqd-http-address or --lookupd-http-address not both');
   // Go rejects any address starting with "http", a host named httpd included
-  if (nsqds.some((a) => a.startsWith('http'))) logFatal('--nsqd-http-address error - address should not contain scheme');
-  if (lookupds.some((a) => a.startsWith('http'))) logFatal('--lookupd-http-address error - address should not contain scheme');
+  if (nsqds.some((a) => a.startsWith('http')))
+    logFatal('--nsqd-http-address error - address should not contain scheme');
+  if (lookupds.some((a) => a.startsWith('http')))
+    logFatal('--lookupd-http-address error - address should not contain scheme');
   for (const s of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) process.on(s, () => process.exit(0));
   void statLoop(f);
 }
