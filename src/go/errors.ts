@@ -4,7 +4,7 @@
  * (`listen tcp 0.0.0.0:4150: bind: address already in use`). Pure formatting, no I/O.
  */
 
-import { listenNetwork } from './address.js';
+import { formatAddress, listenNetwork } from './address.js';
 
 /** Go's (Linux) syscall.Errno.Error() texts for the codes a start-up can meet */
 const ERRNO_TEXT: Record<string, string> = {
@@ -54,4 +54,37 @@ export function goListenError(address: string, err: unknown): string {
     return `listen ${network}: lookup ${e.hostname ?? address}: no such host`;
   }
   return `listen ${network} ${address}: bind: ${goErrnoText(err)}`;
+}
+
+/** Go's (Linux) texts for the errnos a client connection meets */
+const NET_ERRNO_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset by peer',
+  EHOSTUNREACH: 'no route to host',
+  ENETUNREACH: 'network is unreachable',
+  EPIPE: 'broken pipe',
+  ETIMEDOUT: 'connection timed out',
+};
+
+/**
+ * Go's *net.OpError from net.Dial("tcp", address): `dial tcp <address>: connect: connection refused`,
+ * `dial tcp <address>: i/o timeout` (`timedOut`), `dial tcp: lookup <host>: no such host`.
+ */
+export function goDialError(address: string, err: unknown, timedOut = false): string {
+  if (timedOut) return `dial tcp ${address}: i/o timeout`;
+  const e = err as NodeJS.ErrnoException & { hostname?: string; address?: string; port?: number };
+  if (e?.code === 'ENOTFOUND' || e?.code === 'EAI_AGAIN' || e?.code === 'EAI_FAIL') {
+    return `dial tcp: lookup ${e.hostname ?? address}: no such host`;
+  }
+  const text = NET_ERRNO_TEXT[e?.code ?? ''];
+  if (text === undefined) return `dial tcp ${address}: ${e instanceof Error ? e.message : String(err)}`;
+  const at = e.address !== undefined && e.port !== undefined ? formatAddress(e.address, e.port) : address;
+  return `dial tcp ${at}: connect: ${text}`;
+}
+
+/** Go's text for an error on an open connection (`read`/`write`): the errno text, or Node's message */
+export function goNetIoText(op: 'read' | 'write', err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const text = NET_ERRNO_TEXT[e?.code ?? ''];
+  return text === undefined ? (e instanceof Error ? e.message : String(err)) : `${op}: ${text}`;
 }
