@@ -129,7 +129,10 @@ export class FileLogger {
         if (this.held.length >= this.o.maxInFlight) sync = true;
         if (this.out.wantsFlush) await this.out.flush();
       }
-      if (sync || consumer.isStarved()) {
+      // go-nsq counts a message in flight only once its read loop handed it on, and that loop blocks
+      // while the router is busy: Go's IsStarved sees about the messages held here. Our client reads
+      // ahead, so starvation is judged once every message it has received has been handled.
+      if (sync || (this.head === this.queue.length && consumer.isStarved())) {
         if (this.held.length > 0) await this.syncHeld();
         sync = false;
       }
