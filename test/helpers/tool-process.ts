@@ -36,11 +36,18 @@ export interface StartedTool {
   waitFor(re: RegExp, timeoutMs?: number, stream?: 'stdout' | 'stderr'): Promise<string>;
 }
 
+/** tools still running: killed when the test process exits, so a failed test leaves none behind */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
 export function startTool(tool: string, args: string[], cwd?: string): StartedTool {
   const proc = spawn(process.execPath, [...LANE_ARGS, toolMain(tool), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(cwd === undefined ? {} : { cwd }),
   });
+  live.add(proc);
   let stdout = '';
   let stderr = '';
   let exited = false;
@@ -58,6 +65,7 @@ export function startTool(tool: string, args: string[], cwd?: string): StartedTo
   });
   const exit = new Promise<ToolRun>((resolve) =>
     proc.on('close', (code, signal) => {
+      live.delete(proc);
       exited = true;
       poke();
       resolve({ code, signal, stdout, stderr });
