@@ -87,7 +87,7 @@ describe('nsq_to_file', () => {
     t.proc.kill('SIGHUP');
     await t.waitFor(/syncing 2 records to disk\n/);
     await publish(n, 'plain', ['file-msg-4']);
-    await t.waitFor(/opening[^]*opening/);
+    await t.waitFor(/opening[\s\S]*opening/);
     t.proc.kill('SIGTERM');
     const r = await t.exit;
     assert.equal(r.code, 0, r.stderr);
@@ -111,7 +111,7 @@ describe('nsq_to_file', () => {
       '--rotate-size=100',
       '--max-in-flight=10',
     ]);
-    await t.waitFor(/-000005\.[^\n]*\n[^]*syncing/);
+    await t.waitFor(/-000005\.[^\n]*\n[\s\S]*syncing/);
     t.proc.kill('SIGTERM');
     const r = await t.exit;
     assert.equal(r.code, 0, r.stderr);
