@@ -118,8 +118,12 @@ export class Conn implements MessageResponder {
   private closeBegun = false;
   private closeTimer: NodeJS.Timeout | null = null;
 
-  constructor(address: string, cfg: Config, log: ClientLog, delegate: ConnDelegate) {
+  /** log go-nsq's conn teardown lines (a Consumer's; a stopping go-nsq Producer exits before they print) */
+  private readonly logClose: boolean;
+
+  constructor(address: string, cfg: Config, log: ClientLog, delegate: ConnDelegate, logClose = true) {
     this.address = address;
+    this.logClose = logClose;
     this.cfg = cfg;
     this.log = log;
     this.delegate = delegate;
@@ -232,9 +236,9 @@ export class Conn implements MessageResponder {
   /** queues a command; everything queued in this turn goes out in one write */
   write(cmd: Uint8Array): void {
     if (this.stream === null || this.closed) return;
-    if (cmd.length > OUT_SIZE - this.outLen) {
+    if (cmd.length > this.out.length - this.outLen) {
       this.flush();
-      if (cmd.length > OUT_SIZE) {
+      if (cmd.length > this.out.length) {
         this.stream.write(cmd);
         return;
       }
@@ -256,7 +260,7 @@ export class Conn implements MessageResponder {
     if (this.outLen === 0 || this.stream === null || this.closed) return;
     // the stream keeps the buffer until it is written: hand it over and start a fresh one
     const data = this.out.subarray(0, this.outLen);
-    const left = OUT_SIZE - this.outLen;
+    const left = this.out.length - this.outLen;
     if (left >= 4096) {
       this.out = this.out.subarray(this.outLen);
     } else {
@@ -282,7 +286,7 @@ export class Conn implements MessageResponder {
     this.inFlight--;
     this.delegate.onMessageResponded(this, fin, backoff);
     if (fin) {
-      if (FIN_SIZE > OUT_SIZE - this.outLen) this.flush();
+      if (FIN_SIZE > this.out.length - this.outLen) this.flush();
       const o = this.outLen;
       this.out.set(FIN_PREFIX, o);
       msg.raw.copy(this.out, o + 4, 10, 26);
@@ -313,7 +317,7 @@ export class Conn implements MessageResponder {
   private beginClose(): void {
     if (this.closeBegun) return;
     this.closeBegun = true;
-    this.log.conn('info', this.address, 'beginning close');
+    if (this.logClose) this.log.conn('info', this.address, 'beginning close');
     this.flush();
     if (this.socket === null || this.closed) return;
     this.socket.end();
@@ -353,7 +357,7 @@ export class Conn implements MessageResponder {
       p?.reject(new Error('EOF'));
       return;
     }
-    if (this.closeBegun) {
+    if (this.closeBegun && this.logClose) {
       for (const line of [
         'readLoop exiting',
         'breaking out of writeLoop',

@@ -117,7 +117,10 @@ export class Consumer implements AsyncIterable<Message> {
 
   /** messages in arrival order; the loop answers each (finish/requeue). Breaking out stops the consumer. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return this.dispatch.iterator(() => this.close());
+    return this.dispatch.iterator(
+      () => this.changeMaxInFlight(0),
+      () => this.close(),
+    );
   }
 
   /** resolves when the consumer has stopped (go-nsq's StopChan) */

@@ -132,8 +132,12 @@ export class Dispatch {
     if (this.stopped && this.running === 0 && this.head === this.queue.length) this.onExit();
   }
 
-  /** the iterator style: messages in order; `onReturn` runs when the loop is left early */
-  iterator(onReturn: () => Promise<void>): AsyncIterator<Message> {
+  /**
+   * the iterator style: messages in order. When the loop is left early, `pause` runs first (RDY 0
+   * everywhere, so nsqd does not hand a requeued message straight back), then the messages not handed
+   * out are requeued, then `onReturn` (the stop).
+   */
+  iterator(pause: () => void, onReturn: () => Promise<void>): AsyncIterator<Message> {
     if (this.handler !== null) throw new Error('a handler is set: messages go to it, not to an iterator');
     return {
       next: () => {
@@ -147,6 +151,7 @@ export class Dispatch {
       },
       return: async () => {
         // messages not handed out go back without backoff, so the connections can drain and close
+        pause();
         for (let m = this.shift(); m !== undefined; m = this.shift()) m.requeueWithoutBackoff(0);
         await onReturn();
         return DONE;

@@ -5,6 +5,8 @@
  * lookupds, the rotation and the poll timer.
  */
 
+import http from 'node:http';
+import https from 'node:https';
 import { formatAddress } from '../go/address.js';
 import { goDialError } from '../go/errors.js';
 import { goQuote } from '../go/quote.js';
@@ -18,12 +20,14 @@ export function buildLookupAddr(addr: string, topic: string): string {
   } catch {
     throw new Error(`parse ${goQuote(text)}: invalid URL`);
   }
-  if (u.port === '' && !/:\d+(\/|$)/.test(text.slice(text.indexOf('://') + 3)))
-    throw new Error('missing port');
+  // the authority as written: WHATWG URLs drop a default port (`:80`) that Go's url.String keeps
+  const rest = text.slice(text.indexOf('://') + 3);
+  const authority = rest.slice(0, rest.search(/[/?#]|$/));
+  if (!/:\d+$/.test(authority)) throw new Error('missing port');
   if (u.pathname === '/' || u.pathname === '') u.pathname = '/lookup';
   u.searchParams.append('topic', topic);
   u.searchParams.sort();
-  return u.toString();
+  return `${u.protocol}//${authority}${u.pathname}${u.search}`;
 }
 
 interface Producer {
@@ -31,16 +35,51 @@ interface Producer {
   tcp_port?: number;
 }
 
-/** the text Go's http.Client gives a failed GET: `Get "<url>": dial tcp ...: connect: connection refused` */
-function fetchError(url: string, err: unknown): string {
-  const cause = (err as { cause?: unknown })?.cause ?? err;
-  const name = (err as { name?: string })?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return `Get ${goQuote(url)}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)`;
-  }
-  const u = new URL(url);
-  const hostPort = `${u.hostname}:${u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : u.port}`;
-  return `Get ${goQuote(url)}: ${goDialError(hostPort, cause)}`;
+/** the most of a lookupd answer read */
+const MAX_BODY = 16 * 1024 * 1024;
+
+interface HttpAnswer {
+  status: number;
+  statusText: string;
+  v1: boolean;
+  body: string;
+}
+
+/** one GET with Go http.Client's error texts: `Get "<url>": dial tcp ...` or a timeout */
+function httpGet(url: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const hostPort = `${u.hostname}:${u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : u.port}`;
+    const fail = (text: string): void => reject(new Error(`Get ${goQuote(url)}: ${text}`));
+    const get = u.protocol === 'https:' ? https.get : http.get;
+    const req = get(url, { headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) req.destroy(new Error(`response body over ${MAX_BODY} bytes`));
+        else chunks.push(c);
+      });
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({
+          status: res.statusCode ?? 0,
+          statusText: res.statusMessage ?? '',
+          v1: res.headers['x-nsq-content-type'] === 'nsq; version=1.0',
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+      });
+      res.on('error', (err) => fail(err.message));
+    });
+    const timer = setTimeout(() => {
+      req.destroy();
+      fail('context deadline exceeded (Client.Timeout exceeded while awaiting headers)');
+    }, timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      fail(goDialError(hostPort, err));
+    });
+  });
 }
 
 /**
@@ -50,21 +89,14 @@ function fetchError(url: string, err: unknown): string {
 export async function lookupProducers(url: string, timeoutMs: number, authSecret: string): Promise<string[]> {
   const headers: Record<string, string> = { Accept: 'application/vnd.nsq; version=1.0' };
   if (authSecret !== '') headers.Authorization = `Bearer ${authSecret}`;
-  let res: Response;
-  let body: string;
-  try {
-    res = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs) });
-    body = await res.text();
-  } catch (err) {
-    throw new Error(fetchError(url, err));
-  }
-  if (res.status !== 200) throw new Error(`got response ${res.status} ${res.statusText} ${goQuote(body)}`);
-  const parsed = JSON.parse(body === '' ? '{}' : body) as {
+  const res = await httpGet(url, headers, timeoutMs);
+  if (res.status !== 200)
+    throw new Error(`got response ${res.status} ${res.statusText} ${goQuote(res.body)}`);
+  const parsed = JSON.parse(res.body === '' ? '{}' : res.body) as {
     producers?: Producer[];
     data?: { producers?: Producer[] };
   };
-  const producers =
-    res.headers.get('X-NSQ-Content-Type') === 'nsq; version=1.0' ? parsed.producers : parsed.data?.producers;
+  const producers = res.v1 ? parsed.producers : parsed.data?.producers;
   const out: string[] = [];
   for (const p of producers ?? []) out.push(formatAddress(p.broadcast_address ?? '', p.tcp_port ?? 0));
   return out;

@@ -112,7 +112,8 @@ export class Producer {
         return;
       }
       this.waiting.push(t);
-      if (this.connecting === null) void this.connect();
+      // a closing connection is replaced once it has closed (its answers are still owed to `sent`)
+      if (conn === null && this.connecting === null) void this.connect();
     });
   }
 
@@ -125,7 +126,7 @@ export class Producer {
 
   private async doConnect(): Promise<void> {
     this.log.conn('info', this.address, 'connecting to nsqd');
-    const conn = new Conn(this.address, this.config, this.log, this.delegate);
+    const conn = new Conn(this.address, this.config, this.log, this.delegate, false);
     try {
       await conn.connect();
     } catch (err) {
@@ -167,8 +168,11 @@ export class Producer {
       this.popSent()?.resolve();
       this.maybeDrained();
     },
-    onErrorFrame: (_c, data) => {
-      this.popSent()?.reject(new NsqClientError('ERR_PROTOCOL', data.toString('utf8')));
+    onErrorFrame: (c, data) => {
+      const text = data.toString('utf8');
+      this.popSent()?.reject(new NsqClientError('ERR_PROTOCOL', text));
+      // nsqd closes the connection after any error but these: publish the next ones on a new one
+      if (!/^E_(FIN|REQ|TOUCH)_FAILED/.test(text)) c.close();
       this.maybeDrained();
     },
     onIOError: (c) => c.close(),

@@ -7,14 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { tempDirs } from '../helpers/tmp.js';
-import {
-  httpCall,
-  publish,
-  runTool,
-  startTool,
-  startToolNsqd,
-  type ToolNsqd,
-} from '../helpers/tool-process.js';
+import { httpCall, publish, startToolNsqd, type ToolNsqd } from '../helpers/tool-nsqd.js';
+import { runTool, startTool } from '../helpers/tool-process.js';
 
 const tmp = tempDirs('nsqstat');
 const STAMP = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /;
@@ -29,14 +23,14 @@ describe('nsq_stat', () => {
   it('--help prints the usage on stderr with exit 0; --version on stdout', async () => {
     const h = await runTool('nsq_stat', ['--help']);
     assert.equal(h.code, 0);
-    assert.equal(h.stdout, '');
+    assert.equal(h.stdout.toString(), '');
     assert.match(h.stderr, /^Usage of nsq_stat:\n {2}-channel string\n {4}\tNSQ channel\n {2}-count value\n/);
     assert.match(
       h.stderr,
       / {2}-interval duration\n {4}\tduration of time between polling\/printing output \(default 2s\)\n/,
     );
     const v = await runTool('nsq_stat', ['-version']);
-    assert.deepEqual([v.code, v.stdout], [0, 'nsq_stat v1.3.0\n']);
+    assert.deepEqual([v.code, v.stdout.toString()], [0, 'nsq_stat v1.3.0\n']);
     const bad = await runTool('nsq_stat', ['--count=x']);
     assert.equal(bad.code, 2);
     assert.match(
@@ -83,11 +77,11 @@ describe('nsq_stat', () => {
       '--interval=300ms',
       '--count=2',
     ]);
-    await t.waitFor(/clients\n/, 5000, 'stdout');
+    await t.waitStdout('clients\n', 5000);
     await publish(n, 'stat', ['d', 'e', 'f', 'g']);
-    const r = await t.exit;
+    const r = await t.exit();
     assert.equal(r.code, 0, r.stderr);
-    const lines = r.stdout.split('\n');
+    const lines = r.stdout.toString().split('\n');
     assert.equal(
       lines[0],
       '------rate------+----------------depth----------------+--------------metadata---------------',
@@ -96,7 +90,7 @@ describe('nsq_stat', () => {
       lines[1],
       'ingress  egress |   total     mem    disk inflt   def |     req     t-o         msgs clients',
     );
-    assert.equal(lines.length, 5, r.stdout);
+    assert.equal(lines.length, 5, r.stdout.toString());
     const last = lines[3]!;
     // 7 messages in the channel, none consumed, no clients
     assert.match(last, /^ +\d+ +0 \| +7 +7 +0 +0 +0 \| +0 +0 +7 +0$/);
@@ -147,9 +141,9 @@ describe('nsq_stat', () => {
         `--nsqd-http-address=${n.http}`,
         '--interval=10s',
       ]);
-      await t.waitFor(/clients\n/, 5000, 'stdout');
+      await t.waitStdout('clients\n', 5000);
       t.proc.kill(sig);
-      const r = await t.exit;
+      const r = await t.exit();
       assert.equal(r.code, 0, sig);
     }
   });

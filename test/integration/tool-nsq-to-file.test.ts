@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { strftime } from '../../src/tools/nsq_to_file/naming.js';
 import { tempDirs } from '../helpers/tmp.js';
-import { publish, runTool, startTool, startToolNsqd, type ToolNsqd } from '../helpers/tool-process.js';
+import { publish, startToolNsqd, type ToolNsqd } from '../helpers/tool-nsqd.js';
+import { runTool, startTool } from '../helpers/tool-process.js';
 
 const tmp = tempDirs('tofile-e2e');
 
@@ -43,7 +44,7 @@ describe('nsq_to_file', () => {
       / {2}-rotate-size rotate-size\n {4}\trotate the file when it grows bigger than rotate-size bytes\n/,
     );
     const v = await runTool('nsq_to_file', ['--version']);
-    assert.deepEqual([v.code, v.stdout], [0, 'nsq_to_file v1.3.0\n']);
+    assert.deepEqual([v.code, v.stdout.toString()], [0, 'nsq_to_file v1.3.0\n']);
     const cases: [string[], string][] = [
       [['extra'], 'unknown arguments: [extra]'],
       [['--log-level=loud'], '--log-level is invalid'],
@@ -72,7 +73,7 @@ describe('nsq_to_file', () => {
       `--output-dir=${out}`,
     ]);
     // the first message opens the file (a rotation: synced at once); the others wait for a sync
-    await t.waitFor(/syncing 1 records to disk\n/);
+    await t.waitStderr(/syncing 1 records to disk\n/);
     const name = `plain.${HOST}.${strftime('%Y-%m-%d_%H', new Date())}.log`;
     assert.deepEqual(readdirSync(out), [name]);
     assert.match(
@@ -85,11 +86,11 @@ describe('nsq_to_file', () => {
       () => readFileSync(path.join(out, name), 'utf8') === 'file-msg-1\nfile-msg-2\nfile-msg-3\n',
     );
     t.proc.kill('SIGHUP');
-    await t.waitFor(/syncing 2 records to disk\n/);
+    await t.waitStderr(/syncing 2 records to disk\n/);
     await publish(n, 'plain', ['file-msg-4']);
-    await t.waitFor(/opening[\s\S]*opening/);
+    await t.waitStderr(/opening[\s\S]*opening/);
     t.proc.kill('SIGTERM');
-    const r = await t.exit;
+    const r = await t.exit();
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
       readFileSync(path.join(out, name), 'utf8'),
@@ -111,9 +112,9 @@ describe('nsq_to_file', () => {
       '--rotate-size=100',
       '--max-in-flight=10',
     ]);
-    await t.waitFor(/-000005\.[^\n]*\n[\s\S]*syncing/);
+    await t.waitStderr(/-000005\.[^\n]*\n[\s\S]*syncing/);
     t.proc.kill('SIGTERM');
-    const r = await t.exit;
+    const r = await t.exit();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(readdirSync(work), []);
     const files = readdirSync(out).sort();
@@ -155,12 +156,12 @@ describe('nsq_to_file', () => {
       '--gzip',
       '--filename-format=<TOPIC>.log',
     ]);
-    await t.waitFor(/couldn't create logger/);
+    await t.waitStderr(/couldn't create logger/);
     assert.match(
       t.stderr(),
       /ERROR: couldn't create logger for new topic norev: missing <REV> in --filename-format when gzip, rotation, or work dir enabled\n/,
     );
     t.proc.kill('SIGTERM');
-    assert.equal((await t.exit).code, 0);
+    assert.equal((await t.exit()).code, 0);
   });
 });

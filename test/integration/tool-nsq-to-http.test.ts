@@ -10,14 +10,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { tempDirs } from '../helpers/tmp.js';
-import {
-  httpCall,
-  publish,
-  runTool,
-  startTool,
-  startToolNsqd,
-  type ToolNsqd,
-} from '../helpers/tool-process.js';
+import { httpCall, publish, startToolNsqd, type ToolNsqd } from '../helpers/tool-nsqd.js';
+import { runTool, startTool } from '../helpers/tool-process.js';
 
 const tmp = tempDirs('tohttp');
 const STAMP = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /;
@@ -102,7 +96,7 @@ describe('nsq_to_http', () => {
     ]);
     await until(4);
     t.proc.kill('SIGTERM');
-    const r = await t.exit;
+    const r = await t.exit();
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(
       seen.map((s) => [s.method, s.url, s.body]),
@@ -138,7 +132,7 @@ describe('nsq_to_http', () => {
     ]);
     await until(2);
     all.proc.kill('SIGTERM');
-    assert.equal((await all.exit).code, 0);
+    assert.equal((await all.exit()).code, 0);
     assert.deepEqual(seen.map((s) => s.url).sort(), ['/a', '/b']);
 
     seen.length = 0;
@@ -149,10 +143,10 @@ describe('nsq_to_http', () => {
       `--get=${base}/created?d=%s`,
     ]);
     await until(1);
-    await g.waitFor(/Handler returned error \(got status code 201\) for msg [0-9a-f]{16}\n/);
-    await g.waitFor(/backing off for 2s \(backoff level 1\), setting all to RDY 0\n/);
+    await g.waitStderr(/Handler returned error \(got status code 201\) for msg [0-9a-f]{16}\n/);
+    await g.waitStderr(/backing off for 2s \(backoff level 1\), setting all to RDY 0\n/);
     g.proc.kill('SIGTERM');
-    assert.equal((await g.exit).code, 0);
+    assert.equal((await g.exit()).code, 0);
     assert.equal(seen[0]!.url, '/created?d=a+b%26c%2F%C3%A9');
     assert.equal(seen[0]!.method, 'GET');
     assert.equal(seen[0]!.headers['content-type'], undefined);

@@ -8,14 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Consumer } from '../../src/client/consumer.js';
 import { tempDirs } from '../helpers/tmp.js';
-import {
-  httpCall,
-  publish,
-  runTool,
-  startTool,
-  startToolNsqd,
-  type ToolNsqd,
-} from '../helpers/tool-process.js';
+import { httpCall, publish, startToolNsqd, type ToolNsqd } from '../helpers/tool-nsqd.js';
+import { runTool, startTool } from '../helpers/tool-process.js';
 
 const tmp = tempDirs('tonsq');
 const STAMP = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /;
@@ -75,7 +69,7 @@ describe('nsq_to_nsq', () => {
     ]);
     assert.deepEqual((await take(dst, 'relay', 3)).sort(), ['one', 'three', 'two']);
     t.proc.kill('SIGINT');
-    const r = await t.exit;
+    const r = await t.exit();
     assert.equal(r.code, 0, r.stderr);
     // every source message FIN'd
     const stats = JSON.parse((await httpCall(src.http, 'GET', '/stats?format=json&topic=relay')).body);
@@ -103,11 +97,11 @@ describe('nsq_to_nsq', () => {
       '--status-every=0',
     ]);
     assert.deepEqual(await take(dst, 'dst', 2), ['{"id":1,"x":1.5}', '{"id":4}']);
-    await t.waitFor(/ERROR: Unable to decode json: not json\n/);
-    await t.waitFor(/ERROR: missing field to check required value\n/);
-    await t.waitFor(/Handler returned error \(backoff\) for msg [0-9a-f]{16}\n/);
+    await t.waitStderr(/ERROR: Unable to decode json: not json\n/);
+    await t.waitStderr(/ERROR: missing field to check required value\n/);
+    await t.waitStderr(/Handler returned error \(backoff\) for msg [0-9a-f]{16}\n/);
     t.proc.kill('SIGINT');
-    assert.equal((await t.exit).code, 0);
+    assert.equal((await t.exit()).code, 0);
     const stats = JSON.parse((await httpCall(src.http, 'GET', '/stats?format=json&topic=src')).body);
     const ch = stats.topics[0].channels[0];
     assert.equal(ch.message_count, 5);

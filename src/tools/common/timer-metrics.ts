@@ -5,7 +5,7 @@
  * warns at creation. Owns its ring.
  */
 
-import { logPrintf } from './go-log.js';
+import { logf } from './program.js';
 
 export class TimerMetrics {
   private readonly timings: number[] = [];
@@ -16,7 +16,7 @@ export class TimerMetrics {
     private readonly prefix: string,
   ) {
     if (statusEvery > 0 && statusEvery < 100) {
-      logPrintf(
+      logf(
         `Warning: use more than 100 status values for accurate percentiles (configured with ${statusEvery})`,
       );
     }
@@ -39,7 +39,7 @@ export class TimerMetrics {
     }
     if (this.position > this.timings.length) this.timings.push(ms);
     else this.timings[this.position - 1] = ms;
-    if (looped) logPrintf(this.summary());
+    if (looped) logf(this.summary());
   }
 
   summary(): string {

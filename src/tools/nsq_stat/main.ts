@@ -7,12 +7,12 @@
  * (exit 0). Owns the poll loop and the previous round's totals.
  */
 
-import { Flags, parseToolFlags, programName, type ToolFlagDef } from '../common/go-flagset.js';
-import { logFatal } from '../common/go-log.js';
+import { ToolFlagSet } from '../common/flags.js';
 import { GetV1Client } from '../common/http-getv1.js';
+import { fatal, onStopSignals, versionLine } from '../common/program.js';
 import { type ChannelTotals, channelTotals, lookupdTopicProducers, nsqdTopicProducers } from './cluster.js';
 
-const VERSION = '1.3.0';
+const TOOL = 'nsq_stat';
 
 /** Go's numValue: strconv.ParseInt(s, 10, 32), its errors as Go prints them */
 function parseCount(raw: string): number {
@@ -24,22 +24,19 @@ function parseCount(raw: string): number {
   return n;
 }
 
-const FLAGS: ToolFlagDef[] = [
-  { name: 'version', kind: 'bool', usage: 'print version', def: false },
-  { name: 'topic', kind: 'string', usage: 'NSQ topic', def: '' },
-  { name: 'channel', kind: 'string', usage: 'NSQ channel', def: '' },
-  {
-    name: 'interval',
-    kind: 'duration',
-    usage: 'duration of time between polling/printing output',
-    def: 2000,
-  },
-  { name: 'http-client-connect-timeout', kind: 'duration', usage: 'timeout for HTTP connect', def: 2000 },
-  { name: 'http-client-request-timeout', kind: 'duration', usage: 'timeout for HTTP request', def: 5000 },
-  { name: 'nsqd-http-address', kind: 'list', usage: 'nsqd HTTP address (may be given multiple times)' },
-  { name: 'lookupd-http-address', kind: 'list', usage: 'lookupd HTTP address (may be given multiple times)' },
-  { name: 'count', kind: 'value', usage: 'number of reports', set: parseCount, defText: '' },
-];
+const fs = new ToolFlagSet(TOOL);
+const showVersion = fs.bool('version', false, 'print version');
+const topicFlag = fs.string('topic', '', 'NSQ topic');
+const channelFlag = fs.string('channel', '', 'NSQ channel');
+const intervalFlag = fs.duration('interval', 2000, 'duration of time between polling/printing output');
+const connectTimeout = fs.duration('http-client-connect-timeout', 2000, 'timeout for HTTP connect');
+const requestTimeout = fs.duration('http-client-request-timeout', 5000, 'timeout for HTTP request');
+const countFlag = fs.value<number>('count', 'number of reports', 0, parseCount);
+const nsqdHttpAddrs = fs.strings('nsqd-http-address', 'nsqd HTTP address (may be given multiple times)');
+const lookupdHttpAddrs = fs.strings(
+  'lookupd-http-address',
+  'lookupd HTTP address (may be given multiple times)',
+);
 
 /** Go's %<w>d */
 function d(n: number, w: number): string {
@@ -61,15 +58,15 @@ function row(c: ChannelTotals, o: ChannelTotals, seconds: number): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function statLoop(f: Flags): Promise<never> {
-  const topic = f.str('topic');
-  const channel = f.str('channel');
-  const interval = f.num('interval');
-  const lookupds = f.list('lookupd-http-address');
-  const nsqds = f.list('nsqd-http-address');
-  const countSet = f.isSet('count');
-  const count = countSet ? f.num('count') : 0;
-  const client = new GetV1Client(f.num('http-client-connect-timeout'), f.num('http-client-request-timeout'));
+async function statLoop(): Promise<never> {
+  const topic = topicFlag.value;
+  const channel = channelFlag.value;
+  const interval = intervalFlag.value;
+  const lookupds = lookupdHttpAddrs.value;
+  const nsqds = nsqdHttpAddrs.value;
+  const countSet = countFlag.set;
+  const count = countFlag.value;
+  const client = new GetV1Client(connectTimeout.value, requestTimeout.value);
   let o: ChannelTotals | null = null;
   for (let i = 0; !countSet || count >= i; i++) {
     let producers: Awaited<ReturnType<typeof lookupdTopicProducers>>;
@@ -79,16 +76,15 @@ async function statLoop(f: Flags): Promise<never> {
           ? await lookupdTopicProducers(client, topic, lookupds)
           : await nsqdTopicProducers(client, topic, nsqds);
     } catch (err) {
-      logFatal(`ERROR: failed to get topic producers - ${(err as Error).message}`);
+      fatal(`ERROR: failed to get topic producers - ${(err as Error).message}`);
     }
     let c: ChannelTotals | null;
     try {
       c = await channelTotals(client, producers, topic, channel);
     } catch (err) {
-      logFatal(`ERROR: failed to get nsqd stats - ${(err as Error).message}`);
+      fatal(`ERROR: failed to get nsqd stats - ${(err as Error).message}`);
     }
-    if (c === null)
-      logFatal(`ERROR: failed to find channel(${channel}) in stats metadata for topic(${topic})`);
+    if (c === null) fatal(`ERROR: failed to find channel(${channel}) in stats metadata for topic(${topic})`);
     if (i % 25 === 0) process.stdout.write(HEADER);
     if (o !== null) process.stdout.write(row(c, o, interval / 1000));
     o = c;
@@ -98,29 +94,29 @@ async function statLoop(f: Flags): Promise<never> {
 }
 
 function main(): void {
-  const f = new Flags(parseToolFlags(programName('nsq_stat'), FLAGS));
-  if (f.bool('version')) {
-    process.stdout.write(`nsq_stat v${VERSION}\n`);
+  fs.parse(process.argv.slice(2));
+  if (showVersion.value) {
+    process.stdout.write(versionLine(TOOL));
     return;
   }
-  if (f.str('topic') === '' || f.str('channel') === '') logFatal('--topic and --channel are required');
-  if (f.num('interval') <= 0) logFatal('--interval should be positive');
-  if (f.num('http-client-connect-timeout') <= 0) logFatal('--http-client-connect-timeout should be positive');
-  if (f.num('http-client-request-timeout') <= 0) logFatal('--http-client-request-timeout should be positive');
-  if (f.isSet('count') && f.num('count') <= 0) logFatal('--count should be positive');
-  const nsqds = f.list('nsqd-http-address');
-  const lookupds = f.list('lookupd-http-address');
+  if (topicFlag.value === '' || channelFlag.value === '') fatal('--topic and --channel are required');
+  if (intervalFlag.value <= 0) fatal('--interval should be positive');
+  if (connectTimeout.value <= 0) fatal('--http-client-connect-timeout should be positive');
+  if (requestTimeout.value <= 0) fatal('--http-client-request-timeout should be positive');
+  if (countFlag.set && countFlag.value <= 0) fatal('--count should be positive');
+  const nsqds = nsqdHttpAddrs.value;
+  const lookupds = lookupdHttpAddrs.value;
   if (nsqds.length === 0 && lookupds.length === 0)
-    logFatal('--nsqd-http-address or --lookupd-http-address required');
+    fatal('--nsqd-http-address or --lookupd-http-address required');
   if (nsqds.length > 0 && lookupds.length > 0)
-    logFatal('use --nsqd-http-address or --lookupd-http-address not both');
+    fatal('use --nsqd-http-address or --lookupd-http-address not both');
   // Go rejects any address starting with "http", a host named httpd included
   if (nsqds.some((a) => a.startsWith('http')))
-    logFatal('--nsqd-http-address error - address should not contain scheme');
+    fatal('--nsqd-http-address error - address should not contain scheme');
   if (lookupds.some((a) => a.startsWith('http')))
-    logFatal('--lookupd-http-address error - address should not contain scheme');
-  for (const s of ['SIGHUP', 'SIGINT', 'SIGTERM'] as const) process.on(s, () => process.exit(0));
-  void statLoop(f);
+    fatal('--lookupd-http-address error - address should not contain scheme');
+  onStopSignals(() => process.exit(0), ['SIGHUP', 'SIGINT', 'SIGTERM']);
+  void statLoop();
 }
 
 main();

@@ -10,130 +10,105 @@ import { hostname } from 'node:os';
 import { Consumer } from '../../client/consumer.js';
 import type { Message } from '../../client/message.js';
 import { Logger } from '../../log.js';
-import { Flags, parseToolFlags, type ToolFlagDef } from '../common/go-flagset.js';
-import { logFatal } from '../common/go-log.js';
+import { applyConfigFlag, ToolFlagSet } from '../common/flags.js';
 import { GetV1Client } from '../common/http-getv1.js';
 import {
-  applyConfigOpt,
-  checkSourceAddrs,
-  freshConfig,
-  TOOLS_VERSION,
-  toolUserAgent,
-} from '../common/nsq-opts.js';
+  fatal as logFatal,
+  onStopSignals,
+  requireOneSource,
+  toolConfig,
+  userAgent,
+  versionLine,
+} from '../common/program.js';
 import { FileLogger } from './file-logger.js';
 import { computeFilenameFormat } from './naming.js';
 import { OutputFile } from './output-file.js';
 
-const FLAGS: ToolFlagDef[] = [
-  { name: 'version', kind: 'bool', usage: 'print version string', def: false },
-  {
-    name: 'log-level',
-    kind: 'string',
-    usage: 'set log verbosity: debug, info, warn, error, or fatal',
-    def: 'info',
-  },
-  { name: 'log-prefix', kind: 'string', usage: 'log message prefix', def: '[nsq_to_file] ' },
-  { name: 'channel', kind: 'string', usage: 'nsq channel', def: 'nsq_to_file' },
-  { name: 'max-in-flight', kind: 'int', usage: 'max number of messages to allow in flight', def: 200 },
-  { name: 'output-dir', kind: 'string', usage: 'directory to write output files to', def: '/tmp' },
-  {
-    name: 'work-dir',
-    kind: 'string',
-    usage: 'directory for in-progress files before moving to output-dir',
-    def: '',
-  },
-  {
-    name: 'datetime-format',
-    kind: 'string',
-    usage: 'strftime compatible format for <DATETIME> in filename format',
-    def: '%Y-%m-%d_%H',
-  },
-  {
-    name: 'filename-format',
-    kind: 'string',
-    usage:
-      'output filename format (<TOPIC>, <HOST>, <PID>, <DATETIME>, <REV> are replaced. <REV> is increased when file already exists)',
-    def: '<TOPIC>.<HOST><REV>.<DATETIME>.log',
-  },
-  {
-    name: 'host-identifier',
-    kind: 'string',
-    usage:
-      'value to output in log filename in place of hostname. <SHORT_HOST> and <HOSTNAME> are valid replacement tokens',
-    def: '',
-  },
-  {
-    name: 'gzip-level',
-    kind: 'int',
-    usage: 'gzip compression level (1-9, 1=BestSpeed, 9=BestCompression)',
-    def: 6,
-  },
-  { name: 'gzip', kind: 'bool', usage: 'gzip output files.', def: false },
-  { name: 'skip-empty-files', kind: 'bool', usage: 'skip writing empty files', def: false },
-  {
-    name: 'topic-refresh',
-    kind: 'duration',
-    usage: 'how frequently the topic list should be refreshed',
-    def: 60_000,
-  },
-  { name: 'topic-pattern', kind: 'string', usage: 'only log topics matching the following pattern', def: '' },
-  {
-    name: 'rotate-size',
-    kind: 'int',
-    usage: 'rotate the file when it grows bigger than `rotate-size` bytes',
-    def: 0,
-  },
-  { name: 'rotate-interval', kind: 'duration', usage: 'rotate the file every duration', def: 0 },
-  { name: 'sync-interval', kind: 'duration', usage: 'sync file to disk every duration', def: 30_000 },
-  { name: 'http-client-connect-timeout', kind: 'duration', usage: 'timeout for HTTP connect', def: 2000 },
-  { name: 'http-client-request-timeout', kind: 'duration', usage: 'timeout for HTTP request', def: 5000 },
-  { name: 'nsqd-tcp-address', kind: 'list', usage: 'nsqd TCP address (may be given multiple times)' },
-  { name: 'lookupd-http-address', kind: 'list', usage: 'lookupd HTTP address (may be given multiple times)' },
-  { name: 'topic', kind: 'list', usage: 'nsq topic (may be given multiple times)' },
-  {
-    name: 'consumer-opt',
-    kind: 'list',
-    usage:
-      'option to passthrough to nsq.Consumer (may be given multiple times, http://godoc.org/github.com/nsqio/go-nsq#Config)',
-  },
-];
+// Quirk kept from Go: the flag set is named "nsqd", so the usage says `Usage of nsqd:`
+const fs = new ToolFlagSet('nsqd');
+const showVersion = fs.bool('version', false, 'print version string');
+const logLevel = fs.string('log-level', 'info', 'set log verbosity: debug, info, warn, error, or fatal');
+const logPrefix = fs.string('log-prefix', '[nsq_to_file] ', 'log message prefix');
+const channelFlag = fs.string('channel', 'nsq_to_file', 'nsq channel');
+const maxInFlight = fs.int('max-in-flight', 200, 'max number of messages to allow in flight');
+const outputDirFlag = fs.string('output-dir', '/tmp', 'directory to write output files to');
+const workDirFlag = fs.string('work-dir', '', 'directory for in-progress files before moving to output-dir');
+const datetimeFormat = fs.string(
+  'datetime-format',
+  '%Y-%m-%d_%H',
+  'strftime compatible format for <DATETIME> in filename format',
+);
+const filenameFormat = fs.string(
+  'filename-format',
+  '<TOPIC>.<HOST><REV>.<DATETIME>.log',
+  'output filename format (<TOPIC>, <HOST>, <PID>, <DATETIME>, <REV> are replaced. <REV> is increased when file already exists)',
+);
+const hostIdentifier = fs.string(
+  'host-identifier',
+  '',
+  'value to output in log filename in place of hostname. <SHORT_HOST> and <HOSTNAME> are valid replacement tokens',
+);
+const gzipLevelFlag = fs.int('gzip-level', 6, 'gzip compression level (1-9, 1=BestSpeed, 9=BestCompression)');
+const gzipFlag = fs.bool('gzip', false, 'gzip output files.');
+const skipEmptyFiles = fs.bool('skip-empty-files', false, 'skip writing empty files');
+const topicRefresh = fs.duration(
+  'topic-refresh',
+  60_000,
+  'how frequently the topic list should be refreshed',
+);
+const topicPattern = fs.string('topic-pattern', '', 'only log topics matching the following pattern');
+const rotateSize = fs.int('rotate-size', 0, 'rotate the file when it grows bigger than `rotate-size` bytes');
+const rotateInterval = fs.duration('rotate-interval', 0, 'rotate the file every duration');
+const syncInterval = fs.duration('sync-interval', 30_000, 'sync file to disk every duration');
+const connectTimeout = fs.duration('http-client-connect-timeout', 2000, 'timeout for HTTP connect');
+const requestTimeout = fs.duration('http-client-request-timeout', 5000, 'timeout for HTTP request');
+const nsqdTcpAddrs = fs.strings('nsqd-tcp-address', 'nsqd TCP address (may be given multiple times)');
+const lookupdHttpAddrs = fs.strings(
+  'lookupd-http-address',
+  'lookupd HTTP address (may be given multiple times)',
+);
+const topicFlags = fs.strings('topic', 'nsq topic (may be given multiple times)');
+// Quirk kept from Go: a plain string list, applied after parsing with its errors ignored
+const consumerOpts = fs.strings(
+  'consumer-opt',
+  'option to passthrough to nsq.Consumer (may be given multiple times, http://godoc.org/github.com/nsqio/go-nsq#Config)',
+);
 
 async function main(): Promise<void> {
-  // Quirk kept from Go: the flag set is named "nsqd", so the usage says `Usage of nsqd:`
-  const f = new Flags(parseToolFlags('nsqd', FLAGS));
-  if (f.parsed.args.length > 0) logFatal(`unknown arguments: [${f.parsed.args.join(' ')}]`);
-  const log = new Logger('info', f.str('log-prefix'));
-  if (!log.setLevel(f.str('log-level'))) logFatal('--log-level is invalid');
-  if (f.bool('version')) {
-    process.stdout.write(`nsq_to_file v${TOOLS_VERSION}\n`);
+  fs.parse(process.argv.slice(2));
+  if (fs.args.length > 0) logFatal(`unknown arguments: [${fs.args.join(' ')}]`);
+  const log = new Logger('info', logPrefix.value);
+  if (!log.setLevel(logLevel.value)) logFatal('--log-level is invalid');
+  if (showVersion.value) {
+    process.stdout.write(versionLine('nsq_to_file'));
     return;
   }
-  const channel = f.str('channel');
+  const channel = channelFlag.value;
   if (channel === '') logFatal('--channel is required');
-  if (f.num('http-client-connect-timeout') <= 0) logFatal('--http-client-connect-timeout should be positive');
-  if (f.num('http-client-request-timeout') <= 0) logFatal('--http-client-request-timeout should be positive');
-  const nsqds = f.list('nsqd-tcp-address');
-  const lookupds = f.list('lookupd-http-address');
-  checkSourceAddrs(nsqds, lookupds, '.');
-  const gzipLevel = f.num('gzip-level');
+  if (connectTimeout.value <= 0) logFatal('--http-client-connect-timeout should be positive');
+  if (requestTimeout.value <= 0) logFatal('--http-client-request-timeout should be positive');
+  const nsqds = nsqdTcpAddrs.value;
+  const lookupds = lookupdHttpAddrs.value;
+  requireOneSource(nsqds, lookupds, '.');
+  const gzipLevel = gzipLevelFlag.value;
   if (gzipLevel < 1 || gzipLevel > 9) logFatal(`invalid --gzip-level value (${gzipLevel}), should be 1-9`);
-  const topics = f.list('topic');
-  const pattern = f.str('topic-pattern');
+  const topics = topicFlags.value;
+  const pattern = topicPattern.value;
   if (topics.length === 0 && pattern.length === 0) logFatal('--topic or --topic-pattern required');
   if (topics.length === 0 && lookupds.length === 0)
     logFatal('--lookupd-http-address must be specified when no --topic specified');
-  const outputDir = f.str('output-dir');
-  const workDir = f.str('work-dir') === '' ? outputDir : f.str('work-dir');
+  const outputDir = outputDirFlag.value;
+  const workDir = workDirFlag.value === '' ? outputDir : workDirFlag.value;
 
-  const cfg = freshConfig();
+  const cfg = toolConfig();
   // Quirk kept from Go: nsq_to_file ignores a bad --consumer-opt
-  for (const o of f.list('consumer-opt')) {
+  for (const o of consumerOpts.value) {
     try {
-      applyConfigOpt(cfg, o);
+      applyConfigFlag(cfg, o);
     } catch {}
   }
-  cfg.userAgent = toolUserAgent('nsq_to_file');
-  cfg.maxInFlight = f.num('max-in-flight');
+  cfg.userAgent = userAgent('nsq_to_file');
+  cfg.maxInFlight = maxInFlight.value;
 
   const fatal = (msg: string): never => {
     log.fatal(msg);
@@ -156,11 +131,11 @@ async function main(): Promise<void> {
       return;
     }
     const naming = {
-      filenameFormat: f.str('filename-format'),
-      hostIdentifier: f.str('host-identifier'),
-      gzip: f.bool('gzip'),
-      rotateSize: f.num('rotate-size'),
-      rotateInterval: f.num('rotate-interval'),
+      filenameFormat: filenameFormat.value,
+      hostIdentifier: hostIdentifier.value,
+      gzip: gzipFlag.value,
+      rotateSize: rotateSize.value,
+      rotateInterval: rotateInterval.value,
       workDir,
       outputDir,
     };
@@ -170,7 +145,7 @@ async function main(): Promise<void> {
       const filenameFormat = computeFilenameFormat(naming, topic, host);
       consumer = new Consumer(topic, channel, { ...cfg });
       const out = new OutputFile(
-        { ...naming, topic, channel, filenameFormat, datetimeFormat: f.str('datetime-format'), gzipLevel },
+        { ...naming, topic, channel, filenameFormat, datetimeFormat: datetimeFormat.value, gzipLevel },
         log,
         fatal,
       );
@@ -178,9 +153,9 @@ async function main(): Promise<void> {
         {
           topic,
           channel,
-          maxInFlight: f.num('max-in-flight'),
-          syncInterval: f.num('sync-interval'),
-          skipEmptyFiles: f.bool('skip-empty-files'),
+          maxInFlight: maxInFlight.value,
+          syncInterval: syncInterval.value,
+          skipEmptyFiles: skipEmptyFiles.value,
         },
         out,
         log,
@@ -206,7 +181,7 @@ async function main(): Promise<void> {
   };
 
   let refresh: NodeJS.Timeout | null = null;
-  const client = new GetV1Client(f.num('http-client-connect-timeout'), f.num('http-client-request-timeout'));
+  const client = new GetV1Client(connectTimeout.value, requestTimeout.value);
   process.on('SIGHUP', () => {
     for (const { fl } of loggers.values()) fl.hup();
   });
@@ -221,8 +196,7 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
-  process.on('SIGINT', term);
-  process.on('SIGTERM', term);
+  onStopSignals(term);
 
   if (topics.length === 0) {
     // the first poll is after one period, as Go's time.Tick
@@ -238,7 +212,7 @@ async function main(): Promise<void> {
       } finally {
         polling = false;
       }
-    }, f.num('topic-refresh'));
+    }, topicRefresh.value);
   }
   for (const t of topics) await addTopic(t);
 }

@@ -9,19 +9,20 @@
 
 import { Consumer } from '../../client/consumer.js';
 import type { Message } from '../../client/message.js';
-import { Flags, parseToolFlags, programName, type ToolFlagDef } from '../common/go-flagset.js';
-import { logFatal } from '../common/go-log.js';
+import { ToolFlagSet } from '../common/flags.js';
 import { HostPool } from '../common/hostpool.js';
 import {
-  checkSourceAddrs,
-  configFlag,
-  freshConfig,
-  TOOLS_VERSION,
-  toolUserAgent,
-} from '../common/nsq-opts.js';
+  fatal,
+  onStopSignals,
+  requireOneSource,
+  toolConfig,
+  userAgent,
+  versionLine,
+} from '../common/program.js';
 import { TimerMetrics } from '../common/timer-metrics.js';
 import { HttpPublisher } from './publish.js';
 
+const TOOL = 'nsq_to_http';
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /** Go's parseCustomHeaders: `Name: value`, split at the first ':', both sides trimmed and non-empty */
@@ -39,111 +40,102 @@ function parseHeaders(list: readonly string[]): Map<string, string> | null {
 }
 
 function main(): void {
-  const cfg = freshConfig();
-  const defs: ToolFlagDef[] = [
-    { name: 'version', kind: 'bool', usage: 'print version string', def: false },
-    { name: 'topic', kind: 'string', usage: 'nsq topic', def: '' },
-    { name: 'channel', kind: 'string', usage: 'nsq channel', def: 'nsq_to_http' },
-    { name: 'max-in-flight', kind: 'int', usage: 'max number of messages to allow in flight', def: 200 },
-    { name: 'n', kind: 'int', usage: 'number of concurrent publishers', def: 100 },
-    {
-      name: 'mode',
-      kind: 'string',
-      usage: 'the upstream request mode options: round-robin, hostpool (default), epsilon-greedy',
-      def: 'hostpool',
-    },
-    { name: 'sample', kind: 'float', usage: '% of messages to publish (float b/w 0 -> 1)', def: 1 },
-    { name: 'http-client-connect-timeout', kind: 'duration', usage: 'timeout for HTTP connect', def: 2000 },
-    { name: 'http-client-request-timeout', kind: 'duration', usage: 'timeout for HTTP request', def: 20_000 },
-    {
-      name: 'status-every',
-      kind: 'int',
-      usage: 'the # of requests between logging status (per handler), 0 disables',
-      def: 250,
-    },
-    {
-      name: 'content-type',
-      kind: 'string',
-      usage: 'the Content-Type used for POST requests',
-      def: DEFAULT_CONTENT_TYPE,
-    },
-    {
-      name: 'post',
-      kind: 'list',
-      usage:
-        'HTTP address to make a POST request to.  data will be in the body (may be given multiple times)',
-    },
-    { name: 'header', kind: 'list', usage: 'Custom header for HTTP requests (may be given multiple times)' },
-    {
-      name: 'get',
-      kind: 'list',
-      usage:
-        "HTTP address to make a GET request to. '%s' will be printf replaced with data (may be given multiple times)",
-    },
-    { name: 'nsqd-tcp-address', kind: 'list', usage: 'nsqd TCP address (may be given multiple times)' },
-    {
-      name: 'lookupd-http-address',
-      kind: 'list',
-      usage: 'lookupd HTTP address (may be given multiple times)',
-    },
-    configFlag(
-      'consumer-opt',
-      'option to passthrough to nsq.Consumer (may be given multiple times, http://godoc.org/github.com/nsqio/go-nsq#Config)',
-      cfg,
-    ),
-  ];
-  const f = new Flags(parseToolFlags(programName('nsq_to_http'), defs));
-  if (f.bool('version')) {
-    process.stdout.write(`nsq_to_http v${TOOLS_VERSION}\n`);
+  const cfg = toolConfig();
+  const fs = new ToolFlagSet(TOOL);
+  const showVersion = fs.bool('version', false, 'print version string');
+  const topicFlag = fs.string('topic', '', 'nsq topic');
+  const channelFlag = fs.string('channel', 'nsq_to_http', 'nsq channel');
+  const maxInFlight = fs.int('max-in-flight', 200, 'max number of messages to allow in flight');
+  const numPublishers = fs.int('n', 100, 'number of concurrent publishers');
+  const modeFlag = fs.string(
+    'mode',
+    'hostpool',
+    'the upstream request mode options: round-robin, hostpool (default), epsilon-greedy',
+  );
+  const sampleFlag = fs.float('sample', 1, '% of messages to publish (float b/w 0 -> 1)');
+  const connectTimeout = fs.duration('http-client-connect-timeout', 2000, 'timeout for HTTP connect');
+  const requestTimeout = fs.duration('http-client-request-timeout', 20_000, 'timeout for HTTP request');
+  const statusEveryFlag = fs.int(
+    'status-every',
+    250,
+    'the # of requests between logging status (per handler), 0 disables',
+  );
+  const contentTypeFlag = fs.string(
+    'content-type',
+    DEFAULT_CONTENT_TYPE,
+    'the Content-Type used for POST requests',
+  );
+  const postAddrs = fs.strings(
+    'post',
+    'HTTP address to make a POST request to.  data will be in the body (may be given multiple times)',
+  );
+  const headerFlags = fs.strings('header', 'Custom header for HTTP requests (may be given multiple times)');
+  const getAddrs = fs.strings(
+    'get',
+    "HTTP address to make a GET request to. '%s' will be printf replaced with data (may be given multiple times)",
+  );
+  const nsqdTcpAddrs = fs.strings('nsqd-tcp-address', 'nsqd TCP address (may be given multiple times)');
+  const lookupdHttpAddrs = fs.strings(
+    'lookupd-http-address',
+    'lookupd HTTP address (may be given multiple times)',
+  );
+  fs.nsqConfig(
+    'consumer-opt',
+    'option to passthrough to nsq.Consumer (may be given multiple times, http://godoc.org/github.com/nsqio/go-nsq#Config)',
+    cfg,
+  );
+  fs.parse(process.argv.slice(2));
+  if (showVersion.value) {
+    process.stdout.write(versionLine(TOOL));
     return;
   }
   let headers = new Map<string, string>();
-  if (f.list('header').length > 0) {
-    const h = parseHeaders(f.list('header'));
+  if (headerFlags.value.length > 0) {
+    const h = parseHeaders(headerFlags.value);
     // Quirk kept from Go: the text says key=value, the parser wants `key: value`
-    if (h === null) logFatal("--header value format should be 'key=value'");
+    if (h === null) fatal("--header value format should be 'key=value'");
     headers = h;
   }
-  const topic = f.str('topic');
-  const channel = f.str('channel');
-  if (topic === '' || channel === '') logFatal('--topic and --channel are required');
-  const posts = f.list('post');
-  const gets = f.list('get');
-  const contentType = f.str('content-type');
+  const topic = topicFlag.value;
+  const channel = channelFlag.value;
+  if (topic === '' || channel === '') fatal('--topic and --channel are required');
+  const posts = postAddrs.value;
+  const gets = getAddrs.value;
+  const contentType = contentTypeFlag.value;
   if (contentType !== DEFAULT_CONTENT_TYPE) {
-    if (posts.length === 0) logFatal('--content-type only used with --post');
-    if (contentType.length === 0) logFatal('--content-type requires a value when used');
+    if (posts.length === 0) fatal('--content-type only used with --post');
+    if (contentType.length === 0) fatal('--content-type requires a value when used');
   }
-  const nsqds = f.list('nsqd-tcp-address');
-  const lookupds = f.list('lookupd-http-address');
-  checkSourceAddrs(nsqds, lookupds);
-  if (gets.length === 0 && posts.length === 0) logFatal('--get or --post required');
-  if (gets.length > 0 && posts.length > 0) logFatal('use --get or --post not both');
+  const nsqds = nsqdTcpAddrs.value;
+  const lookupds = lookupdHttpAddrs.value;
+  requireOneSource(nsqds, lookupds);
+  if (gets.length === 0 && posts.length === 0) fatal('--get or --post required');
+  if (gets.length > 0 && posts.length > 0) fatal('use --get or --post not both');
   for (const g of gets) {
-    if (g.split('%s').length - 1 !== 1) logFatal('invalid GET address - must be a printf string');
+    if (g.split('%s').length - 1 !== 1) fatal('invalid GET address - must be a printf string');
   }
-  const mode = f.str('mode');
-  const sample = f.num('sample');
-  if (sample > 1 || sample < 0) logFatal('ERROR: --sample must be between 0.0 and 1.0');
+  const mode = modeFlag.value;
+  const sample = sampleFlag.value;
+  if (sample > 1 || sample < 0) fatal('ERROR: --sample must be between 0.0 and 1.0');
 
   const addresses = posts.length > 0 ? posts : gets;
   const publisher = new HttpPublisher({
     method: posts.length > 0 ? 'POST' : 'GET',
     contentType,
     headers,
-    connectTimeout: f.num('http-client-connect-timeout'),
-    requestTimeout: f.num('http-client-request-timeout'),
+    connectTimeout: connectTimeout.value,
+    requestTimeout: requestTimeout.value,
   });
-  cfg.userAgent = toolUserAgent('nsq_to_http');
-  cfg.maxInFlight = f.num('max-in-flight');
+  cfg.userAgent = userAgent(TOOL);
+  cfg.maxInFlight = maxInFlight.value;
   let consumer: Consumer;
   try {
     consumer = new Consumer(topic, channel, { ...cfg });
   } catch (err) {
-    logFatal((err as Error).message);
+    fatal((err as Error).message);
   }
 
-  const statusEvery = f.num('status-every');
+  const statusEvery = statusEveryFlag.value;
   const perAddress = new Map<string, TimerMetrics>();
   if (addresses.length === 1) perAddress.set(addresses[0]!, new TimerMetrics(0, ''));
   else for (const a of addresses) perAddress.set(a, new TimerMetrics(statusEvery, `[${a}]:`));
@@ -182,9 +174,9 @@ function main(): void {
     }
     aggregate.status(start);
   };
-  consumer.addHandler(handler, Math.max(1, f.num('n')));
+  consumer.addHandler(handler, Math.max(1, numPublishers.value));
 
-  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => void consumer.close());
+  onStopSignals(() => void consumer.close());
   void consumer.stopped.then(() => {
     publisher.close();
     pool.close();
@@ -195,7 +187,7 @@ function main(): void {
       await consumer.connectToNSQDs(nsqds);
       await consumer.connectToNSQLookupds(lookupds);
     } catch (err) {
-      logFatal((err as Error).message);
+      fatal((err as Error).message);
     }
   })();
 }

@@ -9,9 +9,9 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { goQuote } from '../../go/quote.js';
-import { TOOLS_VERSION } from '../common/nsq-opts.js';
+import { NSQ_VERSION } from '../common/program.js';
 
-const USER_AGENT = `nsq_to_http v${TOOLS_VERSION}`;
+const USER_AGENT = `nsq_to_http v${NSQ_VERSION}`;
 
 const NET_TEXT: Record<string, string> = {
   ECONNREFUSED: 'connect: connection refused',

@@ -11,19 +11,21 @@ import { Consumer } from '../../client/consumer.js';
 import type { Message } from '../../client/message.js';
 import { Producer } from '../../client/producer.js';
 import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
-import { Flags, parseToolFlags, programName, type ToolFlagDef } from '../common/go-flagset.js';
-import { logFatal, logPrintf } from '../common/go-log.js';
+import { ToolFlagSet } from '../common/flags.js';
 import { HostPool, type HostPoolPick } from '../common/hostpool.js';
 import {
-  checkSourceAddrs,
-  configFlag,
-  freshConfig,
-  TOOLS_VERSION,
-  toolUserAgent,
-} from '../common/nsq-opts.js';
+  fatal,
+  logf,
+  onStopSignals,
+  requireOneSource,
+  toolConfig,
+  userAgent,
+  versionLine,
+} from '../common/program.js';
 import { TimerMetrics } from '../common/timer-metrics.js';
 import { JsonFilter } from './json-filter.js';
 
+const TOOL = 'nsq_to_nsq';
 const OPT_DOC = 'may be given multiple times, see http://godoc.org/github.com/nsqio/go-nsq#Config';
 
 /** a destination: its producer, and whether the next publish must be awaited (go-nsq connects synchronously) */
@@ -36,105 +38,96 @@ class Destination {
 }
 
 function main(): void {
-  const cCfg = freshConfig();
-  const pCfg = freshConfig();
-  const defs: ToolFlagDef[] = [
-    { name: 'version', kind: 'bool', usage: 'print version string', def: false },
-    { name: 'channel', kind: 'string', usage: 'nsq channel', def: 'nsq_to_nsq' },
-    {
-      name: 'destination-topic',
-      kind: 'string',
-      usage: 'use this destination topic for all consumed topics (default is consumed topic name)',
-      def: '',
-    },
-    { name: 'max-in-flight', kind: 'int', usage: 'max number of messages to allow in flight', def: 200 },
-    {
-      name: 'status-every',
-      kind: 'int',
-      usage: 'the # of requests between logging status (per destination), 0 disables',
-      def: 250,
-    },
-    {
-      name: 'mode',
-      kind: 'string',
-      usage: 'the upstream request mode options: round-robin, hostpool (default), epsilon-greedy',
-      def: 'hostpool',
-    },
-    {
-      name: 'require-json-field',
-      kind: 'string',
-      usage: 'for JSON messages: only pass messages that contain this field',
-      def: '',
-    },
-    {
-      name: 'require-json-value',
-      kind: 'string',
-      usage: 'for JSON messages: only pass messages in which the required field has this value',
-      def: '',
-    },
-    { name: 'topic', kind: 'list', usage: 'nsq topic (may be given multiple times)' },
-    { name: 'nsqd-tcp-address', kind: 'list', usage: 'nsqd TCP address (may be given multiple times)' },
-    {
-      name: 'destination-nsqd-tcp-address',
-      kind: 'list',
-      usage: 'destination nsqd TCP address (may be given multiple times)',
-    },
-    {
-      name: 'lookupd-http-address',
-      kind: 'list',
-      usage: 'lookupd HTTP address (may be given multiple times)',
-    },
-    {
-      name: 'whitelist-json-field',
-      kind: 'list',
-      usage: 'for JSON messages: pass this field (may be given multiple times)',
-    },
-    configFlag('consumer-opt', `option to passthrough to nsq.Consumer (${OPT_DOC})`, cCfg),
-    configFlag('producer-opt', `option to passthrough to nsq.Producer (${OPT_DOC})`, pCfg),
-  ];
-  const f = new Flags(parseToolFlags(programName('nsq_to_nsq'), defs));
-  if (f.bool('version')) {
-    process.stdout.write(`nsq_to_nsq v${TOOLS_VERSION}\n`);
+  const cCfg = toolConfig();
+  const pCfg = toolConfig();
+  const fs = new ToolFlagSet(TOOL);
+  const showVersion = fs.bool('version', false, 'print version string');
+  const channelFlag = fs.string('channel', 'nsq_to_nsq', 'nsq channel');
+  const destTopicFlag = fs.string(
+    'destination-topic',
+    '',
+    'use this destination topic for all consumed topics (default is consumed topic name)',
+  );
+  const maxInFlight = fs.int('max-in-flight', 200, 'max number of messages to allow in flight');
+  const statusEveryFlag = fs.int(
+    'status-every',
+    250,
+    'the # of requests between logging status (per destination), 0 disables',
+  );
+  const modeFlag = fs.string(
+    'mode',
+    'hostpool',
+    'the upstream request mode options: round-robin, hostpool (default), epsilon-greedy',
+  );
+  const requireField = fs.string(
+    'require-json-field',
+    '',
+    'for JSON messages: only pass messages that contain this field',
+  );
+  const requireValue = fs.string(
+    'require-json-value',
+    '',
+    'for JSON messages: only pass messages in which the required field has this value',
+  );
+  const topicFlags = fs.strings('topic', 'nsq topic (may be given multiple times)');
+  const nsqdTcpAddrs = fs.strings('nsqd-tcp-address', 'nsqd TCP address (may be given multiple times)');
+  const destAddrsFlag = fs.strings(
+    'destination-nsqd-tcp-address',
+    'destination nsqd TCP address (may be given multiple times)',
+  );
+  const lookupdHttpAddrs = fs.strings(
+    'lookupd-http-address',
+    'lookupd HTTP address (may be given multiple times)',
+  );
+  const whitelist = fs.strings(
+    'whitelist-json-field',
+    'for JSON messages: pass this field (may be given multiple times)',
+  );
+  fs.nsqConfig('consumer-opt', `option to passthrough to nsq.Consumer (${OPT_DOC})`, cCfg);
+  fs.nsqConfig('producer-opt', `option to passthrough to nsq.Producer (${OPT_DOC})`, pCfg);
+  fs.parse(process.argv.slice(2));
+  if (showVersion.value) {
+    process.stdout.write(versionLine(TOOL));
     return;
   }
-  const topics = f.list('topic');
-  const channel = f.str('channel');
-  const destTopic = f.str('destination-topic');
-  if (topics.length === 0 || channel === '') logFatal('--topic and --channel are required');
-  if (topics.some((t) => !isValidTopicName(t))) logFatal('--topic is invalid');
-  if (destTopic !== '' && !isValidTopicName(destTopic)) logFatal('--destination-topic is invalid');
-  if (!isValidChannelName(channel)) logFatal('--channel is invalid');
-  const nsqds = f.list('nsqd-tcp-address');
-  const lookupds = f.list('lookupd-http-address');
-  checkSourceAddrs(nsqds, lookupds);
-  const destAddrs = f.list('destination-nsqd-tcp-address');
-  if (destAddrs.length === 0) logFatal('--destination-nsqd-tcp-address required');
-  const mode = f.str('mode');
+  const topics = topicFlags.value;
+  const channel = channelFlag.value;
+  const destTopic = destTopicFlag.value;
+  if (topics.length === 0 || channel === '') fatal('--topic and --channel are required');
+  if (topics.some((t) => !isValidTopicName(t))) fatal('--topic is invalid');
+  if (destTopic !== '' && !isValidTopicName(destTopic)) fatal('--destination-topic is invalid');
+  if (!isValidChannelName(channel)) fatal('--channel is invalid');
+  const nsqds = nsqdTcpAddrs.value;
+  const lookupds = lookupdHttpAddrs.value;
+  requireOneSource(nsqds, lookupds);
+  const destAddrs = destAddrsFlag.value;
+  if (destAddrs.length === 0) fatal('--destination-nsqd-tcp-address required');
+  const mode = modeFlag.value;
   // Quirk kept from Go: any mode but hostpool/epsilon-greedy is round-robin (nsq_to_http fans out instead)
   const usePool = mode === 'hostpool' || mode === 'epsilon-greedy';
 
-  const ua = toolUserAgent('nsq_to_nsq');
+  const ua = userAgent(TOOL);
   cCfg.userAgent = ua;
-  cCfg.maxInFlight = f.num('max-in-flight');
+  cCfg.maxInFlight = maxInFlight.value;
   pCfg.userAgent = ua;
   const dests = new Map<string, Destination>();
   for (const a of destAddrs) {
     try {
       dests.set(a, new Destination(a, new Producer(a, { ...pCfg })));
     } catch (err) {
-      logFatal(`failed creating producer ${(err as Error).message}`);
+      fatal(`failed creating producer ${(err as Error).message}`);
     }
   }
-  const statusEvery = f.num('status-every');
+  const statusEvery = statusEveryFlag.value;
   const perAddress = new Map<string, TimerMetrics>();
   if (destAddrs.length === 1) perAddress.set(destAddrs[0]!, new TimerMetrics(0, ''));
   else for (const a of destAddrs) perAddress.set(a, new TimerMetrics(statusEvery, `[${a}]:`));
   const pool = new HostPool(destAddrs, mode === 'epsilon-greedy');
   const aggregate = new TimerMetrics(statusEvery, '[aggregate]:');
   const filter = new JsonFilter({
-    requireField: f.str('require-json-field'),
-    requireValue: f.str('require-json-value'),
-    whitelist: f.list('whitelist-json-field'),
+    requireField: requireField.value,
+    requireValue: requireValue.value,
+    whitelist: whitelist.value,
   });
   let counter = 0;
 
@@ -150,7 +143,7 @@ function main(): void {
   const handle = async (m: Message, topic: string): Promise<void> => {
     let body = m.body;
     if (filter.active) {
-      const r = filter.apply(body, logPrintf);
+      const r = filter.apply(body, logf);
       if (r.kind === 'drop') return;
       if (r.kind === 'backoff') throw new Error('backoff');
       body = r.body;
@@ -201,7 +194,7 @@ function main(): void {
     try {
       c = new Consumer(topic, channel, { ...cCfg });
     } catch (err) {
-      logFatal((err as Error).message);
+      fatal((err as Error).message);
     }
     const publishTopic = destTopic !== '' ? destTopic : topic;
     c.addHandler((m) => handle(m, publishTopic), destAddrs.length);
@@ -218,13 +211,13 @@ function main(): void {
       process.exit(0);
     });
   };
-  for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, stop);
+  onStopSignals(stop);
   void (async () => {
     try {
       for (const c of consumers) await c.connectToNSQDs(nsqds);
       for (const c of consumers) await c.connectToNSQLookupds(lookupds);
     } catch (err) {
-      logFatal((err as Error).message);
+      fatal((err as Error).message);
     }
   })();
 }
