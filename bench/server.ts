@@ -1,6 +1,6 @@
 /**
- * The nsqd processes `npm run bench` measures: ours (this package's dist/src/nsqd/main.js) or another one
- * started by a --compare shell command; each on free loopback ports with a fresh temp data dir,
+ * The server processes the benches measure: our nsqd or nsqlookupd (this package's dist/src/…/main.js)
+ * or another one started by a --compare shell command; each on free loopback ports with a fresh temp data dir,
  * stopped by its own pid (SIGTERM, SIGKILL after 5 s). Also reads a server's RSS and CPU from /proc.
  */
 
@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const OUR_MAIN = fileURLToPath(new URL('../src/nsqd/main.js', import.meta.url));
+const OUR_LOOKUPD_MAIN = fileURLToPath(new URL('../src/nsqlookupd/main.js', import.meta.url));
 const START_TIMEOUT_MS = 15_000;
 
 export interface Server {
@@ -89,6 +90,30 @@ export async function startOurs(workers: number, extraArgs: readonly string[] = 
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const name = `ours --workers=${workers}`;
   const s = { name, child, pid: child.pid!, port, httpPort, dataDir, group: false, exited: false, tail: [] };
+  return waitForPort(track(s));
+}
+
+/** Our nsqlookupd with `extraArgs`, node run with `nodeFlags` (e.g. --max-semi-space-size=1). */
+export async function startOurLookupd(
+  extraArgs: readonly string[] = [],
+  nodeFlags: readonly string[] = [],
+): Promise<Server> {
+  const [port, httpPort] = [await freePort(), await freePort()];
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nsq-bench-ours-'));
+  const args = [...nodeFlags, OUR_LOOKUPD_MAIN, `--tcp-address=127.0.0.1:${port}`];
+  args.push(`--http-address=127.0.0.1:${httpPort}`, '--log-level=warn', ...extraArgs);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const s = {
+    name: nodeFlags.length === 0 ? 'ours' : `ours (node ${nodeFlags.join(' ')})`,
+    child,
+    pid: child.pid!,
+    port,
+    httpPort,
+    dataDir,
+    group: false,
+    exited: false,
+    tail: [],
+  };
   return waitForPort(track(s));
 }
 

@@ -24,7 +24,7 @@ import { Conn, type ConnDelegate } from './conn.js';
 import { Dispatch, type Handler } from './dispatch.js';
 import { NsqClientError } from './errors.js';
 import { ClientLog, type ClientLogLevel, type ClientLogSink, nextInstanceId, stderrSink } from './log.js';
-import { buildLookupAddr, lookupProducers } from './lookupd.js';
+import { LookupdPoller } from './lookup-poller.js';
 import type { Message } from './message.js';
 
 export interface ConsumerOptions extends Partial<Config> {
@@ -70,11 +70,7 @@ export class Consumer implements AsyncIterable<Message> {
   private readonly conns = new Map<string, Conn>();
   private readonly pendingConns = new Map<string, Conn>();
   private readonly nsqdTcpAddrs: string[] = [];
-  private readonly lookupdUrls: string[] = [];
-  private lookupdIndex = 0;
-  private lookupdQuerying = false;
-  private lookupdRecheck = false;
-  private lookupdTimer: NodeJS.Timeout | null = null;
+  private readonly lookupd: LookupdPoller;
 
   private stopFlag = false;
   private stopTimer: NodeJS.Timeout | null = null;
@@ -99,6 +95,7 @@ export class Consumer implements AsyncIterable<Message> {
     this.exited = new Promise((r) => {
       this.resolveExited = r;
     });
+    this.lookupd = new LookupdPoller(topic, this.config, this.log, (addr) => this.connectToNSQD(addr));
     this.rdyTimer = setInterval(() => this.redistributeRdy(), this.config.rdyRedistributeInterval);
     if (signal !== undefined) {
       if (signal.aborted) queueMicrotask(() => void this.close());
@@ -214,64 +211,7 @@ export class Consumer implements AsyncIterable<Message> {
    */
   async connectToNSQLookupd(addr: string): Promise<void> {
     if (this.stopFlag) throw new NsqClientError('ERR_STOPPED', 'consumer stopped');
-    const url = buildLookupAddr(addr, this.topic);
-    if (this.lookupdUrls.includes(url)) return;
-    this.lookupdUrls.push(url);
-    if (this.lookupdUrls.length !== 1) return;
-    await this.queryLookupd();
-    const jitter = Math.trunc(
-      Math.random() * this.config.lookupdPollJitter * this.config.lookupdPollInterval,
-    );
-    this.lookupdTimer = setTimeout(() => {
-      this.lookupdTimer = setInterval(() => void this.queryLookupd(), this.config.lookupdPollInterval);
-      if (this.lookupdRecheck) void this.queryLookupd();
-    }, jitter);
-  }
-
-  private nextLookupdEndpoint(): string {
-    if (this.lookupdIndex >= this.lookupdUrls.length) this.lookupdIndex = 0;
-    const url = this.lookupdUrls[this.lookupdIndex]!;
-    this.lookupdIndex = (this.lookupdIndex + 1) % this.lookupdUrls.length;
-    return url;
-  }
-
-  /** one poll: up to 3 lookupds in turn until one answers, then connect to producers not yet connected */
-  private async queryLookupd(): Promise<void> {
-    if (this.lookupdQuerying) {
-      this.lookupdRecheck = true;
-      return;
-    }
-    this.lookupdQuerying = true;
-    this.lookupdRecheck = false;
-    try {
-      let addrs: string[] | null = null;
-      for (let retries = 0; addrs === null && retries < 3 && !this.stopFlag; ) {
-        const endpoint = this.nextLookupdEndpoint();
-        this.log.log('info', `querying nsqlookupd ${endpoint}`);
-        try {
-          addrs = await lookupProducers(endpoint, this.config.lookupdPollTimeout, this.lookupdSecret());
-        } catch (err) {
-          this.log.log('error', `error querying nsqlookupd (${endpoint}) - ${(err as Error).message}`);
-          if (++retries < 3) this.log.log('info', 'retrying with next nsqlookupd');
-        }
-      }
-      for (const addr of addrs ?? []) {
-        if (this.stopFlag) break;
-        try {
-          await this.connectToNSQD(addr);
-        } catch (err) {
-          if ((err as NsqClientError).code !== 'ERR_ALREADY_CONNECTED') {
-            this.log.conn('error', addr, `error connecting to nsqd - ${(err as Error).message}`);
-          }
-        }
-      }
-    } finally {
-      this.lookupdQuerying = false;
-    }
-  }
-
-  private lookupdSecret(): string {
-    return this.config.lookupdAuthorization ? this.config.authSecret : '';
+    await this.lookupd.add(addr);
   }
 
   /** go-nsq: with no lookupd, a closed direct connection is retried every lookupd_poll_interval */
@@ -348,8 +288,8 @@ export class Consumer implements AsyncIterable<Message> {
       if (left === 0) this.dispatch.stop();
       return;
     }
-    if (this.lookupdUrls.length > 0) {
-      void this.queryLookupd();
+    if (this.lookupd.active) {
+      this.lookupd.recheck();
     } else if (this.nsqdTcpAddrs.includes(c.address)) {
       void this.reconnect(c.address);
     }
@@ -544,8 +484,8 @@ export class Consumer implements AsyncIterable<Message> {
     this.exitController.abort();
     clearInterval(this.rdyTimer);
     this.log.log('info', 'rdyLoop exiting');
-    if (this.lookupdUrls.length > 0) this.log.log('info', 'exiting lookupdLoop');
-    for (const t of [this.lookupdTimer, this.stopTimer, this.backoffTimer]) if (t !== null) clearTimeout(t);
+    this.lookupd.stop();
+    for (const t of [this.stopTimer, this.backoffTimer]) if (t !== null) clearTimeout(t);
     for (const t of this.rdyRetryTimers.values()) clearTimeout(t);
     this.rdyRetryTimers.clear();
     for (const c of [...this.conns.values(), ...this.pendingConns.values()]) c.destroy();

@@ -15,6 +15,8 @@ export interface HttpRequest {
   rawQuery: string;
   /** Go's url.ParseQuery of rawQuery (first value wins with .get()); null where Go fails to parse it */
   query: URLSearchParams | null;
+  /** the values of the route's `:name` segments, in order (set by the route table on dispatch) */
+  params: readonly string[];
   /** the body, cut at the plan's `limit` bytes */
   body: Buffer;
   /** the Content-Length header, null when absent (chunked) */
@@ -46,6 +48,7 @@ export function newRequest(
     path: decodePath(rawPath),
     rawQuery,
     query: parseQuery(rawQuery),
+    params: [],
     body,
     contentLength,
     header,

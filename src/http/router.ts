@@ -1,18 +1,18 @@
 /**
  * Request routing as nsqd's julienschmidt/httprouter v1.3 does it, plus Go's URL decoding: exact
- * method + path lookup (one `:param` segment form), trailing-slash and fixed-path redirects, OPTIONS,
+ * method + path lookup (`:param` segments), trailing-slash and fixed-path redirects, OPTIONS,
  * 405 with `Allow`, 404. Pure functions over strings; knows no endpoint and no broker.
  */
 
-/** a registered path: static (`/pub`) or with one trailing `:name` segment (`/config/:opt`) */
+/** a registered path: static (`/pub`) or with `:name` segments (`/config/:opt`, `/api/topics/:topic/:channel`) */
 interface Pattern {
   readonly path: string;
-  /** for `/config/:opt`: '/config/'; null for a static path */
-  readonly paramPrefix: string | null;
+  /** the path's segments (after the leading '/'); null for a static path */
+  readonly segments: readonly string[] | null;
 }
 
 export type Match<H> =
-  | { kind: 'handler'; handler: H; param: string }
+  | { kind: 'handler'; handler: H; param: string; params: readonly string[] }
   | { kind: 'redirect'; status: 301 | 307; path: string }
   | { kind: 'options'; allow: string }
   | { kind: 'not-allowed'; allow: string }
@@ -23,6 +23,8 @@ interface Entry<H> {
   readonly handler: H;
 }
 
+const NO_PARAMS: readonly string[] = [];
+
 /** One method tree per HTTP method, as httprouter keeps them. */
 export class Router<H> {
   private readonly trees = new Map<string, Entry<H>[]>();
@@ -30,22 +32,21 @@ export class Router<H> {
   private readonly exact = new Map<string, Entry<H>>();
 
   add(method: string, path: string, handler: H): void {
-    const colon = path.indexOf('/:');
-    const pattern: Pattern = { path, paramPrefix: colon === -1 ? null : path.slice(0, colon + 1) };
+    const pattern: Pattern = { path, segments: path.includes('/:') ? path.slice(1).split('/') : null };
     const entry = { pattern, handler };
     let tree = this.trees.get(method);
     if (tree === undefined) this.trees.set(method, (tree = []));
     tree.push(entry);
-    if (pattern.paramPrefix === null) this.exact.set(`${method} ${path}`, entry);
+    if (pattern.segments === null) this.exact.set(`${method} ${path}`, entry);
   }
 
-  /** the handler registered for exactly this method and path, and the `:param` value */
-  lookup(method: string, path: string): { handler: H; param: string } | null {
+  /** the handler registered for exactly this method and path, and the `:param` values in order */
+  lookup(method: string, path: string): { handler: H; param: string; params: readonly string[] } | null {
     const e = this.exact.get(`${method} ${path}`);
-    if (e !== undefined) return { handler: e.handler, param: '' };
+    if (e !== undefined) return { handler: e.handler, param: '', params: NO_PARAMS };
     for (const entry of this.trees.get(method) ?? []) {
-      const param = matchParam(entry.pattern, path);
-      if (param !== null) return { handler: entry.handler, param };
+      const params = matchParams(entry.pattern, path);
+      if (params !== null) return { handler: entry.handler, param: params[0] ?? '', params };
     }
     return null;
   }
@@ -53,7 +54,7 @@ export class Router<H> {
   /** httprouter's ServeHTTP decision for a request */
   match(method: string, path: string): Match<H> {
     const hit = this.lookup(method, path);
-    if (hit !== null) return { kind: 'handler', handler: hit.handler, param: hit.param };
+    if (hit !== null) return { kind: 'handler', handler: hit.handler, param: hit.param, params: hit.params };
     const tree = this.trees.get(method);
     if (tree !== undefined && method !== 'CONNECT' && path !== '/') {
       const status = method === 'GET' ? 301 : 307;
@@ -89,26 +90,45 @@ export class Router<H> {
     for (const p of candidates) {
       const lower = p.toLowerCase();
       for (const { pattern } of tree) {
-        if (pattern.paramPrefix === null) {
+        if (pattern.segments === null) {
           if (pattern.path.toLowerCase() === lower) return pattern.path;
           continue;
         }
-        const prefix = pattern.paramPrefix;
-        if (lower.startsWith(prefix.toLowerCase())) {
-          const value = p.slice(prefix.length);
-          if (value !== '' && !value.includes('/')) return prefix + value;
+        const segs = p.slice(1).split('/');
+        if (segs.length !== pattern.segments.length) continue;
+        const fixed: string[] = [];
+        for (let i = 0; i < segs.length; i++) {
+          const want = pattern.segments[i]!;
+          const got = segs[i]!;
+          if (want.startsWith(':')) {
+            if (got === '') break;
+            fixed.push(got);
+          } else if (want.toLowerCase() === got.toLowerCase()) {
+            fixed.push(want);
+          } else break;
         }
+        if (fixed.length === segs.length) return `/${fixed.join('/')}`;
       }
     }
     return null;
   }
 }
 
-function matchParam(pattern: Pattern, path: string): string | null {
-  const prefix = pattern.paramPrefix;
-  if (prefix === null || !path.startsWith(prefix)) return null;
-  const value = path.slice(prefix.length);
-  return value === '' || value.includes('/') ? null : value;
+function matchParams(pattern: Pattern, path: string): string[] | null {
+  const want = pattern.segments;
+  if (want === null || path[0] !== '/') return null;
+  const segs = path.slice(1).split('/');
+  if (segs.length !== want.length) return null;
+  const params: string[] = [];
+  for (let i = 0; i < segs.length; i++) {
+    const w = want[i]!;
+    const got = segs[i]!;
+    if (w.startsWith(':')) {
+      if (got === '') return null;
+      params.push(got);
+    } else if (w !== got) return null;
+  }
+  return params;
 }
 
 /** httprouter's CleanPath: path.Clean that keeps a trailing slash and always starts with '/'. */

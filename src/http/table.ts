@@ -119,6 +119,7 @@ class Table<C> implements RouteTable {
   private async answer(m: Match<Route<C>>, req: HttpRequest): Promise<HttpResponse> {
     switch (m.kind) {
       case 'handler':
+        req.params = m.params;
         try {
           return await m.handler.handler(this.ctx, req);
         } catch (err) {

@@ -4,7 +4,7 @@
  * PlainText wrapper, and the topic/channel query arguments every program checks the same way.
  */
 
-import { goJson } from '../go/json.js';
+import { goJson, goJsonString } from '../go/json.js';
 import { isValidChannelName, isValidTopicName } from '../wire/names.js';
 import type { HttpRequest, HttpResponse } from './request.js';
 
@@ -12,8 +12,8 @@ const NSQ_V1: [string, string] = ['X-NSQ-Content-Type', 'nsq; version=1.0'];
 const JSON_TYPE: [string, string] = ['Content-Type', 'application/json; charset=utf-8'];
 const TEXT_TYPE: [string, string] = ['Content-Type', 'text/plain; charset=utf-8'];
 
-/** V1 success with a JSON document (already encoded) */
-export function v1RawJson(json: string): HttpResponse {
+/** V1 success with a JSON document (already encoded: text, or UTF-8 bytes) */
+export function v1RawJson(json: string | Buffer): HttpResponse {
   return { status: 200, headers: [JSON_TYPE, NSQ_V1], body: json };
 }
 
@@ -34,9 +34,9 @@ export function v1Ok(data: unknown): HttpResponse {
   return v1RawJson(goJson(data));
 }
 
-/** V1 error: `{"message":"<TEXT>"}` written by hand as Go's http_api does (no escaping) */
+/** V1 error: `{"message":"<TEXT>"}` as Go's http_api.RespondV1 marshals it */
 export function v1Error(status: number, message: string): HttpResponse {
-  return { status, headers: [JSON_TYPE, NSQ_V1], body: `{"message":"${message}"}` };
+  return { status, headers: [JSON_TYPE, NSQ_V1], body: `{"message":${goJsonString(message)}}` };
 }
 
 /** PlainText wrapper: the raw text with the status, no X-NSQ header */

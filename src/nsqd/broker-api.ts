@@ -2,7 +2,7 @@
  * The broker's side of the HTTP API (BrokerApi): admin actions go to the shard that owns the topic
  * over the control plane, HTTP publishes take the same link into the shards as TCP publishes, and
  * /stats gathers every shard's snapshot and joins it with what the io thread knows about each
- * connection. Owns only the runtime-settable config (log level, lookupd addresses).
+ * connection. Owns no state: the log level is the logger's, the lookupd addresses the registrar's.
  */
 
 import { hostname } from 'node:os';
@@ -33,6 +33,8 @@ export interface ApiHost {
   health(): string;
   /** write nsqd.dat now (resolves once it is on disk) */
   persistMetadata(): Promise<void>;
+  /** the lookupd registrar: owns the lookupd TCP address list */
+  readonly lookupd: { addresses(): string[]; setAddresses(addrs: string[]): void };
 }
 
 function asResult(r: ControlResponse): ApiResult {
@@ -41,11 +43,9 @@ function asResult(r: ControlResponse): ApiResult {
 
 export class LocalBrokerApi implements BrokerApi {
   private readonly host: ApiHost;
-  private lookupd: string[];
 
   constructor(host: ApiHost) {
     this.host = host;
-    this.lookupd = [...host.options.lookupdTcpAddresses];
   }
 
   private shard(topic: string): number {
@@ -137,10 +137,10 @@ export class LocalBrokerApi implements BrokerApi {
     return this.host.log.setLevel(level);
   }
   getLookupdTcpAddresses(): string[] {
-    return [...this.lookupd];
+    return this.host.lookupd.addresses();
   }
   setLookupdTcpAddresses(addrs: string[]): void {
-    this.lookupd = [...addrs];
+    this.host.lookupd.setAddresses(addrs);
   }
 }
 
@@ -200,5 +200,8 @@ function clientStats(c: Connection, cs: ConsumerStats | null): ClientStats {
     topologyZone: s.topologyZone,
     topologyRegion: s.topologyRegion,
     pubCounts: [...s.pubCounts].map(([topic, count]) => ({ topic, count })),
+    authed: s.auth?.state.hasAuthorizations ?? false,
+    authIdentity: s.auth?.state.identity ?? '',
+    authIdentityUrl: s.auth?.state.identityUrl ?? '',
   };
 }

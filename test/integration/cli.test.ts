@@ -54,7 +54,7 @@ describe('nsqd command line', () => {
             '127.0.0.1:0',
             `--data-path=${dir}`,
             `--workers=${workers}`,
-            '-lookupd-tcp-address=127.0.0.1:4160',
+            '-enable-experiment=topology-aware-consumption',
           ],
           [...nodeArgs],
         );
@@ -67,7 +67,7 @@ describe('nsqd command line', () => {
         proc.kill('SIGTERM');
         const r = await exit;
         assert.equal(r.code, 0, r.stderr);
-        assert.match(r.stderr, /flags accepted but not active yet.*lookupd-tcp-address/);
+        assert.match(r.stderr, /flags accepted but not active yet.*enable-experiment/);
         await s.waitClosed();
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -115,6 +115,16 @@ for (const workers of [0, 1]) {
       await b.waitForLog(line('ERROR', 'failed to read protocol version - EOF'), from);
     });
 
+    it("a client that resets its connection: nsqd's read error names both ends of the tcp socket", async () => {
+      const from = b.logs.length;
+      const c = await WireClient.connect(b.port);
+      const me = `127.0.0.1:${c.socket.localPort}`;
+      c.write('NOP\n');
+      await sleep(50);
+      c.socket.resetAndDestroy();
+      const reset = esc(`read tcp 127.0.0.1:${b.port}->${me}: connection reset by peer`);
+      await b.waitForLog(line('ERROR', esc(`client(${me}) - failed to read command - `) + reset), from);
+    });
     it('topics and channels: created (by SUB and over HTTP), paused, deleted; the HTTP request lines', async () => {
       const t = freshTopic('life');
       const from = b.logs.length;
@@ -272,11 +282,13 @@ for (const workers of [0, 1]) {
         ).test(m),
       );
       assert.ok(total >= 0, rest.join('\n'));
-      const tail = rest.slice(-3);
+      // the lookup loop ends after the stop, as nsqd's (which logs its line even with no lookupd)
+      const tail = rest.slice(-4);
       assert.equal(tail[0], 'INFO: NSQ: stopping subsystems');
-      assert.match(tail[1]!, new RegExp(`^INFO: NSQ: shutdown took ${DURATION}$`));
-      assert.equal(tail[2], 'INFO: NSQ: bye');
-      assert.ok(total < rest.length - 3);
+      assert.equal(tail[1], 'INFO: LOOKUP: closing');
+      assert.match(tail[2]!, new RegExp(`^INFO: NSQ: shutdown took ${DURATION}$`));
+      assert.equal(tail[3], 'INFO: NSQ: bye');
+      assert.ok(total < rest.length - 4);
       s.close();
       c.close();
     });

@@ -30,7 +30,13 @@ it('a stopping shard takes every pre-acked publish left in its ring before it wr
   const dataPath = tempDataPath();
   try {
     const { options } = run([`--data-path=${dataPath}`, '--workers=1']);
-    const host = new ShardHost(options, 1, NO_ANSWERS, { health() {}, metaChanged() {} }, Logger.silent());
+    const host = new ShardHost(
+      options,
+      1,
+      NO_ANSWERS,
+      { health() {}, metaChanged() {}, topology() {}, lost() {} },
+      Logger.silent(),
+    );
     await host.control(0, { op: 'health' }); // the worker is up
     const link = host.links[0]!;
     assert.equal(link.preAcks, true);

@@ -1,8 +1,8 @@
 /**
  * Start-up failures as an operator meets them, each a real nsqd process that must end within a time
  * bound with exit 1 and one Go-style FATAL line: a data path that cannot be created (procfs, a
- * regular file), a TCP or HTTP port in use, a data path another process has flock-ed, and the TLS
- * and AUTH flags that nsq-ts cannot honour yet. Also the lock seen from outside: while nsqd runs,
+ * regular file), a TCP or HTTP port in use, a data path another process has flock-ed, the TLS
+ * flags that nsq-ts cannot honour yet, and a root CA file AUTH cannot read. Also the lock seen from outside: while nsqd runs,
  * another process's flock(2) on its data path fails (Go nsqd's check), and it is free once nsqd is
  * gone, even after kill -9.
  */
@@ -122,7 +122,6 @@ describe('security flags nsq-ts cannot honour yet refuse to start', () => {
       ['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-client-auth-policy=require'],
       '--tls-cert, --tls-key, --tls-client-auth-policy: TLS',
     ],
-    [['--auth-http-address=127.0.0.1:4181'], '--auth-http-address: AUTH'],
   ];
   for (const [flags, named] of cases) {
     it(flags.join(' '), async () => {
@@ -132,6 +131,33 @@ describe('security flags nsq-ts cannot honour yet refuse to start', () => {
       );
     });
   }
+});
+
+describe("AUTH's client TLS config is built at start-up, as nsqd's", () => {
+  it('an unreadable --tls-root-ca-file fails the start', async () => {
+    await failsWith(
+      [
+        ...LOCAL,
+        `--data-path=${tmp()}`,
+        '--auth-http-address=127.0.0.1:4181',
+        '--tls-root-ca-file=/nonexistent',
+      ],
+      instantiate('failed to build client TLS config - open /nonexistent: no such file or directory'),
+    );
+  });
+  it('a --tls-root-ca-file without a certificate fails the start', async () => {
+    const dir = tmp();
+    writeFileSync(path.join(dir, 'bad.pem'), 'x\n');
+    await failsWith(
+      [
+        ...LOCAL,
+        `--data-path=${dir}`,
+        '--auth-http-address=127.0.0.1:4181',
+        `--tls-root-ca-file=${dir}/bad.pem`,
+      ],
+      instantiate('failed to build client TLS config - failed to append certificate to pool'),
+    );
+  });
 });
 
 const hasFlock = spawnSync('flock', ['--version']).status === 0;

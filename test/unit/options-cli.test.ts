@@ -74,6 +74,8 @@ describe('defaults', () => {
       workers: Math.max(1, os.availableParallelism() - 1),
       httpServer: 'auto',
       syncPublish: false,
+      metrics: true,
+      metricsExcludeEphemeral: false,
       clientTimeout: 60000,
       heartbeatInterval: 30000,
       queueScanInterval: 100,
@@ -191,6 +193,14 @@ describe('resolveOptions: flag syntax', () => {
       ['--tls-required=TCP-HTTPS'],
       'cannot require TLS client connections without TLS key and cert',
     );
+  });
+  test('statsd: a zero interval is refused only with an address (Go panics), any other is kept', () => {
+    assertStartupError(
+      ['--statsd-address=127.0.0.1:8125', '--statsd-interval=0s'],
+      '--statsd-interval must be > 0 with --statsd-address',
+    );
+    assert.equal(run(['--statsd-interval=0s']).options.statsdInterval, 0);
+    assert.equal(run(['--statsd-address=s:1', '--statsd-interval=500ms']).options.statsdInterval, 500);
   });
   test('tls-min-version', () => {
     assert.equal(run(['--tls-min-version=tls1.0']).options.tlsMinVersion, 0x0301);
@@ -327,7 +337,7 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
     [['--tls-required=true'], 'cannot require TLS client connections without TLS key and cert'],
     [['--tls-client-auth-policy=require'], 'cannot require TLS client connections without TLS key and cert'],
     [['--tls-cert=c.pem'], '--tls-cert and --tls-key must be given together'],
-    // no TLS or AUTH yet: asking for them refuses to start, naming the flags set
+    // no TLS yet: asking for it refuses to start, naming the flags set
     [
       ['--tls-cert=c.pem', '--tls-key=k.pem', '--tls-required=tcp-https'],
       '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
@@ -340,12 +350,18 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
       ['--tls-cert=c.pem', '--tls-key=k.pem'],
       '--tls-cert, --tls-key: TLS is not supported yet by nsq-ts; refusing to start',
     ],
-    [
-      ['--auth-http-address=auth:4181', '--auth-http-address=http://x/auth'],
-      '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start',
-    ],
   ];
   for (const [argv, message] of cases) test(argv.join(' '), () => assertStartupError(argv, message));
+  test('AUTH flags: repeatable addresses, either method, no warning', () => {
+    const r = run([
+      '--auth-http-address=auth:4181',
+      '--auth-http-address=http://x/auth',
+      '--auth-http-request-method=post',
+    ]);
+    assert.deepEqual(r.options.authHttpAddresses, ['auth:4181', 'http://x/auth']);
+    assert.equal(r.options.authHttpRequestMethod, 'post');
+    assert.deepEqual(r.warnings, []);
+  });
   test('edge values that are accepted', () => {
     const { options } = run([
       '--max-deflate-level=1',
@@ -373,9 +389,9 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
 
 describe('resolveOptions: warnings', () => {
   test('lists explicitly set inactive flags in order', () => {
-    const r = run(['--statsd-address=127.0.0.1:8125', '--lookupd-tcp-address=l:4160', '--mem-queue-size=5']);
+    const r = run(['--enable-experiment=x', '--statsd-address=127.0.0.1:8125', '--https-address=:1']);
     assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --statsd-address, --lookupd-tcp-address',
+      'flags accepted but not active yet in nsq-ts: --enable-experiment, --https-address',
     ]);
   });
   test('http-address is active (no warning); https-address is not yet', () => {
@@ -389,6 +405,11 @@ describe('resolveOptions: warnings', () => {
     const argv = [
       '--tcp-address=:4150',
       '--broadcast-address=me',
+      '--broadcast-tcp-port=4150',
+      '--broadcast-http-port=4151',
+      '--lookupd-tcp-address=l:4160',
+      '--topology-region=r',
+      '--topology-zone=z',
       '--msg-timeout=5s',
       '--snappy=false',
       '--workers=2',
@@ -410,17 +431,12 @@ describe('resolveOptions: warnings', () => {
       '--e2e-processing-latency-window-time=1m',
       '--tls-root-ca-file=ca.pem',
       '--tls-min-version=tls1.2',
-      '--topology-region=r',
-      '--topology-zone=z',
       '--enable-experiment=topology-aware-consumption',
     ]);
     assert.equal(r.warnings.length, 1);
     assert.equal(
       r.warnings[0],
-      'flags accepted but not active yet in nsq-ts: --https-address, --auth-http-request-method, ' +
-        '--statsd-interval, --statsd-mem-stats, --statsd-prefix, ' +
-        '--statsd-udp-packet-size, --statsd-exclude-ephemeral, ' +
-        '--tls-root-ca-file, --tls-min-version, --topology-region, --topology-zone, --enable-experiment',
+      'flags accepted but not active yet in nsq-ts: --https-address, --tls-min-version, --enable-experiment',
     );
   });
 });

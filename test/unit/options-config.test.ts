@@ -65,8 +65,7 @@ describe('resolveOptions: --config file', () => {
     assert.equal(o.httpAddress, '0.0.0.0:4151'); // default
     assert.equal(o.maxRdyCount, 2500); // default
     assert.deepEqual(r.warnings, [
-      'flags accepted but not active yet in nsq-ts: --lookupd-tcp-address, --enable-experiment, ' +
-        '--tls-min-version',
+      'flags accepted but not active yet in nsq-ts: --enable-experiment, --tls-min-version',
     ]);
   });
   test('flag names with dashes are not config keys; unknown keys are ignored with a warning', () => {
@@ -95,11 +94,9 @@ describe('resolveOptions: --config file', () => {
       [`--config=${tls}`],
       '--tls-cert, --tls-key, --tls-required: TLS is not supported yet by nsq-ts; refusing to start',
     );
-    // a comma-separated string is a list (go-options); any address refuses until AUTH exists
-    assertStartupError(
-      [`--config=${writeConfig('auth_http_addresses = "a:1,b:2"\n')}`],
-      '--auth-http-address: AUTH is not supported yet by nsq-ts; refusing to start',
-    );
+    // a comma-separated string is a list (go-options)
+    const auth = run([`--config=${writeConfig('auth_http_addresses = "a:1,b:2"\n')}`]);
+    assert.deepEqual(auth.options.authHttpAddresses, ['a:1', 'b:2']);
     const tcpHttps = writeConfig('tls_required = "tcp-https"\n');
     assertStartupError(
       [`--config=${tcpHttps}`],

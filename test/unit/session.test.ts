@@ -128,7 +128,13 @@ function topicOn(k: number): string {
 function setup() {
   const options = defaultOptions();
   const links = [new Link(0), new Link(1)];
-  const ctx: ServerContext = { options, links, rules: makeBodyRules(options), log: Logger.silent() };
+  const ctx: ServerContext = {
+    options,
+    links,
+    rules: makeBodyRules(options),
+    log: Logger.silent(),
+    auth: null,
+  };
   const port = new Port();
   const s = new Session(port, ctx);
   /** a command line; then its body, if it announced one */

@@ -10,13 +10,14 @@
  */
 
 import type { Socket } from 'node:net';
+import { goErrnoText } from '../../go/errors.js';
 import { LOG_DEBUG, type Logger } from '../../log.js';
 import { encodeError, HEARTBEAT_FRAME } from '../../wire/encode.js';
 import { type ProtocolError, protocolError } from '../../wire/errors.js';
 import { idHexString, MSG_ID_LENGTH } from '../../wire/msgid.js';
 import { type BodyRule, FrameParser, type FrameSink } from '../../wire/parser.js';
 import type { OutgoingMessage, ShardAnswers } from '../contract/shard.js';
-import { deliveryLine, errnoText, hostPort, readErrorText } from '../router/client-log.js';
+import { deliveryLine, hostPort, readOpText } from '../router/client-log.js';
 import { onCommandBody, onCommandLine } from '../router/commands/dispatch.js';
 import type { ServerContext } from '../router/context.js';
 import { type ConnectionPort, Session } from '../router/session.js';
@@ -39,6 +40,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   readonly writer: OutputWriter;
   readonly session: Session;
   readonly remoteAddress: string;
+  /** Go's `read tcp L->R` for this socket, taken at accept (a reset socket no longer knows its ports) */
+  private readonly readOp: string;
   /** `ip:port` of the client, for /stats */
   readonly remoteHostPort: string;
   /** unix seconds when it connected */
@@ -67,6 +70,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.clientTimeout = ctx.options.clientTimeout;
     this.remoteAddress = socket.remoteAddress ?? '';
     this.remoteHostPort = hostPort(socket.remoteAddress, socket.remotePort);
+    this.readOp = readOpText(socket);
     this.log = ctx.log;
     this.log.info(`TCP: new client(${this.remoteHostPort})`);
     this.session = new Session(this, ctx);
@@ -152,6 +156,8 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
   resumeInput(): void {
     if (this.closed) return;
     this.inputPaused = false;
+    // as nsqd sets the read deadline before each read: a paused wait (a shard, the auth server) is not idleness
+    this.lastCommandAt = Date.now();
     this.table.noteResumed(this);
     this.parser.resume();
     if (!this.inputPaused && !this.writeBlocked) this.socket.resume();
@@ -252,13 +258,13 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
 
   /** the socket failed (reset by the peer, ...): 'close' follows */
   handleError(err: NodeJS.ErrnoException): void {
-    this.readFailed(errnoText(err));
+    this.readFailed(goErrnoText(err));
   }
 
   /** a read failed (Go's words for `reason`): the error nsqd's exit line gives */
   private readFailed(reason: string): void {
     const what = this.magicSeen ? 'failed to read command - ' : '';
-    this.exitError ??= `${what}${readErrorText(this.socket, reason)}`;
+    this.exitError ??= `${what}${`${this.readOp}: ${reason}`}`;
   }
 
   handleClose(): void {
@@ -269,6 +275,7 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.writer.close();
     this.table.remove(this);
     const s = this.session;
+    s.closed();
     const links = s.ctx.links;
     if (s.subShard >= 0) links[s.subShard]!.disconnect(this.id);
   }
@@ -320,7 +327,9 @@ export class Connection implements FrameSink, ConnectionPort, ShardAnswers {
     this.timer = null;
     if (this.closed) return;
     const now = Date.now();
-    if (now - this.lastCommandAt >= this.readDeadlineMs()) {
+    if (this.inputPaused)
+      this.lastCommandAt = now; // not reading: no read deadline runs
+    else if (now - this.lastCommandAt >= this.readDeadlineMs()) {
       this.readTimeout();
       return;
     }

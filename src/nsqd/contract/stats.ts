@@ -4,6 +4,7 @@
  * threads; rendering it is src/nsqd/http/stats-format.ts's job.
  */
 
+import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 export interface StatsFilter {
@@ -121,24 +122,55 @@ export interface MemStats {
  */
 const MEAN_HEAP_OBJECT_BYTES = 72;
 
+/** Go's runtime.MemStats.PauseNs: the pauses of the most recent collections, a ring of 256 */
+const GC_PAUSE_RING = 256;
+
+/** this thread's collections, as Go's runtime counts them: NumGC and the PauseNs ring (ns) */
+const gc = {
+  runs: 0,
+  pausesNs: new Float64Array(GC_PAUSE_RING),
+  observer: null as PerformanceObserver | null,
+};
+
+/**
+ * Start counting this thread's garbage collections (Node's `gc` performance entries) for
+ * readMemStats' gc_* numbers. Idempotent; costs one entry per collection, nothing per message.
+ */
+export function watchGc(): void {
+  if (gc.observer !== null) return;
+  gc.observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gc.pausesNs[gc.runs++ % GC_PAUSE_RING] = e.duration * 1e6;
+  });
+  gc.observer.observe({ entryTypes: ['gc'] });
+}
+
+/** nsqd's percentile(): the element at round(perc% of length), clamped */
+function percentile(perc: number, sorted: Float64Array): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(Math.floor((perc / 100) * sorted.length + 0.5), sorted.length - 1);
+  return sorted[i]!;
+}
+
 /**
  * V8 heap numbers mapped onto Go's runtime.MemStats fields: in-use = used heap, idle = committed but
  * unused heap, released = committed but not resident, next GC = the current heap size (V8 collects or
  * grows there). V8 counts no objects short of a heap snapshot (far too slow for /stats), so objects =
  * used heap / the measured mean object size: an estimate that grows and shrinks with the heap, as
- * Go's HeapObjects does. No GC pause history either: those stay 0.
+ * Go's HeapObjects does. GC runs and pauses are the io thread's collections since watchGc() (0 before).
  */
 export function readMemStats(): MemStats {
   const h = v8.getHeapStatistics();
+  const pauses = gc.pausesNs.slice(0, Math.min(gc.runs, GC_PAUSE_RING)).sort();
+  const usec = (perc: number): number => Math.floor(percentile(perc, pauses) / 1000);
   return {
     heapObjects: Math.round(h.used_heap_size / MEAN_HEAP_OBJECT_BYTES),
     heapIdleBytes: Math.max(0, h.total_heap_size - h.used_heap_size),
     heapInUseBytes: h.used_heap_size,
     heapReleasedBytes: Math.max(0, h.total_heap_size - h.total_physical_size),
-    gcPauseUsec100: 0,
-    gcPauseUsec99: 0,
-    gcPauseUsec95: 0,
+    gcPauseUsec100: usec(100),
+    gcPauseUsec99: usec(99),
+    gcPauseUsec95: usec(95),
     nextGcBytes: h.total_heap_size,
-    gcTotalRuns: 0,
+    gcTotalRuns: gc.runs,
   };
 }

@@ -101,6 +101,9 @@ export class RecordReader {
 /** The data file being appended to: opened on demand, written positionally, fsynced, closed. */
 export class RecordWriter {
   private fd = -1;
+  /** the descriptor a background fsync is using: closing it waits for unpin() */
+  private pinned = -1;
+  private closeWhenUnpinned = false;
 
   get isOpen(): boolean {
     return this.fd >= 0;
@@ -139,15 +142,33 @@ export class RecordWriter {
     }
   }
 
-  close(): void {
-    if (this.fd >= 0) {
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        // nothing left to do with a descriptor that will not close
-      }
+  /** Lends the open descriptor (-1: none) to a background fsync; close() leaves it open until unpin(). */
+  pin(): number {
+    this.pinned = this.fd;
+    return this.fd;
+  }
+
+  unpin(fd: number): void {
+    if (fd < 0 || fd !== this.pinned) return;
+    this.pinned = -1;
+    if (this.closeWhenUnpinned) {
+      this.closeWhenUnpinned = false;
+      closeFd(fd);
     }
+  }
+
+  close(): void {
+    if (this.fd >= 0 && this.fd === this.pinned) this.closeWhenUnpinned = true;
+    else if (this.fd >= 0) closeFd(this.fd);
     this.fd = -1;
+  }
+}
+
+function closeFd(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // nothing left to do with a descriptor that will not close
   }
 }
 

@@ -1,12 +1,13 @@
 /** A go-diskqueue v1.1.0 compatible FIFO of byte records, driven synchronously by the shard that owns it; it alone touches its `<name>.diskqueue.*` files and never interprets a record. */
 
-import * as fs from 'node:fs';
+import { BackgroundSync } from './background-sync.js';
 import { packRecord, RecordReader, RecordWriter } from './data-file.js';
 import {
   dataFileName,
   formatMeta,
   metaFileName,
   type QueueMeta,
+  quarantine,
   removeFile,
   writeFileAtomic,
 } from './files.js';
@@ -49,6 +50,8 @@ export class DiskQueue {
   private closed = false;
   /** durable mode: records handed out and not yet released (the persisted read position waits for them) */
   private readonly held: HeldReads | null;
+  /** policy-driven syncs off the thread (null: they run inline) */
+  private readonly background: BackgroundSync | null;
 
   private constructor(o: DiskQueueOptions) {
     this.dataPath = o.dataPath;
@@ -62,6 +65,16 @@ export class DiskQueue {
     this.metaFile = metaFileName(o.dataPath, o.name);
     this.reader = new RecordReader(o.minMsgSize, o.maxMsgSize);
     this.held = o.holdReads === true ? new HeldReads() : null;
+    this.background =
+      o.backgroundSync !== true
+        ? null
+        : new BackgroundSync(this.name, this.metaFile, this.log, this.writer, {
+            snapshot: () => formatMeta(this.state),
+            failed: () => {
+              this.needSync = true;
+            },
+            closed: () => this.closed,
+          });
   }
 
   /** Opens a queue (files are created on the first write): metadata, go-diskqueue's start-up checks, tail check. */
@@ -248,6 +261,7 @@ export class DiskQueue {
   sync(): void {
     this.ensureOpen();
     this.writer.sync();
+    this.background?.supersede();
     writeFileAtomic(this.metaFile, formatMeta(this.state));
     this.count = 0;
     this.writes = 0;
@@ -269,6 +283,7 @@ export class DiskQueue {
     this.ensureOpen();
     this.log('info', `DISKQUEUE(${this.name}): emptying`);
     const err = this.skipToNextRWFile();
+    this.background?.supersede();
     const metaErr = removeFile(this.metaFile);
     if (metaErr !== null)
       this.log('error', `DISKQUEUE(${this.name}) failed to remove metadata file - ${metaErr.message}`);
@@ -288,6 +303,7 @@ export class DiskQueue {
     this.log('info', `DISKQUEUE(${this.name}): closing`);
     this.dropHeld();
     this.closeAll();
+    this.background?.supersede();
     writeFileAtomic(this.metaFile, formatMeta(this.state));
   }
 
@@ -328,11 +344,15 @@ export class DiskQueue {
       );
   }
 
-  /** Starts a new write file: sync (fsyncs the old one, persists the new positions), then close the old. */
+  /**
+   * Starts a new write file: sync (fsyncs the old one, persists the new positions), then close the
+   * old one (a background fsync keeps it open until done). With a background sync already running,
+   * the old file is synced here: the next background one only covers the new file.
+   */
   private rollover(): void {
     this.writeFileNum++;
     this.writePos = 0;
-    this.autoSync();
+    this.autoSync(this.background?.busy === true);
     this.writer.close();
   }
 
@@ -404,16 +424,7 @@ export class DiskQueue {
       this.writePos = 0;
     }
     this.reader.close();
-    const bad = `${file}.bad`;
-    this.log('warn', `DISKQUEUE(${this.name}) jump to next file and saving bad file as ${bad}`);
-    try {
-      fs.renameSync(file, bad);
-    } catch (err) {
-      this.log(
-        'error',
-        `DISKQUEUE(${this.name}) failed to rename bad diskqueue file ${file} to ${bad} - ${err}`,
-      );
-    }
+    quarantine(file, (level, msg) => this.log(level, `DISKQUEUE(${this.name}) ${msg}`));
     this.readFileNum++;
     this.readPos = 0;
     this.needSync = true;
@@ -469,8 +480,18 @@ export class DiskQueue {
     if (this.needSync || this.count >= this.syncEvery) this.autoSync();
   }
 
-  /** A policy-driven sync: a failure is logged and leaves the sync pending (retried later), never thrown. */
-  private autoSync(): void {
+  /**
+   * A policy-driven sync, in the background when the queue has one (unless `inline`): a failure is
+   * logged and leaves the sync pending (retried later), never thrown.
+   */
+  private autoSync(inline = false): void {
+    if (this.background !== null && !inline) {
+      this.count = 0;
+      this.writes = 0;
+      this.needSync = false;
+      this.background.request();
+      return;
+    }
     try {
       this.sync();
     } catch (err) {

@@ -107,3 +107,14 @@ export function listDataFiles(dataPath: string, name: string): number[] {
   }
   return nums.sort((a, b) => a - b);
 }
+
+/** Go-diskqueue's handling of a corrupt data file: renamed to `<file>.bad`, kept for inspection. */
+export function quarantine(file: string, log: (level: 'warn' | 'error', msg: string) => void): void {
+  const bad = `${file}.bad`;
+  log('warn', `jump to next file and saving bad file as ${bad}`);
+  try {
+    fs.renameSync(file, bad);
+  } catch (err) {
+    log('error', `failed to rename bad diskqueue file ${file} to ${bad} - ${err}`);
+  }
+}

@@ -21,6 +21,8 @@ export interface DiskQueueOptions {
    * ticket is release()d, so a crash redelivers it rather than losing it
    */
   holdReads?: boolean;
+  /** policy-driven syncs (every syncEvery ops, each tick, rollover) run on the threadpool, one at a time */
+  backgroundSync?: boolean;
 }
 
 /** Throws an Error naming the first invalid option. */

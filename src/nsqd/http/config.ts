@@ -6,6 +6,7 @@
 
 import { cfgName, NSQD_FLAGS, type NsqdFlag } from '../options/flags.js';
 import type { LogLevel, Options } from '../options/options.js';
+import { resolvedStatsdPrefix } from '../statsd/report.js';
 import type { BrokerApi } from './api.js';
 
 /** Go's lg.LogLevel values */
@@ -35,13 +36,20 @@ export function getOption(options: Options, api: BrokerApi, name: string): unkno
       return logLevelInt(api.getLogLevel());
     case 'lookupdTcpAddresses':
       return [...api.getLookupdTcpAddresses()];
+    case 'statsdPrefix': // nsqd.New stores the prefix with its host substituted
+      return resolvedStatsdPrefix(options, api.info().httpPort);
+    // 0 means the port listened on, which nsqd writes back into its options at start-up
+    case 'broadcastTcpPort':
+      return options.broadcastTcpPort !== 0 ? options.broadcastTcpPort : api.info().tcpPort;
+    case 'broadcastHttpPort':
+      return options.broadcastHttpPort !== 0 ? options.broadcastHttpPort : Math.max(0, api.info().httpPort);
+    case 'tlsRequired':
+      return TLS_REQUIRED_INT[options.tlsRequired];
   }
   const v = options[f.key];
   switch (f.kind) {
     case 'duration':
       return Math.round((v as number) * 1e6);
-    case 'tls-required':
-      return TLS_REQUIRED_INT[v as keyof typeof TLS_REQUIRED_INT];
     case 'string-array':
     case 'float-array':
       return [...(v as unknown[])];

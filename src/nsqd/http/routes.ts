@@ -9,9 +9,11 @@ import type { HttpRequest, HttpResponse } from '../../http/request.js';
 import { createRouteTable, type Route, type RouteLog, type RouteTable } from '../../http/table.js';
 import { plainText, topicChannelArgs, v1Empty, v1Error, v1Ok, v1RawJson, v1Text } from '../../http/v1.js';
 import { isValidTopicName } from '../../wire/names.js';
+import { readMemStats } from '../contract/stats.js';
 import type { Options } from '../options/options.js';
 import type { ApiResult, BrokerApi } from './api.js';
 import { getOption, putOption } from './config.js';
+import { formatMetrics, METRICS_CONTENT_TYPE, readProcessStats } from './metrics-format.js';
 import { parseDefer, splitBinaryMpub, splitTextMpub } from './publish-params.js';
 import { formatStatsJson, formatStatsText } from './stats-format.js';
 
@@ -47,6 +49,8 @@ export function makeRoutes(api: BrokerApi, options: Options, log?: RouteLog): Ro
     // debug.FreeOSMemory has no Node counterpart; answer as nsqd does
     { method: 'POST', path: '/debug/freememory', handler: () => plainText(200, '') },
   ];
+  // nsq-ts: Prometheus exposition (--metrics=false leaves the path to the 404 nsqd answers)
+  if (options.metrics) routes.push({ method: 'GET', path: '/metrics', handler: doMetrics });
   return createRouteTable<Ctx>({ api, options, log }, routes, log);
 }
 
@@ -112,6 +116,22 @@ async function doStats(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
   });
   if (q.get('format') === 'json') return v1RawJson(formatStatsJson(snapshot, includeMem));
   return v1Text(formatStatsText(snapshot, includeMem));
+}
+
+/**
+ * GET /metrics[?include_clients=true]: one stats snapshot rendered as Prometheus text. Per-client
+ * series are opt-in (each reconnect is a new series), unlike /stats' include_clients.
+ */
+async function doMetrics(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
+  const includeClients = boolParam(req.query?.get('include_clients') ?? null) ?? false;
+  const snapshot = await ctx.api.stats({ topic: '', channel: '', includeClients });
+  const body = formatMetrics({
+    snapshot,
+    mem: readMemStats(),
+    excludeEphemeral: ctx.options.metricsExcludeEphemeral,
+    process: readProcessStats(),
+  });
+  return { status: 200, headers: [['Content-Type', METRICS_CONTENT_TYPE]], body };
 }
 
 // ---------------------------------------------------------------- publishing

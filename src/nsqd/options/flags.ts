@@ -1,52 +1,26 @@
-/** The nsqd flag table (names, kinds, Go help texts, config names), per-kind value parsing, defaults and usage text. */
+/** The nsqd flag table (names, kinds, Go help texts, config names), nsqd's own value kinds (TLS), defaults and usage text; resolved by the shared Go flag/config machinery (../../go/options.ts). */
 
 import { createHash } from 'node:crypto';
 import os from 'node:os';
-import { formatGoDuration, parseGoDuration } from '../../go/duration.js';
-import type { GoFlag } from '../../go/flag.js';
+import type { FlagSpec } from '../../go/options.js';
 import { goQuote } from '../../go/quote.js';
-import { ERR_PARSE, parseGoBool, parseGoFloat, parseGoInt } from '../../go/strconv.js';
+import { parseGoBool } from '../../go/strconv.js';
 import type { HttpServerChoice } from '../../http/adapter.js';
-import { INTERNAL_DEFAULTS, type LogLevel, type Options, type TlsRequired } from './options.js';
+import { INTERNAL_DEFAULTS, type Options, type TlsRequired } from './options.js';
 
-export type NsqdFlagKind =
-  | 'string'
-  | 'string-array'
-  | 'int'
-  | 'bool'
-  | 'duration'
-  | 'float-array'
-  | 'tls-required'
-  | 'tls-min-version'
-  | 'log-level';
+export { cfgName, checkChoice, parseLogLevel } from '../../go/options.js';
 
-export interface NsqdFlag {
-  /** Go's flag name, without dashes */
-  readonly name: string;
-  readonly kind: NsqdFlagKind;
-  /** help text, as Go's usage string */
-  readonly usage: string;
-  /** the Options field the flag resolves into; absent for meta/no-op flags (config, version, verbose, worker-id) */
-  readonly key?: keyof Options;
-  /** config-file key when it is not the flag name with '-' turned into '_' */
-  readonly cfg?: string;
-  /** accepted but the feature is not active yet in nsq-ts (reported as a warning when set explicitly) */
-  readonly inactive?: boolean;
-  /** for 'string' flags: the only accepted values (anything else is a flag error naming them) */
-  readonly choices?: readonly string[];
-  /** how a host-dependent default is computed, shown in --help with it: `(default 3: <rule>)` */
-  readonly defaultRule?: string;
-}
+export type NsqdFlag = FlagSpec<Options>;
 
 /** `--http-server` values */
 export const HTTP_SERVER_CHOICES: readonly HttpServerChoice[] = ['auto', 'uws', 'node'];
 
-/** A 'string' flag value checked against the flag's `choices` (the error text names them). */
-export function checkChoice(f: NsqdFlag, raw: string): string {
-  if (f.choices === undefined || f.choices.includes(raw)) return raw;
-  const list = f.choices.map(goQuote);
-  throw new Error(`must be ${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`);
-}
+const TLS_NAMES = new Map([
+  [0x0301, 'tls1.0'],
+  [0x0302, 'tls1.1'],
+  [0x0303, 'tls1.2'],
+  [0x0304, 'tls1.3'],
+]);
 
 /** Every nsqd flag (Go nsqd 1.3.0 + post-1.3.0 master) plus nsq-ts's own `--workers` and `--http-server`. */
 // biome-ignore format: one flag per line reads best as a table
@@ -62,12 +36,12 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'https-address', kind: 'string', key: 'httpsAddress', inactive: true, usage: '<addr>:<port> to listen on for HTTPS clients' },
   { name: 'http-address', kind: 'string', key: 'httpAddress', usage: '<addr>:<port> or a unix socket path to listen on for HTTP clients (empty to disable)' },
   { name: 'tcp-address', kind: 'string', key: 'tcpAddress', usage: '<addr>:<port> or a unix socket path to listen on for TCP clients' },
-  { name: 'auth-http-address', kind: 'string-array', key: 'authHttpAddresses', cfg: 'auth_http_addresses', inactive: true, usage: '<addr>:<port> or a full url to query auth server (may be given multiple times)' },
-  { name: 'auth-http-request-method', kind: 'string', key: 'authHttpRequestMethod', inactive: true, usage: 'HTTP method to use for auth server requests (get or post)' },
+  { name: 'auth-http-address', kind: 'string-array', key: 'authHttpAddresses', cfg: 'auth_http_addresses', usage: '<addr>:<port> or a full url to query auth server (may be given multiple times)' },
+  { name: 'auth-http-request-method', kind: 'string', key: 'authHttpRequestMethod', usage: 'HTTP method to use for auth server requests (get or post)' },
   { name: 'broadcast-address', kind: 'string', key: 'broadcastAddress', usage: 'address that will be registered with lookupd (defaults to the OS hostname)' },
   { name: 'broadcast-tcp-port', kind: 'int', key: 'broadcastTcpPort', usage: 'TCP port that will be registered with lookupd (defaults to the TCP port that this nsqd is listening on)' },
   { name: 'broadcast-http-port', kind: 'int', key: 'broadcastHttpPort', usage: 'HTTP port that will be registered with lookupd (defaults to the HTTP port that this nsqd is listening on)' },
-  { name: 'lookupd-tcp-address', kind: 'string-array', key: 'lookupdTcpAddresses', cfg: 'nsqlookupd_tcp_addresses', inactive: true, usage: 'lookupd TCP address (may be given multiple times)' },
+  { name: 'lookupd-tcp-address', kind: 'string-array', key: 'lookupdTcpAddresses', cfg: 'nsqlookupd_tcp_addresses', usage: 'lookupd TCP address (may be given multiple times)' },
   { name: 'http-client-connect-timeout', kind: 'duration', key: 'httpClientConnectTimeout', usage: 'timeout for HTTP connect' },
   { name: 'http-client-request-timeout', kind: 'duration', key: 'httpClientRequestTimeout', usage: 'timeout for HTTP request' },
   // diskqueue options
@@ -93,12 +67,12 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'output-buffer-timeout', kind: 'duration', key: 'outputBufferTimeout', usage: 'default duration of time between flushing data to clients' },
   { name: 'max-channel-consumers', kind: 'int', key: 'maxChannelConsumers', usage: 'maximum channel consumer connection count per nsqd instance (default 0, i.e., unlimited)' },
   // statsd integration options
-  { name: 'statsd-address', kind: 'string', key: 'statsdAddress', inactive: true, usage: 'UDP <addr>:<port> of a statsd daemon for pushing stats' },
-  { name: 'statsd-interval', kind: 'duration', key: 'statsdInterval', inactive: true, usage: 'duration between pushing to statsd' },
-  { name: 'statsd-mem-stats', kind: 'bool', key: 'statsdMemStats', inactive: true, usage: 'toggle sending memory and GC stats to statsd' },
-  { name: 'statsd-prefix', kind: 'string', key: 'statsdPrefix', inactive: true, usage: 'prefix used for keys sent to statsd (%s for host replacement)' },
-  { name: 'statsd-udp-packet-size', kind: 'int', key: 'statsdUdpPacketSize', inactive: true, usage: 'the size in bytes of statsd UDP packets' },
-  { name: 'statsd-exclude-ephemeral', kind: 'bool', key: 'statsdExcludeEphemeral', inactive: true, usage: 'Skip ephemeral topics and channels when sending stats to statsd' },
+  { name: 'statsd-address', kind: 'string', key: 'statsdAddress', usage: 'UDP <addr>:<port> of a statsd daemon for pushing stats' },
+  { name: 'statsd-interval', kind: 'duration', key: 'statsdInterval', usage: 'duration between pushing to statsd' },
+  { name: 'statsd-mem-stats', kind: 'bool', key: 'statsdMemStats', usage: 'toggle sending memory and GC stats to statsd' },
+  { name: 'statsd-prefix', kind: 'string', key: 'statsdPrefix', usage: 'prefix used for keys sent to statsd (%s for host replacement)' },
+  { name: 'statsd-udp-packet-size', kind: 'int', key: 'statsdUdpPacketSize', usage: 'the size in bytes of statsd UDP packets' },
+  { name: 'statsd-exclude-ephemeral', kind: 'bool', key: 'statsdExcludeEphemeral', usage: 'Skip ephemeral topics and channels when sending stats to statsd' },
   // end to end percentile flags
   { name: 'e2e-processing-latency-percentile', kind: 'float-array', key: 'e2eProcessingLatencyPercentiles', cfg: 'e2e_processing_latency_percentiles', usage: "message processing time percentiles (as float (0, 1.0]) to track (can be specified multiple times or comma separated '1.0,0.99,0.95', default none)" },
   { name: 'e2e-processing-latency-window-time', kind: 'duration', key: 'e2eProcessingLatencyWindowTime', usage: 'calculate end to end latency quantiles for this duration of time (ie: 60s would only show quantile calculations from the past 60 seconds)' },
@@ -106,27 +80,24 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'tls-cert', kind: 'string', key: 'tlsCert', inactive: true, usage: 'path to certificate file' },
   { name: 'tls-key', kind: 'string', key: 'tlsKey', inactive: true, usage: 'path to key file' },
   { name: 'tls-client-auth-policy', kind: 'string', key: 'tlsClientAuthPolicy', inactive: true, usage: "client certificate auth policy ('require' or 'require-verify')" },
-  { name: 'tls-root-ca-file', kind: 'string', key: 'tlsRootCaFile', inactive: true, usage: 'path to certificate authority file' },
-  { name: 'tls-required', kind: 'tls-required', key: 'tlsRequired', usage: 'require TLS for client connections (true, false, tcp-https)' },
-  { name: 'tls-min-version', kind: 'tls-min-version', key: 'tlsMinVersion', inactive: true, usage: "minimum SSL/TLS version acceptable ('ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2' or 'tls1.3')" },
+  { name: 'tls-root-ca-file', kind: 'string', key: 'tlsRootCaFile', usage: 'path to certificate authority file' },
+  { name: 'tls-required', kind: 'custom', parse: parseTlsRequired, isBool: true, typeName: '', key: 'tlsRequired', usage: 'require TLS for client connections (true, false, tcp-https)' },
+  { name: 'tls-min-version', kind: 'custom', parse: parseTlsMinVersion, showDefault: (v) => TLS_NAMES.get(v as number) ?? String(v), key: 'tlsMinVersion', inactive: true, usage: "minimum SSL/TLS version acceptable ('ssl3.0', 'tls1.0', 'tls1.1', 'tls1.2' or 'tls1.3')" },
   // compression
   { name: 'deflate', kind: 'bool', key: 'deflate', usage: 'enable deflate feature negotiation (client compression)' },
   { name: 'max-deflate-level', kind: 'int', key: 'maxDeflateLevel', usage: 'max deflate compression level a client can negotiate (> values == > nsqd CPU usage)' },
   { name: 'snappy', kind: 'bool', key: 'snappy', usage: 'enable snappy feature negotiation (client compression)' },
   // topology
-  { name: 'topology-region', kind: 'string', key: 'topologyRegion', inactive: true, usage: 'region this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
-  { name: 'topology-zone', kind: 'string', key: 'topologyZone', inactive: true, usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
+  { name: 'topology-region', kind: 'string', key: 'topologyRegion', usage: 'region this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
+  { name: 'topology-zone', kind: 'string', key: 'topologyZone', usage: 'availability zone this nsqd runs in, reported to clients and lookupd for topology-aware consumption' },
   { name: 'enable-experiment', kind: 'string-array', key: 'enableExperiments', cfg: 'enable_experiment', inactive: true, usage: 'enable experimental feature (may be given multiple times) (valid options: topology-aware-consumption)' },
   // nsq-ts only
   { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread', defaultRule: 'available CPUs - 1, at least 1' },
   { name: 'sync-publish', kind: 'bool', key: 'syncPublish', usage: '[nsq-ts] durable publish: PUB/MPUB/DPUB are answered OK only once their messages are on disk and fsynced (group commit: one fsync per batch of publishes). Off by default, as in nsqd' },
   { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: "[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node" },
+  { name: 'metrics', kind: 'bool', key: 'metrics', usage: '[nsq-ts] serve Prometheus metrics at GET /metrics on the HTTP address (false: 404 there, as nsqd)' },
+  { name: 'metrics-exclude-ephemeral', kind: 'bool', key: 'metricsExcludeEphemeral', usage: '[nsq-ts] leave ephemeral topics and channels out of /metrics (bounds its label cardinality)' },
 ];
-
-/** The config-file key of a flag. */
-export function cfgName(f: NsqdFlag): string {
-  return f.cfg ?? f.name.replaceAll('-', '_');
-}
 
 /** `--tls-required` values: Go lowercases, takes "tcp-https", else strconv.ParseBool (its error text). */
 export function parseTlsRequired(raw: string): TlsRequired {
@@ -156,58 +127,6 @@ export function parseTlsMinVersion(raw: string): number | undefined {
       return 0x0304;
   }
   throw new Error(`unknown tlsVersionOption ${goQuote(raw.toLowerCase())}`);
-}
-
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'fatal'];
-
-/** `--log-level`, case-insensitive, with nsqd's error text. */
-export function parseLogLevel(raw: string): LogLevel {
-  const s = raw.toLowerCase();
-  const lvl = LOG_LEVELS.find((l) => l === s);
-  if (lvl === undefined) throw new Error(`invalid log level '${raw}' (debug, info, warn, error, fatal)`);
-  return lvl;
-}
-
-/** Go's Value.Set for one occurrence of a flag of this kind (throws with Go's error text). */
-export function setFlagValue(f: NsqdFlag, raw: string, prev: unknown): unknown {
-  switch (f.kind) {
-    case 'string':
-      return checkChoice(f, raw);
-    case 'string-array':
-      // Go resolves the flag through StringArray.String() (comma-joined) and splits it again,
-      // so `--lookupd-tcp-address=a,b` means two addresses.
-      return [...((prev as string[] | undefined) ?? []), ...raw.split(',')];
-    case 'int':
-      return parseGoInt(raw);
-    case 'bool':
-      return parseGoBool(raw);
-    case 'duration':
-      try {
-        return parseGoDuration(raw);
-      } catch {
-        throw new Error(ERR_PARSE);
-      }
-    case 'float-array': {
-      // app.FloatArray: comma separated, accumulated, sorted descending
-      const next = [...((prev as number[] | undefined) ?? []), ...raw.split(',').map(parseGoFloat)];
-      return next.sort((a, b) => b - a);
-    }
-    case 'tls-required':
-      return parseTlsRequired(raw);
-    case 'tls-min-version':
-      return parseTlsMinVersion(raw) ?? (prev as number | undefined);
-    case 'log-level':
-      return parseLogLevel(raw);
-  }
-}
-
-/** The table as goflag definitions. */
-export function goFlags(): GoFlag[] {
-  return NSQD_FLAGS.map((f) => ({
-    name: f.name,
-    isBool: f.kind === 'bool' || f.kind === 'tls-required',
-    set: (raw: string, prev: unknown) => setFlagValue(f, raw, prev),
-  }));
 }
 
 const CRC32_TABLE = (() => {
@@ -297,64 +216,8 @@ export function defaultOptions(): Options {
     workers: defaultWorkers(),
     httpServer: 'auto',
     syncPublish: false,
+    metrics: true,
+    metricsExcludeEphemeral: false,
     ...INTERNAL_DEFAULTS,
   };
-}
-
-const TLS_NAMES = new Map([
-  [0x0301, 'tls1.0'],
-  [0x0302, 'tls1.1'],
-  [0x0303, 'tls1.2'],
-  [0x0304, 'tls1.3'],
-]);
-
-/** The " (default X)" suffix Go's PrintDefaults adds for non-zero defaults. */
-function defaultSuffix(f: NsqdFlag, d: Options): string {
-  const v = f.key === undefined ? undefined : d[f.key];
-  switch (f.kind) {
-    case 'string':
-      return typeof v === 'string' && v !== '' ? ` (default ${goQuote(v)})` : '';
-    case 'int':
-      if (typeof v !== 'number' || v === 0) return '';
-      return f.defaultRule === undefined ? ` (default ${v})` : ` (default ${v}: ${f.defaultRule})`;
-    case 'bool':
-      return v === true ? ' (default true)' : '';
-    case 'duration':
-      return typeof v === 'number' && v !== 0 ? ` (default ${formatGoDuration(v)})` : '';
-    case 'log-level':
-      return ` (default ${String(v)})`;
-    case 'tls-min-version':
-      return ` (default ${TLS_NAMES.get(v as number) ?? String(v)})`;
-    default:
-      return '';
-  }
-}
-
-/** Go's UnquoteUsage type name shown after the flag. */
-function typeName(kind: NsqdFlagKind): string {
-  switch (kind) {
-    case 'string':
-      return ' string';
-    case 'int':
-      return ' int';
-    case 'duration':
-      return ' duration';
-    case 'bool':
-    case 'tls-required':
-      return '';
-    default:
-      return ' value';
-  }
-}
-
-/** The usage text, formatted like Go's flag.PrintDefaults (flags sorted by name). */
-export function flagHelp(): string {
-  const d = defaultOptions();
-  const lines = ['Usage of nsqd:'];
-  const sorted = [...NSQD_FLAGS].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const f of sorted) {
-    lines.push(`  -${f.name}${typeName(f.kind)}`);
-    lines.push(`    \t${f.usage.replaceAll('\n', '\n    \t')}${defaultSuffix(f, d)}`);
-  }
-  return `${lines.join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 /**
  * The resolved nsqd options: one plain-data object, validated once at start-up (see ./cli.ts) and
  * handed to shards via workerData. Durations are milliseconds, sizes bytes. Never mutated after
- * start-up: PUT /config changes the logger's level and the broker's lookupd list, not this object.
+ * start-up: PUT /config changes the logger's level and the lookupd registrar's list, not this object.
  */
 
 import type { LogLevel } from '../../log.js';
@@ -83,6 +83,10 @@ export interface Options {
   httpServer: HttpServerChoice;
   /** OK only after the message is fsynced (group commit) */
   syncPublish: boolean;
+  /** serve Prometheus metrics at GET /metrics */
+  metrics: boolean;
+  /** leave `#ephemeral` topics and channels out of /metrics */
+  metricsExcludeEphemeral: boolean;
   // internal: no flag, no config-file key, not in /config (nsqd's hidden Options); tests shorten them
   /** nsqd's ClientTimeout: how long a new connection has to send the magic */
   clientTimeout: number;

@@ -27,7 +27,11 @@ export type ControlRequest =
   /** write nsqd.dat */
   | { op: 'saveMeta'; dataPath: string; topics: TopicMeta[] }
   /** this shard's health: null = OK */
-  | { op: 'health' };
+  | { op: 'health' }
+  /** whether new topics wait for their lookupd channels (see startTopic) */
+  | { op: 'holdNewTopics'; hold: boolean }
+  /** a new topic's lookupd channels: create them, then let its messages flow */
+  | { op: 'startTopic'; topic: string; channels: string[] };
 
 export interface ConsumerStats {
   conn: number;
@@ -101,6 +105,14 @@ export function control(core: ShardCore, req: ControlRequest): ControlResponse {
       return { error: null, meta: metaOf(core) };
     case 'health':
       return { error: null, health: core.disk.health };
+    case 'holdNewTopics':
+      core.holdNewTopics = req.hold;
+      return OK;
+    case 'startTopic':
+      return onTopic(core, req.topic, (t) => {
+        for (const c of req.channels) if (isValidChannelName(c)) t.getOrCreateChannel(c);
+        t.start();
+      });
     case 'loadMeta':
       return onDisk(() => {
         const warn = (m: string): void => core.log.warn(m);

@@ -5,6 +5,7 @@
 
 import type { Logger } from '../../log.js';
 import type { CoreAnswers } from '../contract/shard.js';
+import type { TopologyChange } from '../contract/topology.js';
 import type { Options } from '../options/options.js';
 import type { ShardDisk } from './shard-disk.js';
 
@@ -31,6 +32,8 @@ export interface ShardContext {
   scheduleDrain(topic: import('./topic.js').Topic): void;
   /** a non-ephemeral topic or channel was created or deleted, or a pause flag changed (nsqd.dat) */
   metaChanged(): void;
+  /** a topic or channel came or went (ephemeral ones too): for the lookupd registrar */
+  topologyChanged(ev: TopologyChange): void;
   /** a channel asks to be forgotten (ephemeral, last consumer gone) */
   channelEmptied(channel: import('./channel.js').Channel): void;
 }

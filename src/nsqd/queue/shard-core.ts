@@ -11,6 +11,7 @@ import { Logger } from '../../log.js';
 import { protocolError } from '../../wire/errors.js';
 import { MSG_ID_LENGTH, parsedId, parseIdHex } from '../../wire/msgid.js';
 import { type CoreAnswers, MPUB, PREACKED, type PubKind, type ShardCommands } from '../contract/shard.js';
+import type { TopologyChange } from '../contract/topology.js';
 import type { Options } from '../options/options.js';
 import { BodyStore } from './body-store.js';
 import type { Channel, ChannelConsumer } from './channel.js';
@@ -42,9 +43,17 @@ export interface ShardHooks {
   metaChanged(): void;
   /** work ran outside a command or tick (a disk drain): flush what it produced */
   afterAsync(): void;
+  /** a topic or channel came or went (for the lookupd registrar on the io thread) */
+  topology(ev: TopologyChange): void;
 }
 
-const NO_HOOKS: ShardHooks = { health() {}, log: Logger.silent(), metaChanged() {}, afterAsync() {} };
+const NO_HOOKS: ShardHooks = {
+  health() {},
+  log: Logger.silent(),
+  metaChanged() {},
+  afterAsync() {},
+  topology() {},
+};
 /** records a topic hands from its disk to its channels per turn */
 const DRAIN_SLICE = 5000;
 
@@ -58,6 +67,8 @@ export class ShardCore implements ShardCommands {
   private readonly store = new BodyStore();
   private readonly ctx: ShardContext;
   private exiting = false;
+  /** new topics hold their messages until the io thread sends their lookupd channels (startTopic) */
+  holdNewTopics = false;
 
   readonly disk: ShardDisk;
   private readonly hooks: ShardHooks;
@@ -95,6 +106,7 @@ export class ShardCore implements ShardCommands {
       disk: this.disk,
       scheduleDrain: (t) => this.scheduleDrain(t),
       metaChanged: () => this.hooks.metaChanged(),
+      topologyChanged: (ev) => this.hooks.topology(ev),
       channelEmptied: (ch) => this.deleteChannel(ch),
     };
   }
@@ -381,9 +393,11 @@ export class ShardCore implements ShardCommands {
     let t = this.topics.get(name);
     if (t === undefined) {
       t = new Topic(name, this.ctx);
+      t.waiting = this.holdNewTopics;
       this.topics.set(name, t);
       this.log.info(`TOPIC(${name}): created`);
       if (!t.ephemeral) this.hooks.metaChanged();
+      this.hooks.topology({ topic: name, channel: '', gone: false, waiting: t.waiting });
     }
     return t;
   }
@@ -408,6 +422,7 @@ export class ShardCore implements ShardCommands {
     }
     ch.topic.deleteChannel(ch);
     if (!ch.ephemeral) this.hooks.metaChanged();
+    this.hooks.topology({ topic: ch.topic.name, channel: ch.name, gone: true, waiting: false });
   }
 
   /** delete a topic: its channels (closing their subscribers) and its disk files */
@@ -419,5 +434,6 @@ export class ShardCore implements ShardCommands {
     this.topics.delete(topic.name);
     this.draining.delete(topic);
     if (!topic.ephemeral) this.hooks.metaChanged();
+    this.hooks.topology({ topic: topic.name, channel: '', gone: true, waiting: false });
   }
 }

@@ -83,6 +83,7 @@ export class ShardDisk {
       syncTimeoutMs: o.syncTimeout,
       log: (level, msg) => this.events.log(level, msg),
       holdReads: o.syncPublish,
+      backgroundSync: true,
     });
     this.queues.add(q);
     return q;

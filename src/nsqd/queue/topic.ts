@@ -26,6 +26,8 @@ export class Topic implements DiskOwner {
   /** past --mem-queue-size while waiting at the topic, messages go here; null when ephemeral */
   readonly disk: DiskQueue | null;
   paused = false;
+  /** new, waiting for the channels the lookupds list (nsqd starts a topic only after creating them) */
+  waiting = false;
   messageCount = 0;
   messageBytes = 0;
   private readonly ctx: ShardContext;
@@ -47,7 +49,7 @@ export class Topic implements DiskOwner {
     this.messageCount++;
     this.messageBytes += length;
     const list = this.channelList;
-    if (list.length === 0 || this.paused) {
+    if (list.length === 0 || this.paused || this.waiting) {
       const d = this.disk;
       if (
         this.queue.length >= this.ctx.options.memQueueSize ||
@@ -84,7 +86,7 @@ export class Topic implements DiskOwner {
     this.messageCount++;
     this.messageBytes += m.length;
     m.ownBody(); // parked until due: once here, every channel's copy shares it
-    if (this.channelList.length === 0 || this.paused) {
+    if (this.channelList.length === 0 || this.paused || this.waiting) {
       if (!this.dropsOverflow()) this.held.push(m);
       return;
     }
@@ -116,6 +118,7 @@ export class Topic implements DiskOwner {
       this.channelList = [...this.channels.values()];
       this.ctx.log.info(`TOPIC(${this.name}): new channel(${name})`);
       if (!ch.ephemeral && !this.ephemeral) this.ctx.metaChanged();
+      this.ctx.topologyChanged({ topic: this.name, channel: name, gone: false, waiting: false });
       this.drain();
     }
     return ch;
@@ -133,7 +136,7 @@ export class Topic implements DiskOwner {
   /** hand buffered messages to the channels, if there are any and the topic is not paused */
   drain(): void {
     const list = this.channelList;
-    if (this.paused || list.length === 0) return;
+    if (this.paused || this.waiting || list.length === 0) return;
     const q = this.queue;
     while (q.length > 0) {
       const hi = q.headIdHi;
@@ -157,7 +160,7 @@ export class Topic implements DiskOwner {
   drainDisk(max: number): boolean {
     const d = this.disk;
     const list = this.channelList;
-    if (d === null || this.paused || list.length === 0) return false;
+    if (d === null || this.paused || this.waiting || list.length === 0) return false;
     let first = -1;
     let last = -1;
     let n = 0;
@@ -211,6 +214,13 @@ export class Topic implements DiskOwner {
   /** deleted: its disk queue's files go too */
   deleteDisk(): void {
     if (this.disk !== null) this.ctx.disk.delete(this.disk);
+  }
+
+  /** the lookupds' channels are created: messages flow (nsqd's Topic.Start) */
+  start(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.drain();
   }
 
   setPaused(paused: boolean): void {

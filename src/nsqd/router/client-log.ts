@@ -25,23 +25,11 @@ export function hostPort(address: string | undefined, port: number | undefined):
   return formatAddress(address ?? '', port ?? 0);
 }
 
-/** the errno texts Go's net errors end with, for the codes a client connection meets */
-const ERRNO_TEXT: Record<string, string> = {
-  ECONNRESET: 'connection reset by peer',
-  EPIPE: 'broken pipe',
-  ETIMEDOUT: 'connection timed out',
-};
-
-/** Go's *net.OpError text for a failed read: `read tcp 127.0.0.1:4150->127.0.0.1:5555: <reason>` */
-export function readErrorText(socket: Socket, reason: string): string {
+/** The start of Go's *net.OpError text for a failed read (`read tcp 127.0.0.1:4150->127.0.0.1:5555`), while the socket is open. */
+export function readOpText(socket: Socket): string {
   const remote = hostPort(socket.remoteAddress, socket.remotePort);
-  if (socket.localPort === undefined) return `read unix ${socket.localAddress ?? ''}->${remote}: ${reason}`;
-  return `read tcp ${hostPort(socket.localAddress, socket.localPort)}->${remote}: ${reason}`;
-}
-
-/** the reason a socket error gives, as Go words it */
-export function errnoText(err: NodeJS.ErrnoException): string {
-  return (err.code !== undefined ? ERRNO_TEXT[err.code] : undefined) ?? err.message;
+  if (socket.localPort === undefined) return `read unix ${socket.localAddress ?? ''}->${remote}`;
+  return `read tcp ${hostPort(socket.localAddress, socket.localPort)}->${remote}`;
 }
 
 /** protocol_v2.go's debug line for a message written to a client (`id`: its 16 hex chars) */

@@ -13,6 +13,7 @@ import { type ErrorCode, type ProtocolError, protocolError } from '../../wire/er
 import type { IdentifyData } from '../../wire/identify.js';
 import * as L from '../../wire/line.js';
 import { PREACKED, type PubKind, type ShardLink } from '../contract/shard.js';
+import type { SessionAuth } from './commands/auth.js';
 import type { ServerContext } from './context.js';
 import { shardIndexOf } from './shard-map.js';
 
@@ -75,6 +76,10 @@ export class Session {
   bodyDefer = 0;
   private stalled: (() => boolean) | null = null;
   readonly line = new L.Line();
+  /** what AUTH got from the auth server (commands/auth.ts owns it); null before AUTH */
+  auth: SessionAuth | null = null;
+  /** aborts what the session waits on outside the shards (the auth server) if the connection closes */
+  private outside: AbortController | null = null;
 
   constructor(port: ConnectionPort, ctx: ServerContext) {
     this.port = port;
@@ -298,6 +303,34 @@ export class Session {
     this.port.pauseInput();
   }
 
+  // ---- waiting on the auth server ----
+
+  /**
+   * Take no command until `resumeOutside`: an answer from outside the shards (the auth server) is
+   * awaited. Shard answers still owed keep arriving in order. The signal aborts if the connection
+   * closes first.
+   */
+  awaitOutside(): AbortSignal {
+    const ac = new AbortController();
+    this.outside = ac;
+    this.stall(never);
+    return ac.signal;
+  }
+
+  /** the outside answer came: `then` answers (or fails, or stalls again), then commands resume */
+  resumeOutside(then: () => void): void {
+    this.outside = null;
+    this.stalled = null;
+    then();
+    if (this.stalled === null) this.port.resumeInput();
+  }
+
+  /** the connection closed */
+  closed(): void {
+    this.outside?.abort();
+    this.outside = null;
+  }
+
   get isStalled(): boolean {
     return this.stalled !== null;
   }
@@ -326,4 +359,9 @@ export class Session {
     }
     this.port.writeError(err);
   }
+}
+
+/** a stall that only resumeOutside ends */
+function never(): boolean {
+  return false;
 }

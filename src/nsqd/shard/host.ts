@@ -7,10 +7,12 @@
 
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
-import { RING_SPIN_MS, type ShardAnswers } from '../contract/shard.js';
+import type { ShardAnswers } from '../contract/shard.js';
+import type { TopologyChange } from '../contract/topology.js';
 import type { Options } from '../options/options.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
 import { createRingBuffer, ringCapacityFor } from './ring.js';
+import { SpinPolicy } from './spin.js';
 import type { ShardWorkerData } from './worker.js';
 import { WorkerLink } from './worker-link.js';
 
@@ -20,6 +22,10 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 export interface ShardReports {
   health(index: number, error: string | null): void;
   metaChanged(): void;
+  /** a topic or channel came or went */
+  topology(ev: TopologyChange): void;
+  /** shard `index` crashed and starts again empty (its topics come back from disk on first use) */
+  lost(index: number): void;
 }
 
 /** how long a shard may take to write its queues to disk at shutdown before it is terminated */
@@ -31,6 +37,7 @@ type ShardMessage =
   /** a whole log line the shard's logger built (its level already checked) */
   | { type: 'log'; line: string }
   | { type: 'meta' }
+  | { type: 'topology'; ev: TopologyChange }
   | { type: 'stopped' };
 
 interface Slot {
@@ -78,6 +85,7 @@ export class ShardHost {
         this.reports.health(index, msg.error);
       } else if (msg.type === 'log') this.log.writeLine(msg.line);
       else if (msg.type === 'meta') this.reports.metaChanged();
+      else if (msg.type === 'topology') this.reports.topology(msg.ev);
     });
     this.slots[index] = slot;
     this.links[index] = link;
@@ -91,18 +99,18 @@ export class ShardHost {
 
   /**
    * Move what the shard says into connections until the link stops. After activity it keeps
-   * looking once per event-loop turn for a short while before sleeping on the doorbell: under load
-   * the shard then never has to ring (a futex wake and a cross-thread task per ring).
+   * looking once per event-loop turn for a short while before sleeping on the doorbell, when that
+   * pays (SpinPolicy): under load the shard then never has to ring (a futex wake and a cross-thread
+   * task per ring).
    */
   private async pump(link: WorkerLink): Promise<void> {
-    let lastActive = performance.now();
+    const spin = new SpinPolicy();
     while (!link.isStopped) {
       if (link.drain() > 0) {
-        lastActive = performance.now();
-      } else if (performance.now() - lastActive > RING_SPIN_MS) {
+        spin.active(performance.now());
+      } else if (!spin.keepLooking(performance.now())) {
         const wait = link.waitOutbound();
         if (wait !== null) await wait;
-        lastActive = performance.now();
         continue;
       }
       // let sockets and timers run between looks
@@ -119,6 +127,7 @@ export class ShardHost {
     slot.pending.clear();
     this.spawn(index);
     this.answers.shardLost(index);
+    this.reports.lost(index);
   }
 
   /** a control-plane request (admin action, stats) to shard `index` */
@@ -127,6 +136,8 @@ export class ShardHost {
     const id = this.nextRequestId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
+      // the records written before this request are in the ring before it is posted
+      slot.link.flushRing();
       slot.worker.postMessage({ type: 'control', id, req });
     });
   }

@@ -6,13 +6,14 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '../../log.js';
-import { DOORBELL_TIMEOUT_MS, RING_SPIN_MS } from '../contract/shard.js';
+import { DOORBELL_TIMEOUT_MS } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
 import { ShardCore } from '../queue/shard-core.js';
 import { RingReader } from './ring.js';
 import { RingOutbox } from './ring-outbox.js';
 import { decodeInbound } from './ring-records.js';
+import { SpinPolicy } from './spin.js';
 
 export interface ShardWorkerData {
   index: number;
@@ -36,6 +37,7 @@ const core = new ShardCore(data.options, outbox, undefined, undefined, {
   health: (error) => post({ type: 'health', error }),
   log,
   metaChanged: () => post({ type: 'meta' }),
+  topology: (ev) => post({ type: 'topology', ev }),
   afterAsync: () => outbox.flush(),
 });
 let stopping = false;
@@ -54,17 +56,23 @@ function drain(): void {
   outbox.flush();
 }
 
+/** every record in the ring now, whatever the outbound side's state (its overflow holds the answers) */
+function takeAll(): void {
+  while (reader.next()) decodeInbound(reader, core);
+  reader.release();
+}
+
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
  * Take inbound records while the outbound ring has room; after activity keep looking once per
- * event-loop turn for a short while, then sleep on the inbound doorbell. While answers overflow,
+ * event-loop turn for a short while when that pays (SpinPolicy), else sleep on the inbound doorbell. While answers overflow,
  * sleep on the outbound ring's space doorbell instead.
  */
 async function run(): Promise<void> {
-  let lastActive = performance.now();
+  const spin = new SpinPolicy();
   while (!stopping) {
     if (outbox.blocked && !outbox.retryOverflow()) {
       await (outbox.waitForSpace() ?? nextTurn());
@@ -72,17 +80,16 @@ async function run(): Promise<void> {
     }
     if (!reader.isEmpty()) {
       drain();
-      lastActive = performance.now();
+      spin.active(performance.now());
       await nextTurn();
       continue;
     }
-    if (performance.now() - lastActive <= RING_SPIN_MS) {
+    if (spin.keepLooking(performance.now())) {
       await nextTurn();
       continue;
     }
     const wait = reader.waitAsync(DOORBELL_TIMEOUT_MS);
     if (wait !== null) await wait;
-    lastActive = performance.now();
   }
 }
 
@@ -94,6 +101,8 @@ const scan = setInterval(() => {
 
 parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlRequest }) => {
   if (msg.type === 'control') {
+    // a request sees every record written before it (a pre-acked PUB's topic exists for /channel/create)
+    takeAll();
     const res = control(core, msg.req!);
     outbox.flush();
     parentPort!.postMessage({ type: 'control', id: msg.id, res });
@@ -109,8 +118,7 @@ parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlReques
   if (msg.type === 'stop') {
     stopping = true;
     // publishes the io thread answered OK already may still wait in the ring: take them all first
-    while (reader.next()) decodeInbound(reader, core);
-    reader.release();
+    takeAll();
     core.shutdown(data.index);
     outbox.flush();
     clearInterval(scan);

@@ -11,6 +11,7 @@ import { isValidChannelName, isValidTopicName } from '../../../wire/names.js';
 import { parseBase10 } from '../../../wire/numbers.js';
 import type { Session } from '../session.js';
 import { STATE_CLOSING, STATE_INIT, STATE_SUBSCRIBED } from '../session.js';
+import { whenAuthorized } from './auth.js';
 
 export function sub(s: Session): void {
   const line = s.line;
@@ -27,7 +28,7 @@ export function sub(s: Session): void {
     const q = goQuote(line.buf.subarray(line.starts[2], line.ends[2]));
     return void s.fatal('E_BAD_CHANNEL', `SUB channel name ${q} is not valid`);
   }
-  s.subscribe(topic, channel);
+  whenAuthorized(s, 'SUB', topic, channel, () => s.subscribe(topic, channel));
 }
 
 export function rdy(s: Session): void {

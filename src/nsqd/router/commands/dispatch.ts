@@ -6,8 +6,9 @@
 import * as L from '../../../wire/line.js';
 import type { BodyRule } from '../../../wire/parser.js';
 import type { Session } from '../session.js';
+import { onAuthBody } from './auth.js';
 import { cls, fin, rdy, req, sub, touch } from './consume.js';
-import { authLine, identifyLine, onAuthBody, onIdentifyBody } from './identify.js';
+import { authLine, identifyLine, onIdentifyBody } from './identify.js';
 import { onPublishBody, publishLine } from './publish.js';
 
 /** a command line `buf[start, end)` (without its newline); returns the rule for the body it announces */
@@ -56,7 +57,7 @@ export function onCommandBody(s: Session, buf: Buffer, start: number, end: numbe
       onIdentifyBody(s, buf, start, end);
       break;
     case L.CMD_AUTH:
-      onAuthBody(s);
+      onAuthBody(s, buf, start, end);
       break;
     default:
       onPublishBody(s, buf, start, end);

@@ -62,16 +62,11 @@ export function onIdentifyBody(s: Session, buf: Buffer, start: number, end: numb
     max_deflate_level: o.maxDeflateLevel,
     snappy: false,
     sample_rate: s.sampleRate,
-    auth_required: false,
+    auth_required: s.ctx.auth !== null,
     output_buffer_size: s.outputBufferSize,
     output_buffer_timeout: Math.floor(s.outputBufferTimeout),
     topology_region: o.topologyRegion,
     topology_zone: o.topologyZone,
   };
   s.respond(encodeResponse(JSON.stringify(reply)));
-}
-
-/** AUTH with no --auth-http-address configured: nsqd's answer after its checks */
-export function onAuthBody(s: Session): void {
-  s.fatal('E_AUTH_DISABLED', 'AUTH disabled');
 }

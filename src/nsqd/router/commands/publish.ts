@@ -12,6 +12,7 @@ import { parseBase10 } from '../../../wire/numbers.js';
 import type { BodyRule } from '../../../wire/parser.js';
 import { DPUB, PUB } from '../../contract/shard.js';
 import type { Session } from '../session.js';
+import { allowedNow, whenAuthorized } from './auth.js';
 
 export function publishLine(s: Session, cmd: number): BodyRule | null {
   const line = s.line;
@@ -36,7 +37,10 @@ export function publishLine(s: Session, cmd: number): BodyRule | null {
     s.bodyDefer = ms;
     return s.ctx.rules.DPUB;
   }
-  return cmd === CMD_MPUB ? s.ctx.rules.MPUB : s.ctx.rules.PUB;
+  if (cmd !== CMD_MPUB) return s.ctx.rules.PUB;
+  // nsqd checks MPUB's auth before reading its body (PUB's and DPUB's after)
+  if (s.ctx.auth !== null) whenAuthorized(s, 'MPUB', topic, '', noop);
+  return s.ctx.rules.MPUB;
 }
 
 export function onPublishBody(s: Session, buf: Buffer, start: number, end: number): void {
@@ -46,5 +50,15 @@ export function onPublishBody(s: Session, buf: Buffer, start: number, end: numbe
     s.publishBatch(s.bodyTopic, buf, start + 4, end, mpubMessageCount(buf, start));
     return;
   }
-  s.publishOne(cmd === CMD_DPUB ? DPUB : PUB, s.bodyTopic, s.bodyDefer, buf, start, end);
+  const kind = cmd === CMD_DPUB ? DPUB : PUB;
+  const topic = s.bodyTopic;
+  const deferMs = s.bodyDefer;
+  if (s.ctx.auth === null || allowedNow(s, topic, '')) s.publishOne(kind, topic, deferMs, buf, start, end);
+  else
+    whenAuthorized(s, cmd === CMD_DPUB ? 'DPUB' : 'PUB', topic, '', () =>
+      s.publishOne(kind, topic, deferMs, buf, start, end),
+    );
 }
+
+/** an MPUB that may go on: its body is read next (a refused one has failed the connection) */
+function noop(): void {}

@@ -1,26 +1,28 @@
 /**
- * The TCP listener: accepts clients and gives each a Connection. Owns the net.Server only.
+ * A program's TCP listener (Go's internal/protocol.TCPServer, shared by nsqd and nsqlookupd): binds
+ * a listen address (host:port or a unix socket path), logs `TCP: listening on …`, hands every
+ * accepted socket to the program's handler, and closes. Owns the net.Server only; knows no protocol.
  */
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { formatAddress, type ListenAddress } from '../../go/address.js';
-import type { Logger } from '../../log.js';
-import type { ServerContext } from '../router/context.js';
-import { Connection } from './connection.js';
-import type { ConnectionTable } from './table.js';
+import { formatAddress, type ListenAddress } from '../go/address.js';
+
+/** what the listener logs (a program's Logger fits) */
+export interface ListenerLog {
+  info(msg: string): void;
+  error(msg: string): void;
+}
 
 export class TcpListener {
   private readonly server: Server;
-  private readonly log: Logger;
+  private readonly log: ListenerLog;
   /** where it listens, as its listening line printed it ('' before listen) */
   address = '';
 
-  constructor(ctx: ServerContext, table: ConnectionTable, log: Logger) {
+  /** `onSocket` gets every accepted socket (half-open allowed: a client's FIN ends its input only) */
+  constructor(log: ListenerLog, onSocket: (socket: Socket) => void) {
     this.log = log;
-    // half-open: a client's FIN ends its input only; Connection answers what it is owed, then closes
-    this.server = createServer({ noDelay: true, allowHalfOpen: true }, (socket: Socket) => {
-      new Connection(socket, ctx, table);
-    });
+    this.server = createServer({ noDelay: true, allowHalfOpen: true }, onSocket);
   }
 
   listen(addr: ListenAddress): Promise<string> {
@@ -48,6 +50,7 @@ export class TcpListener {
     return a !== null && typeof a === 'object' ? a.port : 0;
   }
 
+  /** stops accepting; resolves once every accepted socket has closed too */
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }

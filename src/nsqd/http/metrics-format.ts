@@ -1,0 +1,236 @@
+/**
+ * Renders one StatsSnapshot (the one /stats renders) as Prometheus text exposition 0.0.4 for
+ * `GET /metrics`: topics, channels and, when asked, clients as labelled series under `nsq_` names in
+ * base units (seconds, bytes), counters ending in `_total`. Pure: no I/O, no broker state, nothing
+ * on the data path — a scrape costs one snapshot and one pass over it.
+ *
+ * Written by hand rather than through prom-client's registry: with 1,000 topics × 5 channels a scrape
+ * renders 5–6× faster this way (bench/metrics-exposition.ts: 22–50 ms against 107–300 ms on a
+ * shared 2-core machine), and the io thread that renders it is the thread that serves every socket.
+ */
+
+import type {
+  ChannelStats,
+  ClientStats,
+  LatencyStats,
+  MemStats,
+  StatsSnapshot,
+  TopicStats,
+} from '../contract/stats.js';
+
+/** the exposition's Content-Type, as Prometheus expects for text format 0.0.4 */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+export interface MetricsInput {
+  snapshot: StatsSnapshot;
+  mem: MemStats;
+  /** drop topics and channels whose names end in `#ephemeral` (--metrics-exclude-ephemeral) */
+  excludeEphemeral: boolean;
+  /** process numbers for the standard process_* series */
+  process: { residentBytes: number; cpuSeconds: number; startTimeSeconds: number };
+}
+
+/** the standard process_* numbers of this process (all threads) */
+export function readProcessStats(): MetricsInput['process'] {
+  const cpu = process.cpuUsage();
+  return {
+    residentBytes: process.memoryUsage.rss(),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    startTimeSeconds: Math.floor(performance.timeOrigin / 1000),
+  };
+}
+
+/** a `summary` here has quantile samples only: the windowed counts /stats gives are not cumulative */
+type Kind = 'gauge' | 'counter' | 'summary';
+
+/** one metric family: its samples come from one kind of row */
+export interface Family<T> {
+  name: string;
+  kind: Kind;
+  help: string;
+  value: (row: T) => number;
+}
+
+// biome-ignore format: one family per line reads best as a table
+export const TOPIC_FAMILIES: readonly Family<TopicStats>[] = [
+  { name: 'nsq_topic_depth', kind: 'gauge', help: 'Messages queued in the topic (memory + disk).', value: (t) => t.depth },
+  { name: 'nsq_topic_backend_depth', kind: 'gauge', help: 'Messages queued in the topic on disk.', value: (t) => t.backendDepth },
+  { name: 'nsq_topic_messages_total', kind: 'counter', help: 'Messages published to the topic.', value: (t) => t.messageCount },
+  { name: 'nsq_topic_message_bytes_total', kind: 'counter', help: 'Body bytes published to the topic.', value: (t) => t.messageBytes },
+  { name: 'nsq_topic_paused', kind: 'gauge', help: '1 when the topic is paused.', value: (t) => (t.paused ? 1 : 0) },
+];
+
+// biome-ignore format: one family per line reads best as a table
+export const CHANNEL_FAMILIES: readonly Family<ChannelStats>[] = [
+  { name: 'nsq_channel_depth', kind: 'gauge', help: 'Messages queued in the channel (memory + disk).', value: (c) => c.depth },
+  { name: 'nsq_channel_backend_depth', kind: 'gauge', help: 'Messages queued in the channel on disk.', value: (c) => c.backendDepth },
+  { name: 'nsq_channel_in_flight_messages', kind: 'gauge', help: 'Messages delivered and not yet finished, requeued or timed out.', value: (c) => c.inFlightCount },
+  { name: 'nsq_channel_deferred_messages', kind: 'gauge', help: 'Messages waiting for their defer to end.', value: (c) => c.deferredCount },
+  { name: 'nsq_channel_messages_total', kind: 'counter', help: 'Messages the channel received from its topic.', value: (c) => c.messageCount },
+  { name: 'nsq_channel_requeues_total', kind: 'counter', help: 'Messages requeued by consumers (REQ).', value: (c) => c.requeueCount },
+  { name: 'nsq_channel_timeouts_total', kind: 'counter', help: 'In-flight messages that timed out.', value: (c) => c.timeoutCount },
+  { name: 'nsq_channel_clients', kind: 'gauge', help: 'Consumers subscribed to the channel.', value: (c) => c.clientCount },
+  { name: 'nsq_channel_paused', kind: 'gauge', help: '1 when the channel is paused.', value: (c) => (c.paused ? 1 : 0) },
+];
+
+// biome-ignore format: one family per line reads best as a table
+const CLIENT_FAMILIES: readonly Family<ClientStats>[] = [
+  { name: 'nsq_client_ready', kind: 'gauge', help: "The consumer's RDY count.", value: (c) => c.readyCount },
+  { name: 'nsq_client_in_flight_messages', kind: 'gauge', help: 'Messages in flight to the consumer.', value: (c) => c.inFlightCount },
+  { name: 'nsq_client_messages_total', kind: 'counter', help: 'Messages delivered to the consumer.', value: (c) => c.messageCount },
+  { name: 'nsq_client_finishes_total', kind: 'counter', help: 'Messages the consumer finished (FIN).', value: (c) => c.finishCount },
+  { name: 'nsq_client_requeues_total', kind: 'counter', help: 'Messages the consumer requeued (REQ).', value: (c) => c.requeueCount },
+];
+
+// biome-ignore format: one family per line reads best as a table
+const MEM_FAMILIES: readonly Family<MemStats>[] = [
+  { name: 'nsq_mem_heap_objects', kind: 'gauge', help: 'Heap objects (estimated from the V8 heap, as /stats memory.heap_objects).', value: (m) => m.heapObjects },
+  { name: 'nsq_mem_heap_idle_bytes', kind: 'gauge', help: 'Heap committed but unused.', value: (m) => m.heapIdleBytes },
+  { name: 'nsq_mem_heap_in_use_bytes', kind: 'gauge', help: 'Heap in use.', value: (m) => m.heapInUseBytes },
+  { name: 'nsq_mem_heap_released_bytes', kind: 'gauge', help: 'Heap committed but not resident.', value: (m) => m.heapReleasedBytes },
+  { name: 'nsq_mem_next_gc_bytes', kind: 'gauge', help: 'Heap size at which the next collection is due.', value: (m) => m.nextGcBytes },
+  { name: 'nsq_mem_gc_runs_total', kind: 'counter', help: 'Garbage collections on the io thread.', value: (m) => m.gcTotalRuns },
+];
+
+/** Prometheus label value escaping: backslash, double quote, line feed */
+function esc(v: string): string {
+  return /[\\"\n]/.test(v) ? v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : v;
+}
+
+/** a sample value: integers as they are, floats in Go's shortest form (exponents allowed) */
+function val(v: number): string {
+  return Number.isFinite(v) ? String(v) : v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN';
+}
+
+/** the `{…}` of a row: its labels already escaped */
+interface Row<T> {
+  labels: string;
+  data: T;
+}
+
+function header(out: string[], name: string, kind: Kind, help: string): void {
+  out.push(`# HELP ${name} ${help}\n# TYPE ${name} ${kind}\n`);
+}
+
+function family<T>(out: string[], f: Family<T>, rows: readonly Row<T>[]): void {
+  if (rows.length === 0) return;
+  header(out, f.name, f.kind, f.help);
+  for (const r of rows) out.push(`${f.name}{${r.labels}} ${val(f.value(r.data))}\n`);
+}
+
+/** e2e percentiles: one summary sample per configured quantile, nanoseconds turned into seconds */
+function latency(out: string[], name: string, what: string, rows: readonly Row<LatencyStats>[]): void {
+  const withData = rows.filter((r) => r.data.percentiles !== null && r.data.percentiles.length > 0);
+  if (withData.length === 0) return;
+  header(
+    out,
+    name,
+    'summary',
+    `End-to-end processing latency of the ${what}'s messages over the window, by quantile.`,
+  );
+  for (const r of withData) {
+    for (const p of r.data.percentiles!)
+      out.push(`${name}{${r.labels},quantile="${val(p.quantile)}"} ${val(p.value / 1e9)}\n`);
+  }
+}
+
+const isEphemeral = (name: string): boolean => name.endsWith('#ephemeral');
+
+/** The /metrics body for one snapshot. */
+export function formatMetrics(input: MetricsInput): string {
+  const { snapshot: s, mem, excludeEphemeral } = input;
+  const out: string[] = [];
+  header(
+    out,
+    'nsq_info',
+    'gauge',
+    'Constant 1, labelled with the nsqd version this server is compatible with.',
+  );
+  out.push(`nsq_info{version="${esc(s.version)}"} 1\n`);
+  header(out, 'nsq_healthy', 'gauge', '1 when /ping answers OK, 0 while a disk write is failing.');
+  out.push(`nsq_healthy ${s.health === 'OK' ? 1 : 0}\n`);
+  header(out, 'nsq_start_time_seconds', 'gauge', 'Start time of nsqd, in unix seconds.');
+  out.push(`nsq_start_time_seconds ${s.startTime}\n`);
+
+  const topics: Row<TopicStats>[] = [];
+  const channels: Row<ChannelStats>[] = [];
+  const clients: Row<ClientStats>[] = [];
+  for (const t of s.topics ?? []) {
+    if (excludeEphemeral && isEphemeral(t.topicName)) continue;
+    const tl = `topic="${esc(t.topicName)}"`;
+    topics.push({ labels: tl, data: t });
+    for (const c of t.channels) {
+      if (excludeEphemeral && isEphemeral(c.channelName)) continue;
+      const cl = `${tl},channel="${esc(c.channelName)}"`;
+      channels.push({ labels: cl, data: c });
+      for (const k of c.clients ?? []) clients.push({ labels: `${cl},${clientLabels(k)}`, data: k });
+    }
+  }
+  for (const f of TOPIC_FAMILIES) family(out, f, topics);
+  latency(
+    out,
+    'nsq_topic_e2e_processing_latency_seconds',
+    'topic',
+    topics.map((r) => ({ labels: r.labels, data: r.data.e2eProcessingLatency })),
+  );
+  for (const f of CHANNEL_FAMILIES) family(out, f, channels);
+  latency(
+    out,
+    'nsq_channel_e2e_processing_latency_seconds',
+    'channel',
+    channels.map((r) => ({ labels: r.labels, data: r.data.e2eProcessingLatency })),
+  );
+  for (const f of CLIENT_FAMILIES) family(out, f, clients);
+  producers(out, s.producers ?? [], excludeEphemeral);
+
+  for (const f of MEM_FAMILIES) {
+    header(out, f.name, f.kind, f.help);
+    out.push(`${f.name} ${val(f.value(mem))}\n`);
+  }
+  header(
+    out,
+    'nsq_mem_gc_pause_seconds',
+    'summary',
+    'GC pause of the recent collections, by quantile (as /stats gc_pause_usec_*).',
+  );
+  for (const [q, us] of [
+    ['0.95', mem.gcPauseUsec95],
+    ['0.99', mem.gcPauseUsec99],
+    ['1', mem.gcPauseUsec100],
+  ] as const) {
+    out.push(`nsq_mem_gc_pause_seconds{quantile="${q}"} ${val(us / 1e6)}\n`);
+  }
+  const p = input.process;
+  header(out, 'process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');
+  out.push(`process_resident_memory_bytes ${p.residentBytes}\n`);
+  header(out, 'process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.');
+  out.push(`process_cpu_seconds_total ${val(p.cpuSeconds)}\n`);
+  header(
+    out,
+    'process_start_time_seconds',
+    'gauge',
+    'Start time of the process since unix epoch in seconds.',
+  );
+  out.push(`process_start_time_seconds ${val(p.startTimeSeconds)}\n`);
+  return out.join('');
+}
+
+function clientLabels(c: ClientStats): string {
+  return `client_id="${esc(c.clientId)}",hostname="${esc(c.hostname)}",remote_address="${esc(c.remoteAddress)}"`;
+}
+
+/** each producer's publish count per topic (/stats' pub_counts) */
+function producers(out: string[], list: readonly ClientStats[], excludeEphemeral: boolean): void {
+  const name = 'nsq_producer_messages_total';
+  const lines: string[] = [];
+  for (const p of list) {
+    const cl = clientLabels(p);
+    for (const pc of p.pubCounts) {
+      if (excludeEphemeral && isEphemeral(pc.topic)) continue;
+      lines.push(`${name}{topic="${esc(pc.topic)}",${cl}} ${pc.count}\n`);
+    }
+  }
+  if (lines.length === 0) return;
+  header(out, name, 'counter', 'Messages this producer connection published to the topic.');
+  for (const l of lines) out.push(l);
+}
