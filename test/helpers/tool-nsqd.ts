@@ -4,35 +4,32 @@
  */
 
 import { request } from 'node:http';
-import { type StartedNsqd, startNsqd } from './nsqd-process.js';
+import { NSQD_MAIN, startProgram } from './process.js';
 
-export interface ToolNsqd extends StartedNsqd {
+export interface ToolNsqd {
+  /** `127.0.0.1:<tcp port>` */
   tcp: string;
+  /** `127.0.0.1:<http port>` */
   http: string;
+  stderr(): string;
   stop(): Promise<void>;
 }
 
-/** an nsqd with `dataPath`, its `host:port` addresses read from its listening lines */
+/** an nsqd with `dataPath` on 127.0.0.1 port 0, ready once both listening lines are logged */
 export async function startToolNsqd(dataPath: string, extra: string[] = []): Promise<ToolNsqd> {
-  const n = await startNsqd([
-    '--tcp-address=127.0.0.1:0',
-    '--http-address=127.0.0.1:0',
-    `--data-path=${dataPath}`,
-    ...extra,
-  ]);
-  const deadline = Date.now() + 10_000;
-  let m: RegExpExecArray | null = null;
-  while ((m = /HTTP: listening on .*:(\d+)/.exec(n.stderr())) === null && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  if (m === null) throw new Error(`no HTTP listening line: ${n.stderr()}`);
+  const n = await startProgram(
+    NSQD_MAIN,
+    ['--tcp-address=127.0.0.1:0', '--http-address=127.0.0.1:0', `--data-path=${dataPath}`, ...extra],
+    [],
+    process.env,
+    true,
+  );
   return {
-    ...n,
     tcp: `127.0.0.1:${n.port}`,
-    http: `127.0.0.1:${m[1]}`,
+    http: `127.0.0.1:${n.httpPort}`,
+    stderr: n.stderr,
     stop: async () => {
-      n.proc.kill('SIGTERM');
-      await n.exit;
+      await n.stop();
     },
   };
 }
