@@ -39,9 +39,16 @@ export interface StartedTool {
   exit(timeoutMs?: number): Promise<ToolRun>;
 }
 
+/** tools still running: killed when the test process exits, so a failed test leaves none behind */
+const live = new Set<ChildProcessWithoutNullStreams>();
+process.once('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
+
 export function startTool(tool: string, args: string[]): StartedTool {
   const t0 = performance.now();
   const proc = spawn(process.execPath, [toolMain(tool), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(proc);
   const out: Buffer[] = [];
   let err = '';
   proc.stdout.on('data', (d: Buffer) => out.push(d));
@@ -52,6 +59,7 @@ export function startTool(tool: string, args: string[]): StartedTool {
   let exited: ToolRun | null = null;
   const done = new Promise<ToolRun>((resolve) => {
     proc.on('close', (code, signal) => {
+      live.delete(proc);
       exited = { code, signal, stdout: Buffer.concat(out), stderr: err, ms: performance.now() - t0 };
       resolve(exited);
     });

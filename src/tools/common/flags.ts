@@ -19,7 +19,7 @@ import { type Config, setConfigOption } from '../../client/config.js';
 import { formatGoDuration, parseGoDuration } from '../../go/duration.js';
 import { type GoFlag, parseGoFlags } from '../../go/flag.js';
 import { goQuote } from '../../go/quote.js';
-import { parseGoBool, parseGoInt } from '../../go/strconv.js';
+import { parseGoBool, parseGoFloat, parseGoInt } from '../../go/strconv.js';
 
 /** what a flag definition returns: parse() stores the flag's final value here */
 export interface FlagCell<T> {
@@ -77,6 +77,11 @@ export class ToolFlagSet {
     return this.define(name, usage, 'int', def, def === 0 ? '' : String(def), (raw) => parseGoInt(raw));
   }
 
+  /** Go's float64 flag (`%v` default: 1 for 1.0) */
+  float(name: string, def: number, usage: string): FlagCell<number> {
+    return this.define(name, usage, 'float', def, def === 0 ? '' : String(def), (raw) => parseGoFloat(raw));
+  }
+
   bool(name: string, def: boolean, usage: string): FlagCell<boolean> {
     return this.define(name, usage, '', def, def ? 'true' : '', (raw) => parseGoBool(raw), true);
   }
@@ -113,9 +118,7 @@ export class ToolFlagSet {
   /** go-nsq's ConfigFlag: `name,value` or `name` (= true) passed to Config.Set on `cfg` */
   nsqConfig(name: string, usage: string, cfg: Config): FlagCell<string[]> {
     return this.value<string[]>(name, usage, [], (raw, prev) => {
-      const comma = raw.indexOf(',');
-      if (comma < 0) setConfigOption(cfg, raw, true);
-      else setConfigOption(cfg, raw.slice(0, comma), raw.slice(comma + 1));
+      applyConfigFlag(cfg, raw);
       return [...(prev ?? []), raw];
     });
   }
@@ -127,12 +130,16 @@ export class ToolFlagSet {
       a.flag.name < b.flag.name ? -1 : a.flag.name > b.flag.name ? 1 : 0,
     );
     for (const d of sorted) {
+      // Go's UnquoteUsage: a `backquoted` word in the usage names the argument, shown unquoted
+      const quoted = /`([^`]*)`/.exec(d.usage);
+      const typeName = quoted === null ? d.typeName : quoted[1]!;
+      const usage = quoted === null ? d.usage : d.usage.replace(quoted[0], quoted[1]!);
       let head = `  -${d.flag.name}`;
-      if (d.typeName !== '') head += ` ${d.typeName}`;
+      if (typeName !== '') head += ` ${typeName}`;
       // one-letter bool flags keep their usage on the same line (Go: b.Len() <= 4)
       const sep = head.length <= 4 ? '\t' : '\n    \t';
       const def = d.shownDefault === '' ? '' : ` (default ${d.shownDefault})`;
-      lines.push(`${head}${sep}${d.usage.replaceAll('\n', '\n    \t')}${def}`);
+      lines.push(`${head}${sep}${usage.replaceAll('\n', '\n    \t')}${def}`);
     }
     return `${lines.join('\n')}\n`;
   }
@@ -162,4 +169,11 @@ export class ToolFlagSet {
     }
     this.args = r.args;
   }
+}
+
+/** go-nsq's ConfigFlag.Set: `name,value` or a bare `name` (= true) on `cfg`; throws go-nsq's error text */
+export function applyConfigFlag(cfg: Config, raw: string): void {
+  const comma = raw.indexOf(',');
+  if (comma < 0) setConfigOption(cfg, raw, true);
+  else setConfigOption(cfg, raw.slice(0, comma), raw.slice(comma + 1));
 }

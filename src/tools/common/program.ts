@@ -58,9 +58,14 @@ export function onStopSignals(
  * The consumer tools' address rule: exactly one of --nsqd-tcp-address and --lookupd-http-address
  * (nsq_tail, nsq_to_file, nsq_to_http, nsq_to_nsq), with Go's texts.
  */
-export function requireOneSource(nsqdTcp: readonly string[], lookupdHttp: readonly string[]): void {
+export function requireOneSource(
+  nsqdTcp: readonly string[],
+  lookupdHttp: readonly string[],
+  period = '',
+): void {
+  // nsq_to_file's text ends with a period (`period = '.'`)
   if (nsqdTcp.length === 0 && lookupdHttp.length === 0)
-    fatal('--nsqd-tcp-address or --lookupd-http-address required');
+    fatal(`--nsqd-tcp-address or --lookupd-http-address required${period}`);
   if (nsqdTcp.length > 0 && lookupdHttp.length > 0)
     fatal('use --nsqd-tcp-address or --lookupd-http-address not both');
 }
