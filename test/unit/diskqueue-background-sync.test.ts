@@ -85,6 +85,7 @@ describe('DiskQueue background sync', () => {
     for (const r of recs) q.put(r);
     await settle();
     assert.equal(readMeta(), '12\n0,0\n3,102\n');
+    q.close(); // else its syncs go on into the next test's (removed) directory
     const r = open({ maxBytesPerFile: 102, backgroundSync: true });
     assert.equal(drain(r).length, 12);
     r.close();

@@ -92,7 +92,8 @@ export class BackgroundSync {
 
   private finish(err: NodeJS.ErrnoException | null): void {
     this.inFlight = false;
-    if (err !== null) {
+    // after a close its own metadata write stands: a late failure (its directory gone, say) is moot
+    if (err !== null && !this.source.closed()) {
       this.log('error', `DISKQUEUE(${this.name}) failed to sync - ${err}`);
       this.source.failed();
     }
