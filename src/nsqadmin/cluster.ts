@@ -331,7 +331,7 @@ export class ClusterInfo {
   async createTopicChannel(topic: string, channel: string, lookupds: readonly string[]): Promise<string[]> {
     const errors = await this.postAll('nsqlookupd', lookupds, 'topic/create', `topic=${esc(topic)}`);
     if (channel !== '') {
-      const qs = `topic=${esc(topic)}&channel=${esc(channel)}`;
+      const qs = topicChannelQuery(topic, channel);
       errors.push(...(await this.postAll('nsqlookupd', lookupds, 'channel/create', qs)));
       const ps = await this.lookupdTopicProducers(topic, lookupds);
       errors.push(...ps.errors);
@@ -340,24 +340,18 @@ export class ClusterInfo {
     return errors;
   }
 
-  async deleteTopic(topic: string, lookupds: readonly string[], nsqds: readonly string[]): Promise<string[]> {
-    const ps = await this.topicProducers(topic, lookupds, nsqds);
-    const qs = `topic=${esc(topic)}`;
-    const errors = [...ps.errors, ...(await this.postAll('nsqlookupd', lookupds, 'topic/delete', qs))];
-    errors.push(...(await this.producersPost(ps.value, 'topic/delete', qs)));
-    return errors;
-  }
-
-  async deleteChannel(
+  /** DeleteTopic (channel '') or DeleteChannel: on every lookupd, then on every producer of the topic */
+  async deleteTopicChannel(
     topic: string,
     channel: string,
     lookupds: readonly string[],
     nsqds: readonly string[],
   ): Promise<string[]> {
     const ps = await this.topicProducers(topic, lookupds, nsqds);
-    const qs = `topic=${esc(topic)}&channel=${esc(channel)}`;
-    const errors = [...ps.errors, ...(await this.postAll('nsqlookupd', lookupds, 'channel/delete', qs))];
-    errors.push(...(await this.producersPost(ps.value, 'channel/delete', qs)));
+    const uri = `${channel === '' ? 'topic' : 'channel'}/delete`;
+    const qs = topicChannelQuery(topic, channel);
+    const errors = [...ps.errors, ...(await this.postAll('nsqlookupd', lookupds, uri, qs))];
+    errors.push(...(await this.producersPost(ps.value, uri, qs)));
     return errors;
   }
 
@@ -371,9 +365,13 @@ export class ClusterInfo {
   ): Promise<string[]> {
     const ps = await this.topicProducers(topic, lookupds, nsqds);
     const uri = `${channel === '' ? 'topic' : 'channel'}/${action}`;
-    const qs = channel === '' ? `topic=${esc(topic)}` : `topic=${esc(topic)}&channel=${esc(channel)}`;
-    return [...ps.errors, ...(await this.producersPost(ps.value, uri, qs))];
+    return [...ps.errors, ...(await this.producersPost(ps.value, uri, topicChannelQuery(topic, channel)))];
   }
+}
+
+/** the query string naming a topic (channel '') or one of its channels */
+function topicChannelQuery(topic: string, channel: string): string {
+  return channel === '' ? `topic=${esc(topic)}` : `topic=${esc(topic)}&channel=${esc(channel)}`;
 }
 
 function optStr(v: unknown): string | undefined {
