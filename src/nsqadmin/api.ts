@@ -9,7 +9,7 @@ import { goJson } from '../go/json.js';
 import type { HttpRequest, HttpResponse } from '../http/request.js';
 import { v1Error, v1RawJson } from '../http/v1.js';
 import { isValidChannelName, isValidTopicName } from '../wire/names.js';
-import { httpAddress, TotalError } from './cluster.js';
+import { httpAddress, type Producer, TotalError } from './cluster.js';
 import type { AdminContext } from './context.js';
 import { addTopic, channelJson, newTopicStats, sortClientsByNodeTopology, topicJson } from './stats.js';
 
@@ -125,15 +125,20 @@ export async function channelHandler(ctx: AdminContext, req: HttpRequest): Promi
   }
 }
 
+/** GetProducers of the whole cluster (lookupd mode or nsqd mode) as one step */
+function producers(ctx: AdminContext, messages: string[], what: string): Promise<Producer[]> {
+  return step(
+    ctx,
+    what,
+    messages,
+    ctx.ci.producers(ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
+  );
+}
+
 export async function nodesHandler(ctx: AdminContext): Promise<HttpResponse> {
   const messages: string[] = [];
   try {
-    const ps = await step(
-      ctx,
-      'get nodes',
-      messages,
-      ctx.ci.producers(ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
-    );
+    const ps = await producers(ctx, messages, 'get nodes');
     return ok({ nodes: ps.length === 0 ? null : ps, message: warn(messages) });
   } catch (err) {
     return upstream(err);
@@ -144,12 +149,7 @@ export async function nodeHandler(ctx: AdminContext, req: HttpRequest): Promise<
   const node = param(req, 0);
   const messages: string[] = [];
   try {
-    const ps = await step(
-      ctx,
-      'get producers',
-      messages,
-      ctx.ci.producers(ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
-    );
+    const ps = await producers(ctx, messages, 'get producers');
     const producer = ps.find((p) => httpAddress(p) === node);
     if (producer === undefined) return v1Error(404, 'NODE_NOT_FOUND');
     let stats: Awaited<ReturnType<typeof ctx.ci.nsqdStats>>;
@@ -183,12 +183,7 @@ export async function nodeHandler(ctx: AdminContext, req: HttpRequest): Promise<
 export async function counterHandler(ctx: AdminContext): Promise<HttpResponse> {
   const messages: string[] = [];
   try {
-    const ps = await step(
-      ctx,
-      'get counter producer list',
-      messages,
-      ctx.ci.producers(ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
-    );
+    const ps = await producers(ctx, messages, 'get counter producer list');
     const stats = await step(ctx, 'get nsqd stats', messages, ctx.ci.nsqdStats(ps, '', '', false));
     const out: Record<
       string,
@@ -336,7 +331,7 @@ async function deleteTopicChannel(
   return act(
     ctx,
     channel === '' ? 'delete topic' : 'delete channel',
-    () => ctx.ci.deleteTopicChannel(topic, channel, lookupds, nsqds),
+    () => ctx.ci.topicChannelAction('delete', topic, channel, lookupds, nsqds),
     () => ctx.notifier.notify(channel === '' ? 'delete_topic' : 'delete_channel', topic, channel, '', req),
   );
 }

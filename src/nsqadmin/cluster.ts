@@ -340,24 +340,12 @@ export class ClusterInfo {
     return errors;
   }
 
-  /** DeleteTopic (channel '') or DeleteChannel: on every lookupd, then on every producer of the topic */
-  async deleteTopicChannel(
-    topic: string,
-    channel: string,
-    lookupds: readonly string[],
-    nsqds: readonly string[],
-  ): Promise<string[]> {
-    const ps = await this.topicProducers(topic, lookupds, nsqds);
-    const uri = `${channel === '' ? 'topic' : 'channel'}/delete`;
-    const qs = topicChannelQuery(topic, channel);
-    const errors = [...ps.errors, ...(await this.postAll('nsqlookupd', lookupds, uri, qs))];
-    errors.push(...(await this.producersPost(ps.value, uri, qs)));
-    return errors;
-  }
-
-  /** actionHelper: pause/unpause/empty a topic (channel '') or a channel on every producer of the topic */
+  /**
+   * actionHelper (pause/unpause/empty) and DeleteTopic/DeleteChannel (delete: the lookupds first) on
+   * a topic (channel '') or a channel, then on every producer of the topic
+   */
   async topicChannelAction(
-    action: 'pause' | 'unpause' | 'empty',
+    action: 'pause' | 'unpause' | 'empty' | 'delete',
     topic: string,
     channel: string,
     lookupds: readonly string[],
@@ -365,7 +353,11 @@ export class ClusterInfo {
   ): Promise<string[]> {
     const ps = await this.topicProducers(topic, lookupds, nsqds);
     const uri = `${channel === '' ? 'topic' : 'channel'}/${action}`;
-    return [...ps.errors, ...(await this.producersPost(ps.value, uri, topicChannelQuery(topic, channel)))];
+    const qs = topicChannelQuery(topic, channel);
+    const errors = [...ps.errors];
+    if (action === 'delete') errors.push(...(await this.postAll('nsqlookupd', lookupds, uri, qs)));
+    errors.push(...(await this.producersPost(ps.value, uri, qs)));
+    return errors;
   }
 }
 
