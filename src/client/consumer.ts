@@ -95,7 +95,7 @@ export class Consumer implements AsyncIterable<Message> {
     this.exited = new Promise((r) => {
       this.resolveExited = r;
     });
-    this.lookupd = new LookupdPoller(topic, this.config, this.log, (addr) => this.connectToNSQD(addr));
+    this.lookupd = new LookupdPoller(topic, this.config, this.log, (addr) => this.tryConnect(addr));
     this.rdyTimer = setInterval(() => this.redistributeRdy(), this.config.rdyRedistributeInterval);
     if (signal !== undefined) {
       if (signal.aborted) queueMicrotask(() => void this.close());
@@ -229,18 +229,26 @@ export class Consumer implements AsyncIterable<Message> {
         this.log.conn('warn', addr, 'skipped reconnect after removal...');
         return;
       }
-      try {
-        await this.connectToNSQD(addr);
-      } catch (err) {
-        const code = (err as NsqClientError).code;
-        if (code === 'ERR_STOPPED') return;
-        if (code !== 'ERR_ALREADY_CONNECTED') {
-          this.log.conn('error', addr, `error connecting to nsqd - ${(err as Error).message}`);
-          continue;
-        }
-      }
-      return;
+      if ((await this.tryConnect(addr)) !== 'failed') return;
     }
+  }
+
+  /**
+   * connectToNSQD as go-nsq's reconnect and lookupd poll call it: already connected counts as
+   * connected; any other failure is logged; 'stopped' once the consumer stops.
+   */
+  private async tryConnect(addr: string): Promise<'connected' | 'stopped' | 'failed'> {
+    try {
+      await this.connectToNSQD(addr);
+    } catch (err) {
+      const code = (err as NsqClientError).code;
+      if (code === 'ERR_STOPPED') return 'stopped';
+      if (code !== 'ERR_ALREADY_CONNECTED') {
+        this.log.conn('error', addr, `error connecting to nsqd - ${(err as Error).message}`);
+        return 'failed';
+      }
+    }
+    return 'connected';
   }
 
   private readonly delegate: ConnDelegate = {

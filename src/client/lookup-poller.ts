@@ -7,7 +7,6 @@
  */
 
 import type { Config } from './config.js';
-import type { NsqClientError } from './errors.js';
 import type { ClientLog } from './log.js';
 import { buildLookupAddr, lookupProducers } from './lookupd.js';
 
@@ -15,7 +14,8 @@ export class LookupdPoller {
   private readonly topic: string;
   private readonly config: Config;
   private readonly log: ClientLog;
-  private readonly connect: (addr: string) => Promise<void>;
+  /** the consumer's connect: logs its own failures */
+  private readonly connect: (addr: string) => Promise<'connected' | 'stopped' | 'failed'>;
   private readonly urls: string[] = [];
   private index = 0;
   private querying = false;
@@ -23,7 +23,12 @@ export class LookupdPoller {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(topic: string, config: Config, log: ClientLog, connect: (addr: string) => Promise<void>) {
+  constructor(
+    topic: string,
+    config: Config,
+    log: ClientLog,
+    connect: (addr: string) => Promise<'connected' | 'stopped' | 'failed'>,
+  ) {
     this.topic = topic;
     this.config = config;
     this.log = log;
@@ -94,15 +99,7 @@ export class LookupdPoller {
       }
       for (const addr of addrs ?? []) {
         if (this.stopped) break;
-        try {
-          await this.connect(addr);
-        } catch (err) {
-          const code = (err as NsqClientError).code;
-          if (code === 'ERR_STOPPED') break;
-          if (code !== 'ERR_ALREADY_CONNECTED') {
-            this.log.conn('error', addr, `error connecting to nsqd - ${(err as Error).message}`);
-          }
-        }
+        if ((await this.connect(addr)) === 'stopped') break;
       }
     } finally {
       this.querying = false;

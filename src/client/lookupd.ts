@@ -10,6 +10,7 @@ import https from 'node:https';
 import { formatAddress } from '../go/address.js';
 import { goDialError } from '../go/errors.js';
 import { goQuote } from '../go/quote.js';
+import { gotResponseError, NSQ_V1_ACCEPT } from '../http/go-client.js';
 
 /** go-nsq's buildLookupAddr: `http://` added when there is no scheme, path `/lookup` when empty, `topic=` added */
 export function buildLookupAddr(addr: string, topic: string): string {
@@ -87,11 +88,10 @@ function httpGet(url: string, headers: Record<string, string>, timeoutMs: number
  * Rejects with Go's texts (`got response 404 Not Found "..."`, a failed GET).
  */
 export async function lookupProducers(url: string, timeoutMs: number, authSecret: string): Promise<string[]> {
-  const headers: Record<string, string> = { Accept: 'application/vnd.nsq; version=1.0' };
+  const headers: Record<string, string> = { Accept: NSQ_V1_ACCEPT };
   if (authSecret !== '') headers.Authorization = `Bearer ${authSecret}`;
   const res = await httpGet(url, headers, timeoutMs);
-  if (res.status !== 200)
-    throw new Error(`got response ${res.status} ${res.statusText} ${goQuote(res.body)}`);
+  if (res.status !== 200) throw gotResponseError(res.status, res.statusText, res.body);
   const parsed = JSON.parse(res.body === '' ? '{}' : res.body) as {
     producers?: Producer[];
     data?: { producers?: Producer[] };

@@ -4,7 +4,8 @@
  * earlier ones, unknown keys skipped (their syntax still checked), `null` leaving a field as it is,
  * and any syntax or type error (`1.0` or `3e4` for an int, an int out of range) a failure. Pure
  * byte-level reading (JSON.parse cannot tell `1.0` from `1`, reorders duplicate keys and keeps lone
- * surrogates). Used by nsqd's IDENTIFY and nsqlookupd's IDENTIFY; its JsonReader by nsqd's auth reply.
+ * surrogates). Used by nsqd's IDENTIFY and nsqlookupd's IDENTIFY; its JsonReader (objects, arrays,
+ * strings, ints, null) by nsqd's auth reply.
  */
 
 import { goFoldKey } from './json.js';
@@ -277,6 +278,71 @@ class JsonReader {
     }
   }
 
+  /** `null` at pos: consumed, true; anything else: false, nothing consumed */
+  skipNull(): boolean {
+    if (this.peek() !== 0x6e) return false;
+    this.literal('null');
+    return true;
+  }
+
+  /** a string value (a type error for anything else) */
+  str(): string {
+    if (this.peek() !== C_QUOTE) throw FAIL;
+    return this.readString();
+  }
+
+  /** an integer value of Go's int`bits` (a type error for anything else) */
+  int(bits: 32 | 64): number {
+    const c = this.peek();
+    if (c !== C_MINUS && !isDigit(c)) throw FAIL;
+    return this.integer(bits);
+  }
+
+  /** `{ "key": value, ... }`: `member` reads each value, given the key in Go's case folding */
+  object(member: (key: string) => void): void {
+    this.expect(C_LBRACE);
+    this.ws();
+    if (this.peek() === C_RBRACE) {
+      this.pos++;
+      return;
+    }
+    for (;;) {
+      this.ws();
+      const key = goFoldKey(this.str());
+      this.ws();
+      this.expect(C_COLON);
+      this.ws();
+      member(key);
+      this.ws();
+      const c = this.peek();
+      this.pos++;
+      if (c === C_COMMA) continue;
+      if (c === C_RBRACE) return;
+      throw FAIL;
+    }
+  }
+
+  /** `[ value, ... ]`: `element` reads each value */
+  array<T>(element: () => T): T[] {
+    const out: T[] = [];
+    this.expect(C_LBRACKET);
+    this.ws();
+    if (this.peek() === C_RBRACKET) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.ws();
+      out.push(element());
+      this.ws();
+      const c = this.peek();
+      this.pos++;
+      if (c === C_COMMA) continue;
+      if (c === C_RBRACKET) return out;
+      throw FAIL;
+    }
+  }
+
   /** `"key" :` inside an object being skipped */
   private memberKey(): void {
     this.ws();
@@ -288,26 +354,22 @@ class JsonReader {
 }
 
 function readField<T>(r: JsonReader, field: StructField<T>, out: T): void {
-  const c = r.peek();
-  if (c === 0x6e) {
-    r.literal('null'); // null leaves the field as it is
-    return;
-  }
+  if (r.skipNull()) return; // null leaves the field as it is
   const o = out as Record<keyof T, unknown>;
   switch (field.kind) {
     case K_STRING:
-      if (c !== C_QUOTE) throw FAIL;
-      o[field.key] = r.readString();
+      o[field.key] = r.str();
       return;
-    case K_BOOL:
+    case K_BOOL: {
+      const c = r.peek();
       if (c === 0x74) r.literal('true');
       else if (c === 0x66) r.literal('false');
       else throw FAIL;
       o[field.key] = c === 0x74;
       return;
+    }
     default:
-      if (c !== C_MINUS && !isDigit(c)) throw FAIL;
-      o[field.key] = r.integer(field.kind === K_INT32 ? 32 : 64);
+      o[field.key] = r.int(field.kind === K_INT32 ? 32 : 64);
   }
 }
 
@@ -322,36 +384,26 @@ export function decodeGoStruct<T>(
   out: T,
   acceptNull = false,
 ): boolean {
+  return decodeJson(body, (r) => {
+    if (acceptNull && r.skipNull()) return;
+    r.object((key) => {
+      const field = fields.get(key);
+      if (field === undefined) r.skipValue(1);
+      else readField(r, field, out);
+    });
+  });
+}
+
+/**
+ * One whole JSON text read by `value` (white space around it allowed, nothing after it): false on any
+ * syntax or type error, which `value` signals by throwing JSON_DECODE_FAILURE (the reader's own
+ * methods do).
+ */
+export function decodeJson(body: Uint8Array, value: (r: JsonReader) => void): boolean {
   const r = new JsonReader(body, body.length);
   try {
     r.ws();
-    if (acceptNull && r.peek() === 0x6e) {
-      r.literal('null');
-    } else {
-      r.expect(C_LBRACE);
-      r.ws();
-      if (r.peek() === C_RBRACE) {
-        r.pos++;
-      } else {
-        for (;;) {
-          r.ws();
-          if (r.peek() !== C_QUOTE) throw FAIL;
-          const key = r.readString();
-          r.ws();
-          r.expect(C_COLON);
-          r.ws();
-          const field = fields.get(goFoldKey(key));
-          if (field === undefined) r.skipValue(1);
-          else readField(r, field, out);
-          r.ws();
-          const c = r.peek();
-          r.pos++;
-          if (c === C_COMMA) continue;
-          if (c === C_RBRACE) break;
-          throw FAIL;
-        }
-      }
-    }
+    value(r);
     r.ws();
     if (r.pos !== r.end) throw FAIL;
   } catch (e) {
@@ -361,5 +413,5 @@ export function decodeGoStruct<T>(
   return true;
 }
 
-/** the reader itself and its failure, for bodies with nested structure (nsqd's auth server reply) */
+/** the reader and its failure, for bodies with nested structure (nsqd's auth server reply) */
 export { FAIL as JSON_DECODE_FAILURE, JsonReader };

@@ -9,7 +9,7 @@ import { goJson } from '../go/json.js';
 import type { HttpRequest, HttpResponse } from '../http/request.js';
 import { v1Error, v1RawJson } from '../http/v1.js';
 import { isValidChannelName, isValidTopicName } from '../wire/names.js';
-import { httpAddress, TotalError } from './cluster.js';
+import { httpAddress, type Producer, TotalError } from './cluster.js';
 import type { AdminContext } from './context.js';
 import { addTopic, channelJson, newTopicStats, sortClientsByNodeTopology, topicJson } from './stats.js';
 
@@ -77,23 +77,30 @@ export async function topicsHandler(ctx: AdminContext, req: HttpRequest): Promis
   return ok({ topics: topics.length === 0 ? null : topics, message: warn(messages) });
 }
 
+/** GetTopicProducers then GetNSQDStats for one topic (and channel): the steps topic and channel share */
+async function topicStats(
+  ctx: AdminContext,
+  messages: string[],
+  topic: string,
+  channel: string,
+  what: string,
+  includeClients: boolean,
+): Promise<Awaited<ReturnType<AdminContext['ci']['nsqdStats']>>['value']> {
+  const { lookupdHttpAddresses: lookupds, nsqdHttpAddresses: nsqds } = ctx.opts;
+  const producers = await step(
+    ctx,
+    'get topic producers',
+    messages,
+    ctx.ci.topicProducers(topic, lookupds, nsqds),
+  );
+  return step(ctx, what, messages, ctx.ci.nsqdStats(producers, topic, channel, includeClients));
+}
+
 export async function topicHandler(ctx: AdminContext, req: HttpRequest): Promise<HttpResponse> {
   const topic = param(req, 0);
   const messages: string[] = [];
-  const { lookupdHttpAddresses: lookupds, nsqdHttpAddresses: nsqds } = ctx.opts;
   try {
-    const producers = await step(
-      ctx,
-      'get topic producers',
-      messages,
-      ctx.ci.topicProducers(topic, lookupds, nsqds),
-    );
-    const stats = await step(
-      ctx,
-      'get topic metadata',
-      messages,
-      ctx.ci.nsqdStats(producers, topic, '', false),
-    );
+    const stats = await topicStats(ctx, messages, topic, '', 'get topic metadata', false);
     const all = newTopicStats(topic);
     for (const t of stats.topics) addTopic(all, t);
     return ok({ ...topicJson(all), message: warn(messages) });
@@ -106,20 +113,8 @@ export async function channelHandler(ctx: AdminContext, req: HttpRequest): Promi
   const topic = param(req, 0);
   const channel = param(req, 1);
   const messages: string[] = [];
-  const { lookupdHttpAddresses: lookupds, nsqdHttpAddresses: nsqds } = ctx.opts;
   try {
-    const producers = await step(
-      ctx,
-      'get topic producers',
-      messages,
-      ctx.ci.topicProducers(topic, lookupds, nsqds),
-    );
-    const stats = await step(
-      ctx,
-      'get channel metadata',
-      messages,
-      ctx.ci.nsqdStats(producers, topic, channel, true),
-    );
+    const stats = await topicStats(ctx, messages, topic, channel, 'get channel metadata', true);
     const c = stats.channels.get(channel);
     // Go dereferences a nil channel here (a 500); nsq-ts says which
     if (c === undefined) return v1Error(404, 'CHANNEL_NOT_FOUND');
@@ -130,15 +125,20 @@ export async function channelHandler(ctx: AdminContext, req: HttpRequest): Promi
   }
 }
 
+/** GetProducers of the whole cluster (lookupd mode or nsqd mode) as one step */
+function producers(ctx: AdminContext, messages: string[], what: string): Promise<Producer[]> {
+  return step(
+    ctx,
+    what,
+    messages,
+    ctx.ci.producers(ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
+  );
+}
+
 export async function nodesHandler(ctx: AdminContext): Promise<HttpResponse> {
   const messages: string[] = [];
   try {
-    const ps = await step(
-      ctx,
-      'get nodes',
-      messages,
-      ctx.ci.producers(ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
-    );
+    const ps = await producers(ctx, messages, 'get nodes');
     return ok({ nodes: ps.length === 0 ? null : ps, message: warn(messages) });
   } catch (err) {
     return upstream(err);
@@ -149,12 +149,7 @@ export async function nodeHandler(ctx: AdminContext, req: HttpRequest): Promise<
   const node = param(req, 0);
   const messages: string[] = [];
   try {
-    const ps = await step(
-      ctx,
-      'get producers',
-      messages,
-      ctx.ci.producers(ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
-    );
+    const ps = await producers(ctx, messages, 'get producers');
     const producer = ps.find((p) => httpAddress(p) === node);
     if (producer === undefined) return v1Error(404, 'NODE_NOT_FOUND');
     let stats: Awaited<ReturnType<typeof ctx.ci.nsqdStats>>;
@@ -188,12 +183,7 @@ export async function nodeHandler(ctx: AdminContext, req: HttpRequest): Promise<
 export async function counterHandler(ctx: AdminContext): Promise<HttpResponse> {
   const messages: string[] = [];
   try {
-    const ps = await step(
-      ctx,
-      'get counter producer list',
-      messages,
-      ctx.ci.producers(ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
-    );
+    const ps = await producers(ctx, messages, 'get counter producer list');
     const stats = await step(ctx, 'get nsqd stats', messages, ctx.ci.nsqdStats(ps, '', '', false));
     const out: Record<
       string,
@@ -250,6 +240,28 @@ function actionResult(ctx: AdminContext, errors: readonly string[]): string[] {
   return [text];
 }
 
+/**
+ * An admin action's upstream work: its errors as the WARNING line, then the notification and the
+ * change hook; a failure is logged as Go's `failed to <what>` and answered 502, with no notification.
+ */
+async function act(
+  ctx: AdminContext,
+  what: string,
+  work: () => Promise<string[]>,
+  notify: () => void,
+): Promise<HttpResponse> {
+  let messages: string[];
+  try {
+    messages = actionResult(ctx, await work());
+  } catch (err) {
+    ctx.log.error(`failed to ${what} - ${(err as Error).message}`);
+    return upstream(err);
+  }
+  notify();
+  ctx.onChange();
+  return done(messages);
+}
+
 export async function createTopicChannelHandler(ctx: AdminContext, req: HttpRequest): Promise<HttpResponse> {
   if (!ctx.auth.isAdmin(req)) return v1Error(403, 'FORBIDDEN');
   const body = decodeBody(req.body);
@@ -258,20 +270,15 @@ export async function createTopicChannelHandler(ctx: AdminContext, req: HttpRequ
   const channel = field(body, 'channel');
   if (!isValidTopicName(topic)) return v1Error(400, 'INVALID_TOPIC');
   if (channel.length > 0 && !isValidChannelName(channel)) return v1Error(400, 'INVALID_CHANNEL');
-  let messages: string[];
-  try {
-    messages = actionResult(
-      ctx,
-      await ctx.ci.createTopicChannel(topic, channel, ctx.opts.lookupdHttpAddresses),
-    );
-  } catch (err) {
-    ctx.log.error(`failed to create topic/channel - ${(err as Error).message}`);
-    return upstream(err);
-  }
-  ctx.notifier.notify('create_topic', topic, '', '', req);
-  if (channel.length > 0) ctx.notifier.notify('create_channel', topic, channel, '', req);
-  ctx.onChange();
-  return done(messages);
+  return act(
+    ctx,
+    'create topic/channel',
+    () => ctx.ci.createTopicChannel(topic, channel, ctx.opts.lookupdHttpAddresses),
+    () => {
+      ctx.notifier.notify('create_topic', topic, '', '', req);
+      if (channel.length > 0) ctx.notifier.notify('create_channel', topic, channel, '', req);
+    },
+  );
 }
 
 async function topicChannelAction(
@@ -313,41 +320,28 @@ export function channelActionHandler(ctx: AdminContext, req: HttpRequest): Promi
   return topicChannelAction(ctx, req, param(req, 0), param(req, 1));
 }
 
-export async function deleteTopicHandler(ctx: AdminContext, req: HttpRequest): Promise<HttpResponse> {
+async function deleteTopicChannel(
+  ctx: AdminContext,
+  req: HttpRequest,
+  topic: string,
+  channel: string,
+): Promise<HttpResponse> {
   if (!ctx.auth.isAdmin(req)) return v1Error(403, 'FORBIDDEN');
-  const topic = param(req, 0);
-  let messages: string[];
-  try {
-    messages = actionResult(
-      ctx,
-      await ctx.ci.deleteTopic(topic, ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
-    );
-  } catch (err) {
-    ctx.log.error(`failed to delete topic - ${(err as Error).message}`);
-    return upstream(err);
-  }
-  ctx.notifier.notify('delete_topic', topic, '', '', req);
-  ctx.onChange();
-  return done(messages);
+  const { lookupdHttpAddresses: lookupds, nsqdHttpAddresses: nsqds } = ctx.opts;
+  return act(
+    ctx,
+    channel === '' ? 'delete topic' : 'delete channel',
+    () => ctx.ci.topicChannelAction('delete', topic, channel, lookupds, nsqds),
+    () => ctx.notifier.notify(channel === '' ? 'delete_topic' : 'delete_channel', topic, channel, '', req),
+  );
 }
 
-export async function deleteChannelHandler(ctx: AdminContext, req: HttpRequest): Promise<HttpResponse> {
-  if (!ctx.auth.isAdmin(req)) return v1Error(403, 'FORBIDDEN');
-  const topic = param(req, 0);
-  const channel = param(req, 1);
-  let messages: string[];
-  try {
-    messages = actionResult(
-      ctx,
-      await ctx.ci.deleteChannel(topic, channel, ctx.opts.lookupdHttpAddresses, ctx.opts.nsqdHttpAddresses),
-    );
-  } catch (err) {
-    ctx.log.error(`failed to delete channel - ${(err as Error).message}`);
-    return upstream(err);
-  }
-  ctx.notifier.notify('delete_channel', topic, channel, '', req);
-  ctx.onChange();
-  return done(messages);
+export function deleteTopicHandler(ctx: AdminContext, req: HttpRequest): Promise<HttpResponse> {
+  return deleteTopicChannel(ctx, req, param(req, 0), '');
+}
+
+export function deleteChannelHandler(ctx: AdminContext, req: HttpRequest): Promise<HttpResponse> {
+  return deleteTopicChannel(ctx, req, param(req, 0), param(req, 1));
 }
 
 export async function tombstoneHandler(ctx: AdminContext, req: HttpRequest): Promise<HttpResponse> {
@@ -357,17 +351,10 @@ export async function tombstoneHandler(ctx: AdminContext, req: HttpRequest): Pro
   if (typeof body === 'string') return v1Error(400, 'INVALID_BODY');
   const topic = field(body, 'topic');
   if (!isValidTopicName(topic)) return v1Error(400, 'INVALID_TOPIC');
-  let messages: string[];
-  try {
-    messages = actionResult(
-      ctx,
-      await ctx.ci.tombstoneNodeForTopic(topic, node, ctx.opts.lookupdHttpAddresses),
-    );
-  } catch (err) {
-    ctx.log.error(`failed to tombstone node for topic - ${(err as Error).message}`);
-    return upstream(err);
-  }
-  ctx.notifier.notify('tombstone_topic_producer', topic, '', node, req);
-  ctx.onChange();
-  return done(messages);
+  return act(
+    ctx,
+    'tombstone node for topic',
+    () => ctx.ci.tombstoneNodeForTopic(topic, node, ctx.opts.lookupdHttpAddresses),
+    () => ctx.notifier.notify('tombstone_topic_producer', topic, '', node, req),
+  );
 }

@@ -331,7 +331,7 @@ export class ClusterInfo {
   async createTopicChannel(topic: string, channel: string, lookupds: readonly string[]): Promise<string[]> {
     const errors = await this.postAll('nsqlookupd', lookupds, 'topic/create', `topic=${esc(topic)}`);
     if (channel !== '') {
-      const qs = `topic=${esc(topic)}&channel=${esc(channel)}`;
+      const qs = topicChannelQuery(topic, channel);
       errors.push(...(await this.postAll('nsqlookupd', lookupds, 'channel/create', qs)));
       const ps = await this.lookupdTopicProducers(topic, lookupds);
       errors.push(...ps.errors);
@@ -340,30 +340,12 @@ export class ClusterInfo {
     return errors;
   }
 
-  async deleteTopic(topic: string, lookupds: readonly string[], nsqds: readonly string[]): Promise<string[]> {
-    const ps = await this.topicProducers(topic, lookupds, nsqds);
-    const qs = `topic=${esc(topic)}`;
-    const errors = [...ps.errors, ...(await this.postAll('nsqlookupd', lookupds, 'topic/delete', qs))];
-    errors.push(...(await this.producersPost(ps.value, 'topic/delete', qs)));
-    return errors;
-  }
-
-  async deleteChannel(
-    topic: string,
-    channel: string,
-    lookupds: readonly string[],
-    nsqds: readonly string[],
-  ): Promise<string[]> {
-    const ps = await this.topicProducers(topic, lookupds, nsqds);
-    const qs = `topic=${esc(topic)}&channel=${esc(channel)}`;
-    const errors = [...ps.errors, ...(await this.postAll('nsqlookupd', lookupds, 'channel/delete', qs))];
-    errors.push(...(await this.producersPost(ps.value, 'channel/delete', qs)));
-    return errors;
-  }
-
-  /** actionHelper: pause/unpause/empty a topic (channel '') or a channel on every producer of the topic */
+  /**
+   * actionHelper (pause/unpause/empty) and DeleteTopic/DeleteChannel (delete: the lookupds first) on
+   * a topic (channel '') or a channel, then on every producer of the topic
+   */
   async topicChannelAction(
-    action: 'pause' | 'unpause' | 'empty',
+    action: 'pause' | 'unpause' | 'empty' | 'delete',
     topic: string,
     channel: string,
     lookupds: readonly string[],
@@ -371,9 +353,17 @@ export class ClusterInfo {
   ): Promise<string[]> {
     const ps = await this.topicProducers(topic, lookupds, nsqds);
     const uri = `${channel === '' ? 'topic' : 'channel'}/${action}`;
-    const qs = channel === '' ? `topic=${esc(topic)}` : `topic=${esc(topic)}&channel=${esc(channel)}`;
-    return [...ps.errors, ...(await this.producersPost(ps.value, uri, qs))];
+    const qs = topicChannelQuery(topic, channel);
+    const errors = [...ps.errors];
+    if (action === 'delete') errors.push(...(await this.postAll('nsqlookupd', lookupds, uri, qs)));
+    errors.push(...(await this.producersPost(ps.value, uri, qs)));
+    return errors;
   }
+}
+
+/** the query string naming a topic (channel '') or one of its channels */
+function topicChannelQuery(topic: string, channel: string): string {
+  return channel === '' ? `topic=${esc(topic)}` : `topic=${esc(topic)}&channel=${esc(channel)}`;
 }
 
 function optStr(v: unknown): string | undefined {

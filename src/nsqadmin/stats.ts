@@ -313,34 +313,40 @@ export function newTopicStats(topic: string): TopicStats {
   };
 }
 
+/** the counters TopicStats.Add and ChannelStats.Add both sum */
+const NODE_COUNTS = [
+  'depth',
+  'memory_depth',
+  'backend_depth',
+  'message_count',
+  'delivery_msg_count',
+  'zone_local_msg_count',
+  'region_local_msg_count',
+  'global_msg_count',
+] as const;
+/** and the ones only ChannelStats.Add sums */
+const CHANNEL_COUNTS = [
+  'in_flight_count',
+  'deferred_count',
+  'requeue_count',
+  'timeout_count',
+  'client_count',
+] as const;
+
+/** the part of Add both types share: node '*', the counters, paused, `a` among the sorted nodes, e2e */
+function addNode<T extends TopicStats | ChannelStats>(t: T, a: T, channel: string): void {
+  t.node = '*';
+  for (const k of NODE_COUNTS) t[k] += a[k];
+  if (a.paused) t.paused = true;
+  t.nodes = [...((t.nodes as T[] | null) ?? []), a].sort(byHostname) as T['nodes'];
+  t.e2e_processing_latency ??= { count: 0, percentiles: null, topic: t.topic_name, channel, host: t.node };
+  addE2e(t.e2e_processing_latency, a.e2e_processing_latency);
+}
+
 /** ChannelStats.Add */
 export function addChannel(c: ChannelStats, a: ChannelStats): void {
-  c.node = '*';
-  c.depth += a.depth;
-  c.memory_depth += a.memory_depth;
-  c.backend_depth += a.backend_depth;
-  c.in_flight_count += a.in_flight_count;
-  c.deferred_count += a.deferred_count;
-  c.requeue_count += a.requeue_count;
-  c.timeout_count += a.timeout_count;
-  c.message_count += a.message_count;
-  c.delivery_msg_count += a.delivery_msg_count;
-  c.zone_local_msg_count += a.zone_local_msg_count;
-  c.region_local_msg_count += a.region_local_msg_count;
-  c.global_msg_count += a.global_msg_count;
-  c.client_count += a.client_count;
-  if (a.paused) c.paused = true;
-  c.nodes = [...(c.nodes ?? []), a].sort(byHostname);
-  if (c.e2e_processing_latency === null) {
-    c.e2e_processing_latency = {
-      count: 0,
-      percentiles: null,
-      topic: c.topic_name,
-      channel: c.channel_name,
-      host: c.node,
-    };
-  }
-  addE2e(c.e2e_processing_latency, a.e2e_processing_latency);
+  for (const k of CHANNEL_COUNTS) c[k] += a[k];
+  addNode(c, a, c.channel_name);
   if (a.clients !== null && a.clients.length > 0)
     c.clients = [...(c.clients ?? []), ...a.clients].sort(byHostname);
   else if (c.clients !== null) c.clients.sort(byHostname);
@@ -348,16 +354,6 @@ export function addChannel(c: ChannelStats, a: ChannelStats): void {
 
 /** TopicStats.Add (the channel list aliases the first node's channel objects, as Go's does) */
 export function addTopic(t: TopicStats, a: TopicStats): void {
-  t.node = '*';
-  t.depth += a.depth;
-  t.memory_depth += a.memory_depth;
-  t.backend_depth += a.backend_depth;
-  t.message_count += a.message_count;
-  t.delivery_msg_count += a.delivery_msg_count;
-  t.zone_local_msg_count += a.zone_local_msg_count;
-  t.region_local_msg_count += a.region_local_msg_count;
-  t.global_msg_count += a.global_msg_count;
-  if (a.paused) t.paused = true;
   for (const ac of a.channels ?? []) {
     let found = false;
     for (const c of t.channels ?? []) {
@@ -368,17 +364,7 @@ export function addTopic(t: TopicStats, a: TopicStats): void {
     }
     if (!found) t.channels = [...(t.channels ?? []), ac];
   }
-  t.nodes = [...(t.nodes ?? []), a].sort(byHostname);
-  if (t.e2e_processing_latency === null) {
-    t.e2e_processing_latency = {
-      count: 0,
-      percentiles: null,
-      topic: t.topic_name,
-      channel: '',
-      host: t.node,
-    };
-  }
-  addE2e(t.e2e_processing_latency, a.e2e_processing_latency);
+  addNode(t, a, '');
 }
 
 /** ClientStatsByNodeTopology: by node; within a node its own zone, then own region, then region, zone */

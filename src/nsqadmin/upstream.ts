@@ -12,6 +12,7 @@ import https from 'node:https';
 import { goErrnoText } from '../go/errors.js';
 import { goQuote } from '../go/quote.js';
 import { statusText } from '../http/adapter.js';
+import { gotResponseError, httpsEndpoint, NSQ_V1_ACCEPT } from '../http/go-client.js';
 
 export interface UpstreamTls {
   insecureSkipVerify: boolean;
@@ -109,7 +110,7 @@ export class Upstream {
         method,
         agent: secure ? this.httpsAgent : this.httpAgent,
         headers: {
-          Accept: 'application/vnd.nsq; version=1.0',
+          Accept: NSQ_V1_ACCEPT,
           'User-Agent': 'Go-http-client/1.1',
           ...headers,
           ...(body !== null
@@ -168,7 +169,7 @@ export class Upstream {
         url = httpsEndpoint(url, res.body);
         continue;
       }
-      throw new UpstreamError(`got response ${res.status} ${statusText(res.status)} ${goQuote(res.body)}`);
+      throw gotResponseError(res.status, statusText(res.status), res.body);
     }
   }
 
@@ -184,17 +185,4 @@ export class Upstream {
     this.httpAgent.destroy();
     this.httpsAgent.destroy();
   }
-}
-
-function httpsEndpoint(endpoint: string, body: Buffer): string {
-  let port: unknown;
-  try {
-    port = (JSON.parse(body.toString('utf8')) as { https_port?: unknown }).https_port;
-  } catch (err) {
-    throw new UpstreamError((err as Error).message);
-  }
-  const u = new URL(endpoint);
-  u.protocol = 'https:';
-  u.port = String(typeof port === 'number' ? port : 0);
-  return u.toString();
 }

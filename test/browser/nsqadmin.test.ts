@@ -14,15 +14,19 @@ import { fileURLToPath } from 'node:url';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import {
+  type Doc,
   eventually,
   httpJson,
   httpPost,
   lookupOf,
+  nodeName as node,
   type Program,
-  startLookupd,
-  startNsqdNode,
+  nsqdPub as pub,
+  startTwoNodeCluster,
+  stopCluster,
+  nsqdTopic as topicStats,
 } from '../helpers/cluster.js';
-import { type Admin, type Doc, startAdmin } from '../helpers/nsqadmin.js';
+import { type Admin, startAdmin } from '../helpers/nsqadmin.js';
 import { tempDirs } from '../helpers/tmp.js';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-artifacts');
@@ -33,16 +37,6 @@ let n1: Program;
 let n2: Program;
 let admin: Admin;
 let nsqdAdmin: Admin;
-
-const node = (p: Program): string => `127.0.0.1:${p.httpPort}`;
-async function topicStats(p: Program, topic: string): Promise<Doc> {
-  const s = (await httpJson(`${p.http}/stats?format=json&topic=${topic}`)) as Doc;
-  return (s.topics ?? []).find((t: Doc) => t.topic_name === topic);
-}
-async function pub(p: Program, topic: string, body: string): Promise<void> {
-  const r = await fetch(`${p.http}/pub?topic=${topic}`, { method: 'POST', body });
-  assert.equal(r.status, 200);
-}
 
 /** a page at `url` whose console errors and page errors are collected */
 async function open(url: string, width = 1280, height = 900): Promise<{ page: Page; errors: string[] }> {
@@ -91,19 +85,15 @@ async function done(p: { page: Page; errors: string[] }): Promise<void> {
 
 before(async () => {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const [b, l] = await Promise.all([
+  [browser, [lookupd, n1, n2]] = await Promise.all([
     puppeteer.launch({
       args: [...chromium.args, '--lang=en-US'],
       env: { ...process.env, LANG: 'en_US.UTF-8' },
       executablePath: await chromium.executablePath(),
       headless: true,
     }),
-    startLookupd(),
+    startTwoNodeCluster([tmp(), tmp()], ['--e2e-processing-latency-percentile=0.99,0.5']),
   ]);
-  browser = b;
-  lookupd = l;
-  const pct = ['--e2e-processing-latency-percentile=0.99,0.5'];
-  [n1, n2] = await Promise.all([startNsqdNode([lookupd], tmp(), pct), startNsqdNode([lookupd], tmp(), pct)]);
   for (const p of [n1, n2]) {
     await httpPost(`${p.http}/topic/create?topic=orders`);
     await httpPost(`${p.http}/channel/create?topic=orders&channel=archive`);
@@ -123,8 +113,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await Promise.all([admin?.stop(), nsqdAdmin?.stop()]);
-  await Promise.all([n1?.stop(), n2?.stop()]);
-  await lookupd?.stop();
+  await stopCluster(lookupd, n1, n2);
 });
 
 describe('nsqadmin in a browser', { timeout: 90_000 }, () => {

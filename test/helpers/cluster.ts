@@ -65,6 +65,48 @@ export function startNsqdNode(
   ]);
 }
 
+/** one nsqlookupd and two nsqd registering with it, with data in `dataPaths` and `extra` flags each */
+export async function startTwoNodeCluster(
+  dataPaths: readonly [string, string],
+  extra: string[] = [],
+): Promise<[lookupd: Program, a: Program, b: Program]> {
+  const lookupd = await startLookupd();
+  try {
+    const [a, b] = await Promise.all(dataPaths.map((d) => startNsqdNode([lookupd], d, extra)));
+    return [lookupd, a!, b!];
+  } catch (err) {
+    await lookupd.stop();
+    throw err;
+  }
+}
+
+/** stops the nsqd nodes together, then the lookupd (any of them may never have started) */
+export async function stopCluster(
+  lookupd: Program | undefined,
+  ...nodes: (Program | undefined)[]
+): Promise<void> {
+  await Promise.all(nodes.map((n) => n?.stop()));
+  await lookupd?.stop();
+}
+
+/** `127.0.0.1:<http port>`: the node name nsqadmin and a lookupd's /nodes give an nsqd */
+export const nodeName = (p: Program): string => `127.0.0.1:${p.httpPort}`;
+
+/** a JSON document as the tests read it (field by field, as the golden shapes name them) */
+// biome-ignore lint/suspicious/noExplicitAny: documents are checked by the assertions themselves
+export type Doc = any;
+
+/** one topic of an nsqd's /stats?format=json (undefined when the nsqd has no such topic) */
+export async function nsqdTopic(p: Program, topic: string): Promise<Doc> {
+  const s = (await httpJson(`${p.http}/stats?format=json&topic=${encodeURIComponent(topic)}`)) as Doc;
+  return (s.topics ?? []).find((t: Doc) => t.topic_name === topic);
+}
+
+/** POST /pub of one message to an nsqd; rejects unless it answers 2xx */
+export async function nsqdPub(p: Program, topic: string, body: string): Promise<void> {
+  await httpText(`${p.http}/pub?topic=${encodeURIComponent(topic)}`, 'POST', body);
+}
+
 /** an HTTP call's body as text; rejects on a non-2xx status */
 export async function httpText(url: string, method = 'GET', body?: string): Promise<string> {
   const res = await fetch(url, { method, ...(body === undefined ? {} : { body }) });

@@ -9,6 +9,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { encodeCommand } from '../../src/wire/encode.js';
+import type { Doc } from './cluster.js';
 import { LANE_ARGS } from './nsqd-process.js';
 
 export const NSQADMIN_MAIN = fileURLToPath(new URL('../../src/nsqadmin/main.js', import.meta.url));
@@ -70,9 +71,7 @@ export function startAdmin(args: string[]): Promise<Admin> {
   });
 }
 
-/** a JSON document as the tests read it (field by field, as the golden shapes name them) */
-// biome-ignore lint/suspicious/noExplicitAny: documents are checked by the assertions themselves
-export type Doc = any;
+export type { Doc };
 
 export interface Answer {
   status: number;

@@ -1,9 +1,10 @@
 /**
  * nsqjs (a real NSQ client from npm) for tests: a connected Writer, a Reader with the suite's short
- * heartbeat, publish as a promise, and collecting messages with a deadline. `opts` pass nsqjs
- * options through (authSecret, tls, snappy, deflate, ...).
+ * heartbeat, publish as a promise, collecting messages with a deadline, and the PUB + MPUB round trip
+ * the suites start with. `opts` pass nsqjs options through (authSecret, tls, snappy, deflate, ...).
  */
 
+import assert from 'node:assert/strict';
 import nsq from 'nsqjs';
 
 export type Writer = InstanceType<typeof nsq.Writer>;
@@ -56,4 +57,30 @@ export function collect(r: Reader, n: number, timeoutMs = 5000): Promise<string[
       }
     });
   });
+}
+
+/**
+ * One PUB and one 10-message MPUB through a Writer (`writerOpts`), consumed by a Reader on `channel`
+ * (`readerOpts`): asserts the Reader gets all 11 bodies.
+ */
+export async function pubMpubRoundTrip(
+  port: number,
+  topic: string,
+  channel: string,
+  writerOpts: Record<string, unknown> = {},
+  readerOpts: Record<string, unknown> = {},
+): Promise<void> {
+  const batch = Array.from({ length: 10 }, (_, i) => `batch-${i}`);
+  const w = await writer(port, writerOpts);
+  const r = reader(port, topic, channel, readerOpts);
+  try {
+    const done = collect(r, 1 + batch.length);
+    r.connect();
+    await publish(w, topic, 'single');
+    await publish(w, topic, batch);
+    assert.deepEqual((await done).sort(), ['single', ...batch].sort());
+  } finally {
+    r.close();
+    w.close();
+  }
 }

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import { grant, TestAuthServer } from '../helpers/auth-server.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { collect, publish, reader, writer } from '../helpers/nsqjs.js';
+import { publish, pubMpubRoundTrip, reader, writer } from '../helpers/nsqjs.js';
 import { freshTopic } from '../helpers/wire.js';
 
 for (const workers of [defaultOptions().workers, 0]) {
@@ -30,22 +30,14 @@ for (const workers of [defaultOptions().workers, 0]) {
     });
 
     it('publishes and consumes with authSecret; the identity reaches the client', async () => {
-      const t = freshTopic('js');
-      const w = await writer(b.port, { authSecret: 'producer' });
-      const r = reader(b.port, t, 'ok', { authSecret: 'consumer' });
-      const done = collect(r, 11);
-      r.connect();
-      await publish(w, t, 'single');
-      await publish(
-        w,
-        t,
-        Array.from({ length: 10 }, (_, i) => `batch-${i}`),
+      await pubMpubRoundTrip(
+        b.port,
+        freshTopic('js'),
+        'ok',
+        { authSecret: 'producer' },
+        { authSecret: 'consumer' },
       );
-      const got = await done;
-      assert.deepEqual(got.sort(), ['single', ...Array.from({ length: 10 }, (_, i) => `batch-${i}`)].sort());
       assert.ok(srv.requests.some((q) => q.values.secret === 'producer' && q.values.tls === 'false'));
-      r.close();
-      w.close();
     });
 
     it('a publish outside the grant fails in the client; a reader outside it gets nothing', async () => {

@@ -12,15 +12,20 @@ import { after, before, describe, it } from 'node:test';
 import nsq from 'nsqjs';
 import {
   channelsOf,
+  type Doc,
   eventually,
   httpJson,
   httpPost,
   httpText,
   lookupOf,
   nodesOf,
+  nsqdPub,
+  nsqdTopic,
   type Program,
   startLookupd,
   startNsqdNode,
+  startTwoNodeCluster,
+  stopCluster,
 } from '../helpers/cluster.js';
 import { tempDirs } from '../helpers/tmp.js';
 import { WireClient } from '../helpers/wire.js';
@@ -41,20 +46,13 @@ for (const mode of [[], ['--workers=0']]) {
     const dataB = tempDir();
 
     before(async () => {
-      lookupd = await startLookupd();
-      [a, b] = await Promise.all([
-        startNsqdNode([lookupd], dataA, mode),
-        startNsqdNode([lookupd], dataB, mode),
-      ]);
+      [lookupd, a, b] = await startTwoNodeCluster([dataA, dataB], mode);
       // until a node has the lookupd's IDENTIFY reply it has no lookupd to ask for channels
       await eventually('both nodes identified', async () =>
         (await nodesOf(lookupd)).size === 2 ? true : undefined,
       );
     });
-    after(async () => {
-      await Promise.all([a?.stop(), b?.stop()]);
-      await lookupd?.stop();
-    });
+    after(() => stopCluster(lookupd, a, b));
 
     it('both nodes register with their broadcast address and ports', async () => {
       const r = await eventually('both nodes in /nodes', async () => {
@@ -108,11 +106,9 @@ for (const mode of [[], ['--workers=0']]) {
     it('a new topic gets the channels the lookupd lists before its first message flows', async () => {
       await httpPost(`${lookupd.http}/channel/create?topic=presets&channel=audit`);
       await httpPost(`${lookupd.http}/channel/create?topic=presets&channel=tmp%23ephemeral`);
-      await httpText(`${a.http}/pub?topic=presets`, 'POST', 'first');
-      type Stats = { topics: { channels: { channel_name: string; depth: number }[] }[] };
-      const chans = await eventually('audit pre-created', async () => {
-        const s = (await httpJson(`${a.http}/stats?format=json&topic=presets`)) as Stats;
-        const c = s.topics[0]?.channels ?? [];
+      await nsqdPub(a, 'presets', 'first');
+      const chans: Doc[] = await eventually('audit pre-created', async () => {
+        const c = (await nsqdTopic(a, 'presets'))?.channels ?? [];
         return c.length > 0 ? c : undefined;
       });
       // the ephemeral one is not pre-created; audit holds the message published before it existed
@@ -129,9 +125,8 @@ for (const mode of [[], ['--workers=0']]) {
         c.pub('presets2', 'right after');
         assert.equal(await c.response(), 'OK');
         assert.equal(await c.response(), 'OK');
-        const both = await eventually('live and audit hold the message', async () => {
-          const s = (await httpJson(`${a.http}/stats?format=json&topic=presets2`)) as Stats;
-          const c = s.topics[0]?.channels ?? [];
+        const both: Doc[] = await eventually('live and audit hold the message', async () => {
+          const c = (await nsqdTopic(a, 'presets2'))?.channels ?? [];
           return c.length === 2 ? c : undefined;
         });
         assert.deepEqual(
@@ -185,16 +180,12 @@ describe('restarts and live lookupd changes (sharded)', () => {
   const dataB = tempDir();
 
   before(async () => {
-    lookupd = await startLookupd();
-    [a, b] = await Promise.all([startNsqdNode([lookupd], dataA), startNsqdNode([lookupd], dataB)]);
+    [lookupd, a, b] = await startTwoNodeCluster([dataA, dataB]);
     await httpPost(`${a.http}/topic/create?topic=kept`);
     await httpPost(`${a.http}/channel/create?topic=kept&channel=c`);
     await httpPost(`${b.http}/topic/create?topic=other`);
   });
-  after(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await lookupd?.stop();
-  });
+  after(() => stopCluster(lookupd, a, b));
 
   const both = async (): Promise<Map<number, string[]> | undefined> => {
     const nodes = await nodesOf(lookupd);

@@ -9,15 +9,18 @@ import assert from 'node:assert/strict';
 import type net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import {
+  type Doc,
   eventually,
-  httpJson,
   httpPost,
   lookupOf,
+  nodeName as node,
+  nsqdPub,
   type Program,
-  startLookupd,
-  startNsqdNode,
+  startTwoNodeCluster,
+  nsqdTopic as stats,
+  stopCluster,
 } from '../helpers/cluster.js';
-import { type Admin, call, type Doc, notificationSink, startAdmin, subscribe } from '../helpers/nsqadmin.js';
+import { type Admin, call, notificationSink, startAdmin, subscribe } from '../helpers/nsqadmin.js';
 import { tempDirs } from '../helpers/tmp.js';
 
 const TOPIC_KEYS = [
@@ -101,26 +104,19 @@ let nsqdAdmin: Admin;
 let sink: Awaited<ReturnType<typeof notificationSink>>;
 let consumer: net.Socket;
 
-const node = (p: Program): string => `127.0.0.1:${p.httpPort}`;
-const stats = async (p: Program, topic: string): Promise<Doc> => {
-  const s = (await httpJson(`${p.http}/stats?format=json&topic=${topic}`)) as Doc;
-  return (s.topics ?? []).find((t: Doc) => t.topic_name === topic);
-};
-
 before(async () => {
-  lookupd = await startLookupd();
-  [n1, n2] = await Promise.all([
-    startNsqdNode([lookupd], tmp(), ['--e2e-processing-latency-percentile=0.99,0.5']),
-    startNsqdNode([lookupd], tmp(), ['--e2e-processing-latency-percentile=0.99,0.5']),
-  ]);
+  [lookupd, n1, n2] = await startTwoNodeCluster(
+    [tmp(), tmp()],
+    ['--e2e-processing-latency-percentile=0.99,0.5'],
+  );
   sink = await notificationSink();
   for (const p of [n1, n2]) {
     await httpPost(`${p.http}/topic/create?topic=orders`);
     await httpPost(`${p.http}/channel/create?topic=orders&channel=archive`);
   }
   await httpPost(`${n1.http}/channel/create?topic=orders&channel=billing`);
-  for (let i = 0; i < 3; i++) await httpText(`${n1.http}/pub?topic=orders`, `m${i}`);
-  for (let i = 0; i < 2; i++) await httpText(`${n2.http}/pub?topic=orders`, `m${i}`);
+  for (let i = 0; i < 3; i++) await nsqdPub(n1, 'orders', `m${i}`);
+  for (let i = 0; i < 2; i++) await nsqdPub(n2, 'orders', `m${i}`);
   await eventually('both nsqd registered orders', async () =>
     (await lookupOf(lookupd, 'orders')).ports.length === 2 ? true : undefined,
   );
@@ -141,15 +137,9 @@ before(async () => {
 after(async () => {
   consumer?.destroy();
   await Promise.all([admin?.stop(), nsqdAdmin?.stop()]);
-  await Promise.all([n1?.stop(), n2?.stop()]);
-  await lookupd?.stop();
+  await stopCluster(lookupd, n1, n2);
   await sink?.close();
 });
-
-async function httpText(url: string, body: string): Promise<void> {
-  const r = await fetch(url, { method: 'POST', body });
-  assert.equal(r.status, 200, await r.text());
-}
 
 describe('read API, lookupd mode', () => {
   test('GET /api/topics: sorted names, V1 headers', async () => {
@@ -449,7 +439,7 @@ describe('/config and the extras', () => {
         : undefined,
     );
     const billingBefore = (await stats(n1, 'orders')).channels.find((c: Doc) => c.channel_name === 'billing');
-    await httpText(`${n1.http}/pub?topic=orders`, 'hello tail');
+    await nsqdPub(n1, 'orders', 'hello tail');
     const got = await eventually('tailed message', async () => {
       const r = await call(`${admin.url}/ext/tail/${open.json.id}?after=0`);
       return r.json.messages.length > 0 ? r.json.messages : undefined;

@@ -8,80 +8,18 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
-import type {
-  ChannelStats,
-  ClientStats,
-  MemStats,
-  StatsSnapshot,
-  TopicStats,
-} from '../../src/nsqd/contract/stats.js';
+import type { StatsSnapshot } from '../../src/nsqd/contract/stats.js';
 import { formatMetrics, type MetricsInput } from '../../src/nsqd/http/metrics-format.js';
 import { parseExposition, sampleValue } from '../helpers/prometheus.js';
+import {
+  statsChannel as channel,
+  statsClient as client,
+  MEM as MEM_1_TO_9,
+  statsTopic as topic,
+} from '../helpers/stats-snapshot.js';
 
-const MEM: MemStats = {
-  heapObjects: 1,
-  heapIdleBytes: 2,
-  heapInUseBytes: 3,
-  heapReleasedBytes: 4,
-  gcPauseUsec100: 5000,
-  gcPauseUsec99: 600,
-  gcPauseUsec95: 70,
-  nextGcBytes: 8,
-  gcTotalRuns: 9,
-};
-
-function client(over: Partial<ClientStats>): ClientStats {
-  return {
-    clientId: 'c',
-    hostname: 'h',
-    remoteAddress: '127.0.0.1:5000',
-    state: 3,
-    readyCount: 0,
-    inFlightCount: 0,
-    messageCount: 0,
-    finishCount: 0,
-    requeueCount: 0,
-    connectTs: 0,
-    sampleRate: 0,
-    userAgent: '',
-    topologyZone: '',
-    topologyRegion: '',
-    pubCounts: [],
-    ...over,
-  };
-}
-
-function channel(name: string, over: Partial<ChannelStats> = {}): ChannelStats {
-  return {
-    channelName: name,
-    depth: 0,
-    backendDepth: 0,
-    inFlightCount: 0,
-    deferredCount: 0,
-    messageCount: 0,
-    requeueCount: 0,
-    timeoutCount: 0,
-    clientCount: 0,
-    clients: null,
-    paused: false,
-    e2eProcessingLatency: { count: 0, percentiles: null },
-    ...over,
-  };
-}
-
-function topic(name: string, channels: ChannelStats[], over: Partial<TopicStats> = {}): TopicStats {
-  return {
-    topicName: name,
-    channels,
-    depth: 0,
-    backendDepth: 0,
-    messageCount: 0,
-    messageBytes: 0,
-    paused: false,
-    e2eProcessingLatency: { count: 0, percentiles: null },
-    ...over,
-  };
-}
+// gc pauses in µs that turn into distinct seconds in the summary
+const MEM = { ...MEM_1_TO_9, gcPauseUsec100: 5000, gcPauseUsec99: 600, gcPauseUsec95: 70 };
 
 const consumer = client({
   clientId: 'we"ird\\id\nx',

@@ -8,50 +8,15 @@ process.env.TZ = 'UTC'; // Go formats start_time in the local zone; pin it (read
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type {
-  ChannelStats,
-  ClientStats,
-  MemStats,
-  StatsSnapshot,
-  TopicStats,
-} from '../../src/nsqd/contract/stats.js';
+import type { ClientStats, StatsSnapshot, TopicStats } from '../../src/nsqd/contract/stats.js';
 import { formatStatsJson, formatStatsText } from '../../src/nsqd/http/stats-format.js';
+import { MEM, statsChannel, statsClient, statsTopic } from '../helpers/stats-snapshot.js';
 
 const START = 1_700_000_000; // 2023-11-14T22:13:20Z
 const NOW = (START + 3723) * 1000 + 456; // uptime 1h2m3.456s
-const MEM: MemStats = {
-  heapObjects: 1,
-  heapIdleBytes: 2,
-  heapInUseBytes: 3,
-  heapReleasedBytes: 4,
-  gcPauseUsec100: 5,
-  gcPauseUsec99: 6,
-  gcPauseUsec95: 7,
-  nextGcBytes: 8,
-  gcTotalRuns: 9,
-};
 const env = { nowMs: NOW, mem: MEM };
 
-function client(over: Partial<ClientStats>): ClientStats {
-  return {
-    clientId: 'c',
-    hostname: 'h',
-    remoteAddress: '127.0.0.1:1',
-    state: 3,
-    readyCount: 0,
-    inFlightCount: 0,
-    messageCount: 0,
-    finishCount: 0,
-    requeueCount: 0,
-    connectTs: START,
-    sampleRate: 0,
-    userAgent: '',
-    topologyZone: '',
-    topologyRegion: '',
-    pubCounts: [],
-    ...over,
-  };
-}
+const client = (over: Partial<ClientStats>): ClientStats => statsClient({ connectTs: START, ...over });
 
 // a plain consumer: every omitempty field empty
 const c1 = client({
@@ -97,26 +62,8 @@ const producer = client({
   pubCounts: [{ topic: 'orders', count: 42 }],
 });
 
-function channel(over: Partial<ChannelStats>): ChannelStats {
-  return {
-    channelName: 'ch',
-    depth: 0,
-    backendDepth: 0,
-    inFlightCount: 0,
-    deferredCount: 0,
-    messageCount: 0,
-    requeueCount: 0,
-    timeoutCount: 0,
-    clientCount: 0,
-    clients: [],
-    paused: false,
-    e2eProcessingLatency: { count: 0, percentiles: null },
-    ...over,
-  };
-}
-
-const archive = channel({
-  channelName: 'archive',
+const archive = statsChannel('archive', {
+  clients: [], // include_clients and none
   messageCount: 1234,
   paused: true,
   // percentiles configured, no samples: Go's perks Query on an empty stream gives 0
@@ -128,8 +75,7 @@ const archive = channel({
     ],
   },
 });
-const billing = channel({
-  channelName: 'billing',
+const billing = statsChannel('billing', {
   depth: 5,
   backendDepth: 2,
   inFlightCount: 3,
@@ -148,14 +94,11 @@ const billing = channel({
     ],
   },
 });
-const orders: TopicStats = {
-  topicName: 'orders',
-  channels: [archive, billing],
+const orders = statsTopic('orders', [archive, billing], {
   depth: 7,
   backendDepth: 3,
   messageCount: 1234,
   messageBytes: 56789,
-  paused: false,
   e2eProcessingLatency: {
     count: 5,
     percentiles: [
@@ -163,17 +106,8 @@ const orders: TopicStats = {
       { quantile: 0.5, value: 1250 },
     ],
   },
-};
-const pausedTopic: TopicStats = {
-  topicName: 'zz-paused',
-  channels: [],
-  depth: 0,
-  backendDepth: 0,
-  messageCount: 0,
-  messageBytes: 0,
-  paused: true,
-  e2eProcessingLatency: { count: 0, percentiles: null },
-};
+});
+const pausedTopic = statsTopic('zz-paused', [], { paused: true });
 
 const full: StatsSnapshot = {
   version: '1.3.0',
@@ -284,7 +218,7 @@ describe('formatStatsJson', () => {
   });
 
   test('include_clients=false: channel clients null, client_count kept, producers null', () => {
-    const ch = channel({ channelName: 'c', clientCount: 3, clients: null });
+    const ch = statsChannel('c', { clientCount: 3, clients: null });
     const t: TopicStats = { ...pausedTopic, topicName: 't', paused: false, channels: [ch] };
     const out = formatStatsJson({ ...empty, topics: [t] }, false, env);
     const j = JSON.parse(out);
@@ -382,7 +316,7 @@ describe('formatStatsText', () => {
         { topic: 'b', count: 3 },
       ],
     });
-    const ch = channel({ channelName: 'c', clientCount: 1, clients: [both] });
+    const ch = statsChannel('c', { clientCount: 1, clients: [both] });
     const t: TopicStats = { ...pausedTopic, topicName: 't', paused: false, channels: [ch] };
     const out = formatStatsText({ ...empty, topics: [t], producers: [both] }, false, env);
     assert.ok(

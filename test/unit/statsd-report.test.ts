@@ -6,40 +6,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { ChannelStats, MemStats, TopicStats } from '../../src/nsqd/contract/stats.js';
 import { memLines, packPackets, statsdLines, statsdPrefix } from '../../src/nsqd/statsd/report.js';
-
-function channel(name: string, over: Partial<ChannelStats> = {}): ChannelStats {
-  return {
-    channelName: name,
-    depth: 0,
-    backendDepth: 0,
-    inFlightCount: 0,
-    deferredCount: 0,
-    messageCount: 0,
-    requeueCount: 0,
-    timeoutCount: 0,
-    clientCount: 0,
-    clients: null,
-    paused: false,
-    e2eProcessingLatency: { count: 0, percentiles: null },
-    ...over,
-  };
-}
-
-function topic(name: string, channels: ChannelStats[], over: Partial<TopicStats> = {}): TopicStats {
-  return {
-    topicName: name,
-    channels,
-    depth: 0,
-    backendDepth: 0,
-    messageCount: 0,
-    messageBytes: 0,
-    paused: false,
-    e2eProcessingLatency: { count: 0, percentiles: null },
-    ...over,
-  };
-}
+import { statsChannel as channel, MEM, statsTopic as topic } from '../helpers/stats-snapshot.js';
 
 describe('statsdPrefix (nsqd.New)', () => {
   test('%s is the broadcast host:port with . and : turned into _, and a . is appended', () => {
@@ -144,17 +112,7 @@ describe('statsdLines (statsdLoop)', () => {
 });
 
 test('memLines: the mem.* gauges in Go order, and gc_runs since the last push', () => {
-  const mem: MemStats = {
-    heapObjects: 1,
-    heapIdleBytes: 2,
-    heapInUseBytes: 3,
-    heapReleasedBytes: 4,
-    gcPauseUsec100: 5,
-    gcPauseUsec99: 6,
-    gcPauseUsec95: 7,
-    nextGcBytes: 8,
-    gcTotalRuns: 19,
-  };
+  const mem = { ...MEM, gcTotalRuns: 19 };
   assert.deepEqual(memLines('n.', mem, 10), [
     'n.mem.heap_objects:1|g\n',
     'n.mem.heap_idle_bytes:2|g\n',

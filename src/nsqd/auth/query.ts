@@ -17,6 +17,7 @@ import { goDialError, goErrnoText, goPathError } from '../../go/errors.js';
 import { goJsonString } from '../../go/json.js';
 import { goQuote } from '../../go/quote.js';
 import { decodeRune, runeOf, widthOf } from '../../go/utf8.js';
+import { gotResponseError, httpsEndpoint, NSQ_V1_ACCEPT } from '../../http/go-client.js';
 import type { Options } from '../options/options.js';
 import { type AuthState, authStateFromReply } from './state.js';
 
@@ -117,7 +118,7 @@ export class AuthClient {
       reply = await this.exchange(url, body, signal);
     }
     if (reply.status !== 200) {
-      throw new Error(`got response ${reply.status} ${reply.statusText} ${goQuote(reply.body)}`);
+      throw gotResponseError(reply.status, reply.statusText, reply.body);
     }
     return authStateFromReply(reply.body, Date.now());
   }
@@ -141,7 +142,7 @@ export class AuthClient {
         return;
       }
       const hostPort = `${u.hostname}:${u.port === '' ? (secure ? 443 : 80) : u.port}`;
-      const headers: Record<string, string> = { Accept: 'application/vnd.nsq; version=1.0' };
+      const headers: Record<string, string> = { Accept: NSQ_V1_ACCEPT };
       if (body !== null) {
         headers['Content-Type'] = 'application/json';
         headers['Content-Length'] = String(Buffer.byteLength(body));
@@ -260,24 +261,6 @@ function goString(bytes: Uint8Array): string {
     i += widthOf(packed);
   }
   return out;
-}
-
-/** nsqd's httpsEndpoint: the same URL over https on the `https_port` a 403 reply names */
-function httpsEndpoint(url: string, body: Buffer): string {
-  let port: unknown;
-  try {
-    port = (JSON.parse(body.toString('utf8')) as { https_port?: unknown } | null)?.https_port ?? 0;
-  } catch (err) {
-    throw new Error((err as Error).message);
-  }
-  if (typeof port !== 'number' || !Number.isInteger(port)) {
-    throw new Error('json: cannot unmarshal https_port into Go struct field of type int');
-  }
-  const u = new URL(url);
-  if (u.port === '') throw new Error(`address ${u.host}: missing port in address`);
-  u.protocol = 'https:';
-  u.port = String(port);
-  return u.toString();
 }
 
 /** Go's TLS version number as Node's name (Node has no SSL 3.0: its lowest is TLS 1.0) */

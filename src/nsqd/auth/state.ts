@@ -5,8 +5,7 @@
  * are Go's (src/go/regexp.ts), compiled once. Pure data and functions: no I/O, no session.
  */
 
-import { goFoldKey } from '../../go/json.js';
-import { JSON_DECODE_FAILURE, JsonReader } from '../../go/json-decode.js';
+import { decodeJson, JSON_DECODE_FAILURE, type JsonReader } from '../../go/json-decode.js';
 import { goQuote } from '../../go/quote.js';
 import { compileGoRegexp, type GoRegexp } from '../../go/regexp.js';
 
@@ -115,15 +114,6 @@ function compile(what: string, pattern: string): GoRegexp {
 
 // ---- decoding, as encoding/json into auth.State ----
 
-const C_QUOTE = 0x22;
-const C_COMMA = 0x2c;
-const C_COLON = 0x3a;
-const C_LBRACE = 0x7b;
-const C_RBRACE = 0x7d;
-const C_LBRACKET = 0x5b;
-const C_RBRACKET = 0x5d;
-const C_N = 0x6e;
-
 /**
  * Go's decoding of the reply: keys matched by Go's case folding, unknown keys skipped, later keys
  * overwriting earlier ones, `null` leaving a field as it is (a null array element is a zero value),
@@ -132,122 +122,53 @@ const C_N = 0x6e;
  */
 function decodeReply(body: Uint8Array): RawState {
   const out: RawState = { ttl: 0, identity: '', identityUrl: '', authorizations: [] };
-  const r = new JsonReader(body, body.length);
-  try {
-    r.ws();
-    if (r.peek() === C_N) r.literal('null');
-    else
-      object(r, (key) => {
-        switch (key) {
-          case 'ttl':
-            if (!skipNull(r)) out.ttl = int(r);
-            return;
-          case 'identity':
-            if (!skipNull(r)) out.identity = str(r);
-            return;
-          case 'identity_url':
-            if (!skipNull(r)) out.identityUrl = str(r);
-            return;
-          case 'authorizations':
-            out.authorizations = skipNull(r) ? [] : array(r, () => authorization(r));
-            return;
-          case 'expires':
-            if (!skipNull(r) && !isRfc3339(str(r))) throw JSON_DECODE_FAILURE;
-            return;
-          default:
-            r.skipValue(1);
-        }
-      });
-    r.ws();
-    if (r.pos !== r.end) throw JSON_DECODE_FAILURE;
-  } catch (e) {
-    if (e === JSON_DECODE_FAILURE) throw new AuthReplyError('invalid JSON in the auth server reply');
-    throw e;
-  }
+  const ok = decodeJson(body, (r) => {
+    if (r.skipNull()) return;
+    r.object((key) => {
+      switch (key) {
+        case 'ttl':
+          if (!r.skipNull()) out.ttl = r.int(64);
+          return;
+        case 'identity':
+          if (!r.skipNull()) out.identity = r.str();
+          return;
+        case 'identity_url':
+          if (!r.skipNull()) out.identityUrl = r.str();
+          return;
+        case 'authorizations':
+          out.authorizations = r.skipNull() ? [] : r.array(() => authorization(r));
+          return;
+        case 'expires':
+          if (!r.skipNull() && !isRfc3339(r.str())) throw JSON_DECODE_FAILURE;
+          return;
+        default:
+          r.skipValue(1);
+      }
+    });
+  });
+  if (!ok) throw new AuthReplyError('invalid JSON in the auth server reply');
   return out;
 }
 
 function authorization(r: JsonReader): RawState['authorizations'][number] {
   const a = { topic: '', channels: [] as string[], permissions: [] as string[] };
-  if (skipNull(r)) return a;
-  object(r, (key) => {
+  if (r.skipNull()) return a;
+  r.object((key) => {
     switch (key) {
       case 'topic':
-        if (!skipNull(r)) a.topic = str(r);
+        if (!r.skipNull()) a.topic = r.str();
         return;
       case 'channels':
-        a.channels = skipNull(r) ? [] : array(r, () => (skipNull(r) ? '' : str(r)));
+        a.channels = r.skipNull() ? [] : r.array(() => (r.skipNull() ? '' : r.str()));
         return;
       case 'permissions':
-        a.permissions = skipNull(r) ? [] : array(r, () => (skipNull(r) ? '' : str(r)));
+        a.permissions = r.skipNull() ? [] : r.array(() => (r.skipNull() ? '' : r.str()));
         return;
       default:
         r.skipValue(2);
     }
   });
   return a;
-}
-
-/** `{ "key": value, ... }`: `member` reads each value, given the key in Go's case folding */
-function object(r: JsonReader, member: (key: string) => void): void {
-  r.expect(C_LBRACE);
-  r.ws();
-  if (r.peek() === C_RBRACE) {
-    r.pos++;
-    return;
-  }
-  for (;;) {
-    r.ws();
-    if (r.peek() !== C_QUOTE) throw JSON_DECODE_FAILURE;
-    const key = goFoldKey(r.readString());
-    r.ws();
-    r.expect(C_COLON);
-    r.ws();
-    member(key);
-    r.ws();
-    const c = r.peek();
-    r.pos++;
-    if (c === C_COMMA) continue;
-    if (c === C_RBRACE) return;
-    throw JSON_DECODE_FAILURE;
-  }
-}
-
-function array<T>(r: JsonReader, element: () => T): T[] {
-  const out: T[] = [];
-  r.expect(C_LBRACKET);
-  r.ws();
-  if (r.peek() === C_RBRACKET) {
-    r.pos++;
-    return out;
-  }
-  for (;;) {
-    r.ws();
-    out.push(element());
-    r.ws();
-    const c = r.peek();
-    r.pos++;
-    if (c === C_COMMA) continue;
-    if (c === C_RBRACKET) return out;
-    throw JSON_DECODE_FAILURE;
-  }
-}
-
-function skipNull(r: JsonReader): boolean {
-  if (r.peek() !== C_N) return false;
-  r.literal('null');
-  return true;
-}
-
-function str(r: JsonReader): string {
-  if (r.peek() !== C_QUOTE) throw JSON_DECODE_FAILURE;
-  return r.readString();
-}
-
-function int(r: JsonReader): number {
-  const c = r.peek();
-  if (c !== 0x2d && !(c >= 0x30 && c <= 0x39)) throw JSON_DECODE_FAILURE;
-  return r.integer(64);
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/;

@@ -145,9 +145,23 @@ function family<T>(out: string[], f: Family<T>, rows: readonly Row<T>[]): void {
   for (const r of rows) out.push(`${f.name}{${r.labels}} ${val(f.value(r.data))}\n`);
 }
 
+/** a family of one sample */
+function single(out: string[], name: string, kind: Kind, help: string, sample: string): void {
+  header(out, name, kind, help);
+  out.push(`${name}${sample}\n`);
+}
+
 /** e2e percentiles: one summary sample per configured quantile, nanoseconds turned into seconds */
-function latency(out: string[], name: string, what: string, rows: readonly Row<LatencyStats>[]): void {
-  const withData = rows.filter((r) => r.data.percentiles !== null && r.data.percentiles.length > 0);
+function latency(
+  out: string[],
+  what: 'topic' | 'channel',
+  rows: readonly Row<{ e2eProcessingLatency: LatencyStats }>[],
+): void {
+  const name = `nsq_${what}_e2e_processing_latency_seconds`;
+  const withData = rows.filter(
+    (r) =>
+      r.data.e2eProcessingLatency.percentiles !== null && r.data.e2eProcessingLatency.percentiles.length > 0,
+  );
   if (withData.length === 0) return;
   header(
     out,
@@ -156,7 +170,7 @@ function latency(out: string[], name: string, what: string, rows: readonly Row<L
     `End-to-end processing latency of the ${what}'s messages over the window, by quantile.`,
   );
   for (const r of withData) {
-    for (const p of r.data.percentiles!)
+    for (const p of r.data.e2eProcessingLatency.percentiles!)
       out.push(`${name}{${r.labels},quantile="${val(p.quantile)}"} ${val(p.value / 1e9)}\n`);
   }
 }
@@ -167,19 +181,28 @@ const isEphemeral = (name: string): boolean => name.endsWith('#ephemeral');
 export function formatMetrics(input: MetricsInput): string {
   const { snapshot: s, mem, excludeEphemeral } = input;
   const out: string[] = [];
-  header(
+  single(
     out,
     'nsq_info',
     'gauge',
     'Constant 1, labelled with the nsqd version this server is compatible with.',
+    `{version="${esc(s.version)}"} 1`,
   );
-  out.push(`nsq_info{version="${esc(s.version)}"} 1\n`);
-  header(out, 'nsq_healthy', 'gauge', '1 when /ping answers OK, 0 while a disk write is failing.');
-  out.push(`nsq_healthy ${s.health === 'OK' ? 1 : 0}\n`);
-  header(out, 'nsq_draining', 'gauge', '1 in drain mode (publishes refused, exiting once empty).');
-  out.push(`nsq_draining ${s.draining === true ? 1 : 0}\n`);
-  header(out, 'nsq_start_time_seconds', 'gauge', 'Start time of nsqd, in unix seconds.');
-  out.push(`nsq_start_time_seconds ${s.startTime}\n`);
+  single(
+    out,
+    'nsq_healthy',
+    'gauge',
+    '1 when /ping answers OK, 0 while a disk write is failing.',
+    ` ${s.health === 'OK' ? 1 : 0}`,
+  );
+  single(
+    out,
+    'nsq_draining',
+    'gauge',
+    '1 in drain mode (publishes refused, exiting once empty).',
+    ` ${s.draining === true ? 1 : 0}`,
+  );
+  single(out, 'nsq_start_time_seconds', 'gauge', 'Start time of nsqd, in unix seconds.', ` ${s.startTime}`);
 
   const topics: Row<TopicStats>[] = [];
   const channels: Row<ChannelStats>[] = [];
@@ -201,31 +224,18 @@ export function formatMetrics(input: MetricsInput): string {
     'topic',
     topics.map((r) => ({ labels: r.labels, data: r.data.limits })),
   );
-  latency(
-    out,
-    'nsq_topic_e2e_processing_latency_seconds',
-    'topic',
-    topics.map((r) => ({ labels: r.labels, data: r.data.e2eProcessingLatency })),
-  );
+  latency(out, 'topic', topics);
   for (const f of CHANNEL_FAMILIES) family(out, f, channels);
   limitFamilies(
     out,
     'channel',
     channels.map((r) => ({ labels: r.labels, data: r.data.limits })),
   );
-  latency(
-    out,
-    'nsq_channel_e2e_processing_latency_seconds',
-    'channel',
-    channels.map((r) => ({ labels: r.labels, data: r.data.e2eProcessingLatency })),
-  );
+  latency(out, 'channel', channels);
   for (const f of CLIENT_FAMILIES) family(out, f, clients);
   producers(out, s.producers ?? [], excludeEphemeral);
 
-  for (const f of MEM_FAMILIES) {
-    header(out, f.name, f.kind, f.help);
-    out.push(`${f.name} ${val(f.value(mem))}\n`);
-  }
+  for (const f of MEM_FAMILIES) single(out, f.name, f.kind, f.help, ` ${val(f.value(mem))}`);
   header(
     out,
     'nsq_mem_gc_pause_seconds',
@@ -240,17 +250,27 @@ export function formatMetrics(input: MetricsInput): string {
     out.push(`nsq_mem_gc_pause_seconds{quantile="${q}"} ${val(us / 1e6)}\n`);
   }
   const p = input.process;
-  header(out, 'process_resident_memory_bytes', 'gauge', 'Resident memory size in bytes.');
-  out.push(`process_resident_memory_bytes ${p.residentBytes}\n`);
-  header(out, 'process_cpu_seconds_total', 'counter', 'Total user and system CPU time spent in seconds.');
-  out.push(`process_cpu_seconds_total ${val(p.cpuSeconds)}\n`);
-  header(
+  single(
+    out,
+    'process_resident_memory_bytes',
+    'gauge',
+    'Resident memory size in bytes.',
+    ` ${p.residentBytes}`,
+  );
+  single(
+    out,
+    'process_cpu_seconds_total',
+    'counter',
+    'Total user and system CPU time spent in seconds.',
+    ` ${val(p.cpuSeconds)}`,
+  );
+  single(
     out,
     'process_start_time_seconds',
     'gauge',
     'Start time of the process since unix epoch in seconds.',
+    ` ${val(p.startTimeSeconds)}`,
   );
-  out.push(`process_start_time_seconds ${val(p.startTimeSeconds)}\n`);
   return out.join('');
 }
 

@@ -6,6 +6,7 @@
  */
 
 import { request } from 'node:http';
+import { gotResponseError, NSQ_V1_ACCEPT } from '../../http/go-client.js';
 import type { Logger } from '../../log.js';
 
 /** a lookupd's /channels body is a few names: a bigger one is not a lookupd's */
@@ -55,7 +56,7 @@ export async function lookupdTopicChannels(
 /** Go's http_api.Client.GETV1: the body of a 200, else `got response <status> "<body>"` */
 function getV1(endpoint: string, timeouts: HttpClientTimeouts): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(endpoint, { headers: { Accept: 'application/vnd.nsq; version=1.0' } }, (res) => {
+    const req = request(endpoint, { headers: { Accept: NSQ_V1_ACCEPT } }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -68,10 +69,7 @@ function getV1(endpoint: string, timeouts: HttpClientTimeouts): Promise<string> 
         clearTimeout(whole);
         const body = Buffer.concat(chunks).toString('utf8');
         if (res.statusCode === 200) resolve(body);
-        else
-          reject(
-            new Error(`got response ${res.statusCode} ${res.statusMessage ?? ''} ${JSON.stringify(body)}`),
-          );
+        else reject(gotResponseError(res.statusCode ?? 0, res.statusMessage ?? '', body));
       });
       res.on('error', reject);
     });

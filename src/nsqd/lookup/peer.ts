@@ -101,12 +101,7 @@ export class LookupPeer {
 
   close(): void {
     this.state = 'closed';
-    this.clearTimers();
-    this.socket?.destroy();
-    this.socket = null;
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.inFlight = null;
+    this.disconnect();
   }
 
   toString(): string {
@@ -228,14 +223,19 @@ export class LookupPeer {
     return Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** (this.failures - 1));
   }
 
-  /** forget the connection and what was queued for it; dial again in `delayMs` */
-  private drop(delayMs: number): void {
+  /** the socket destroyed, its timers stopped, and what was queued for it forgotten */
+  private disconnect(): void {
     this.clearTimers();
     this.socket?.destroy();
     this.socket = null;
     this.queue.length = 0;
     this.queueHead = 0;
     this.inFlight = null;
+  }
+
+  /** forget the connection and what was queued for it; dial again in `delayMs` */
+  private drop(delayMs: number): void {
+    this.disconnect();
     this.state = 'idle';
     this.retry = setTimeout(() => {
       this.retry = null;

@@ -4,10 +4,24 @@
  * stay when their last producer leaves, `*` matches any key or subkey, a producer is per
  * registration (it carries the tombstone) — and indexes Go's single map lacks: topic → channels
  * and peer → registrations, so /lookup and a disconnect never scan the whole DB. Owns every
- * registration and producer; peers' info is the TCP side's (it fills it in at IDENTIFY).
+ * registration and producer; peers' info is the TCP side's (it fills it in at IDENTIFY). Also Go's
+ * PeerInfo JSON, which /lookup and /nodes both write.
  */
 
+import { goJsonObject, goJsonString } from '../../go/json.js';
+
 export type Category = 'client' | 'topic' | 'channel';
+
+/** the fields of Go's PeerInfo a peer sends in IDENTIFY (besides remote_address, which we set) */
+export interface PeerFields {
+  hostname: string;
+  broadcastAddress: string;
+  tcpPort: number;
+  httpPort: number;
+  version: string;
+  topologyZone: string;
+  topologyRegion: string;
+}
 
 /** What a peer told us in IDENTIFY, plus its connection's address and last PING. */
 export class PeerInfo {
@@ -32,19 +46,7 @@ export class PeerInfo {
    */
   readonly shared: Producer = new Producer(this);
 
-  constructor(
-    id: string,
-    f: {
-      hostname: string;
-      broadcastAddress: string;
-      tcpPort: number;
-      httpPort: number;
-      version: string;
-      topologyZone: string;
-      topologyRegion: string;
-    },
-    now: number,
-  ) {
+  constructor(id: string, f: PeerFields, now: number) {
     this.id = id;
     this.remoteAddress = id;
     this.hostname = f.hostname;
@@ -56,6 +58,25 @@ export class PeerInfo {
     this.topologyRegion = f.topologyRegion;
     this.lastUpdate = now;
   }
+}
+
+/** Go's PeerInfo JSON members in its field order: /lookup's producer, the head of /nodes' node */
+export function peerJsonMembers(p: PeerInfo): [string, string][] {
+  return [
+    ['remote_address', goJsonString(p.remoteAddress)],
+    ['hostname', goJsonString(p.hostname)],
+    ['broadcast_address', goJsonString(p.broadcastAddress)],
+    ['tcp_port', String(p.tcpPort)],
+    ['http_port', String(p.httpPort)],
+    ['version', goJsonString(p.version)],
+    ['topology_zone', goJsonString(p.topologyZone)],
+    ['topology_region', goJsonString(p.topologyRegion)],
+  ];
+}
+
+/** Go's PeerInfo JSON, as /lookup lists it */
+export function peerJson(p: PeerInfo): string {
+  return goJsonObject(peerJsonMembers(p));
 }
 
 /** A peer registered under one registration; the tombstone is per registration (per topic). */

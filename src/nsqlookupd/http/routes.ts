@@ -12,7 +12,13 @@ import { createRouteTable, type Route, type RouteLog, type RouteTable } from '..
 import { plainText, topicChannelArgs, v1Empty, v1Error, v1RawJson } from '../../http/v1.js';
 import type { Logger } from '../../log.js';
 import { isValidTopicName } from '../../wire/names.js';
-import { filterByActive, type PeerInfo, type Producer, type RegistrationDB } from '../db/registration-db.js';
+import {
+  filterByActive,
+  type PeerInfo,
+  type Producer,
+  peerJsonMembers,
+  type RegistrationDB,
+} from '../db/registration-db.js';
 import type { LookupdOptions } from '../options.js';
 
 /** what every handler works with (Go's httpServer) */
@@ -140,14 +146,7 @@ function doNodes(ctx: LookupHttpContext): HttpResponse {
 /** Go's node struct: PeerInfo's fields, then tombstones[i] for topics[i] */
 function nodeJson(p: PeerInfo, tombstones: readonly boolean[], topics: readonly string[]): string {
   return goJsonObject([
-    ['remote_address', goJsonString(p.remoteAddress)],
-    ['hostname', goJsonString(p.hostname)],
-    ['broadcast_address', goJsonString(p.broadcastAddress)],
-    ['tcp_port', String(p.tcpPort)],
-    ['http_port', String(p.httpPort)],
-    ['version', goJsonString(p.version)],
-    ['topology_zone', goJsonString(p.topologyZone)],
-    ['topology_region', goJsonString(p.topologyRegion)],
+    ...peerJsonMembers(p),
     ['tombstones', goJsonArray(tombstones, String)],
     ['topics', strings(topics)],
   ]);

@@ -12,7 +12,7 @@ import { decodeGoStruct, K_INT64, K_STRING, type StructField } from '../../go/js
 import { NSQ_VERSION } from '../../go/version.js';
 import { LOG_INFO, type Logger } from '../../log.js';
 import { EPHEMERAL_SUFFIX, isValidChannelName, isValidTopicName } from '../../wire/names.js';
-import { PeerInfo, type RegistrationDB } from '../db/registration-db.js';
+import { type PeerFields, PeerInfo, peerJson, type RegistrationDB } from '../db/registration-db.js';
 
 /** a fatal client error: answered as `<code> <text>`, then the connection closes */
 export interface V1Error {
@@ -60,15 +60,8 @@ export function makeIdentifyReply(
   ]);
 }
 
-interface IdentifyBody {
+interface IdentifyBody extends PeerFields {
   remoteAddress: string;
-  hostname: string;
-  broadcastAddress: string;
-  tcpPort: number;
-  httpPort: number;
-  version: string;
-  topologyZone: string;
-  topologyRegion: string;
 }
 
 /** PeerInfo's json tags */
@@ -82,20 +75,6 @@ const PEER_FIELDS = new Map<string, StructField<IdentifyBody>>([
   ['topology_zone', { key: 'topologyZone', kind: K_STRING }],
   ['topology_region', { key: 'topologyRegion', kind: K_STRING }],
 ]);
-
-/** Go's PeerInfo JSON, as /lookup lists it */
-export function peerJson(p: PeerInfo): string {
-  return goJsonObject([
-    ['remote_address', goJsonString(p.remoteAddress)],
-    ['hostname', goJsonString(p.hostname)],
-    ['broadcast_address', goJsonString(p.broadcastAddress)],
-    ['tcp_port', String(p.tcpPort)],
-    ['http_port', String(p.httpPort)],
-    ['version', goJsonString(p.version)],
-    ['topology_zone', goJsonString(p.topologyZone)],
-    ['topology_region', goJsonString(p.topologyRegion)],
-  ]);
-}
 
 /** getTopicChan: the topic and optional channel of REGISTER/UNREGISTER, or its error */
 function topicChan(command: string, params: readonly string[]): [string, string] | V1Error {
