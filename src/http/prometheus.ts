@@ -1,9 +1,9 @@
 /**
  * The generic part of Prometheus text exposition 0.0.4 that nsqd's and nsqlookupd's `GET /metrics`
  * share: the Content-Type and response, label escaping, sample value formatting, HELP/TYPE headers,
- * families of labelled rows or of one sample, and the standard process_* series of this process.
- * Written by hand, not through prom-client (see nsqd/http/metrics-format.ts for why). Pure but for
- * readProcessStats.
+ * families of labelled rows or of one sample, the standard process_* series of this process and
+ * prom-client's nodejs_* heap series. Written by hand, not through prom-client (see
+ * nsqd/http/metrics-format.ts for why). Pure but for readProcessStats and readHeapStats.
  */
 
 import type { HttpResponse } from './request.js';
@@ -99,5 +99,37 @@ export function processFamilies(out: string[], p: ProcessStats): void {
     'gauge',
     'Start time of the process since unix epoch in seconds.',
     ` ${formatValue(p.startTimeSeconds)}`,
+  );
+}
+
+/** the V8 heap numbers of the nodejs_* series prom-client's default metrics give */
+export interface HeapStats {
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+}
+
+/** this thread's V8 heap */
+export function readHeapStats(): HeapStats {
+  const m = process.memoryUsage();
+  return { heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external };
+}
+
+/** the nodejs_* heap series, under prom-client's default metric names */
+export function heapFamilies(out: string[], h: HeapStats): void {
+  single(out, 'nodejs_heap_size_used_bytes', 'gauge', 'V8 heap in use, in bytes.', ` ${h.heapUsedBytes}`);
+  single(
+    out,
+    'nodejs_heap_size_total_bytes',
+    'gauge',
+    'V8 heap allocated, in bytes.',
+    ` ${h.heapTotalBytes}`,
+  );
+  single(
+    out,
+    'nodejs_external_memory_bytes',
+    'gauge',
+    'Memory of C++ objects bound to JavaScript objects, in bytes.',
+    ` ${h.externalBytes}`,
   );
 }
