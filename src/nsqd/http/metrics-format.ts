@@ -132,6 +132,22 @@ function latency(
   }
 }
 
+/** the topic or channel series: the families, the queue-policy counters, the e2e summary */
+function section<T extends TopicStats | ChannelStats>(
+  out: string[],
+  what: 'topic' | 'channel',
+  families: readonly Family<T>[],
+  rows: readonly Row<T>[],
+): void {
+  for (const f of families) family(out, f, rows);
+  limitFamilies(
+    out,
+    what,
+    rows.map((r) => ({ labels: r.labels, data: r.data.limits })),
+  );
+  latency(out, what, rows);
+}
+
 /** The /metrics body for one snapshot. */
 export function formatMetrics(input: MetricsInput): string {
   const { snapshot: s, mem, excludeEphemeral } = input;
@@ -173,20 +189,8 @@ export function formatMetrics(input: MetricsInput): string {
       for (const k of c.clients ?? []) clients.push({ labels: `${cl},${clientLabels(k)}`, data: k });
     }
   }
-  for (const f of TOPIC_FAMILIES) family(out, f, topics);
-  limitFamilies(
-    out,
-    'topic',
-    topics.map((r) => ({ labels: r.labels, data: r.data.limits })),
-  );
-  latency(out, 'topic', topics);
-  for (const f of CHANNEL_FAMILIES) family(out, f, channels);
-  limitFamilies(
-    out,
-    'channel',
-    channels.map((r) => ({ labels: r.labels, data: r.data.limits })),
-  );
-  latency(out, 'channel', channels);
+  section(out, 'topic', TOPIC_FAMILIES, topics);
+  section(out, 'channel', CHANNEL_FAMILIES, channels);
   for (const f of CLIENT_FAMILIES) family(out, f, clients);
   producers(out, s.producers ?? [], excludeEphemeral);
 
