@@ -146,12 +146,12 @@ export class DeflateCodec implements StreamCodec {
   private inputDone = false;
   /** the socket's input ended: the inflater is told to finish */
   private ending = false;
-  /** sync flushes not yet done, and who waits for them */
+  /** writes (each sync-flushed) not yet done, and who waits for them */
   private flushing = 0;
   private waiters: (() => void)[] = [];
   private readonly flushed = (): void => {
     if (--this.flushing > 0 || this.waiters.length === 0) return;
-    // the flush's output reaches 'data' on a later tick than its callback: wait one turn
+    // a write's output may reach 'data' on a later tick than its callback: wait one turn
     setImmediate(runWaiters, this);
   };
 
@@ -163,7 +163,9 @@ export class DeflateCodec implements StreamCodec {
   }
 
   constructor(level: number, host: CodecHost) {
-    this.deflater = createDeflateRaw({ level });
+    // every write ends its deflate block with a sync flush (00 00 ff ff): one nsqd flush is one
+    // write, one trip to the pool (a write plus flush() is two, and flush's callback comes late)
+    this.deflater = createDeflateRaw({ level, flush: constants.Z_SYNC_FLUSH });
     // big output chunks: a 64 KiB read of compressed PUBs inflates to megabytes
     this.inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
     this.deflater.on('drain', () => host.outputDrained());
@@ -190,10 +192,8 @@ export class DeflateCodec implements StreamCodec {
 
   write(plain: Buffer): void {
     if (this.closed) return;
-    this.deflater.write(plain);
-    // every nsqd flush ends the deflate block with a sync flush (00 00 ff ff)
     this.flushing++;
-    this.deflater.flush(constants.Z_SYNC_FLUSH, this.flushed);
+    this.deflater.write(plain, this.flushed);
   }
 
   afterOutput(cb: () => void): void {
