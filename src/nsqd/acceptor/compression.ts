@@ -3,15 +3,25 @@
  * StreamCodec: output plaintext in, compressed bytes out (each write is one nsqd flush: snappy
  * chunks, or a raw-deflate block ending in a sync flush); compressed input in, plaintext out to
  * the parser, paused with it. Work per event-loop turn is bounded: snappy decodes at most
- * INPUT_BUDGET bytes a turn and yields, zlib runs on libuv's pool. Errors carry Go's reader texts.
+ * INPUT_BUDGET bytes a turn and yields; inflate runs on libuv's pool, deflate inline per flush
+ * (up to SYNC_DEFLATE_MAX, bigger flushes on the pool). Errors carry Go's reader texts.
  */
 
-import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import {
+  constants,
+  createInflateRaw,
+  deflateRaw,
+  deflateRawSync,
+  type InflateRaw,
+  type ZlibOptions,
+} from 'node:zlib';
 import type { SnappyBlockCodec } from '../../wire/snappy-block.js';
 import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../../wire/snappy-frame.js';
 
 /** node:zlib's output chunk for inflating client input (its default is 16 KiB) */
 const INFLATE_CHUNK = 64 * 1024;
+/** the biggest flush deflated inline on the io thread (the writer's chunk; ~1 ms of level-6 work) */
+const SYNC_DEFLATE_MAX = 64 * 1024;
 /** plaintext decoded from one connection's input per event-loop turn before it yields (~1 ms of work) */
 const INPUT_BUDGET = 1024 * 1024;
 
@@ -138,41 +148,26 @@ function flateError(offset: number): string {
 
 export class DeflateCodec implements StreamCodec {
   readonly kind = 'deflate';
-  private readonly deflater: DeflateRaw;
+  private readonly host: CodecHost;
   private readonly inflater: InflateRaw;
+  /** one-shot raw deflate of one flush, ending in a sync flush (00 00 ff ff), never the last block */
+  private readonly deflateOptions: ZlibOptions;
   private received = 0;
   private closed = false;
   /** the input side is over (ended or broken); output may still go out (an error frame) */
   private inputDone = false;
   /** the socket's input ended: the inflater is told to finish */
   private ending = false;
-  /** writes (each sync-flushed) not yet done, and who waits for them */
-  private flushing = 0;
+  /** flushes too big to compress inline, compressed on the pool one at a time, in order */
+  private readonly outQueue: Buffer[] = [];
+  private outQueued = 0;
   private waiters: (() => void)[] = [];
-  private readonly flushed = (): void => {
-    if (--this.flushing > 0 || this.waiters.length === 0) return;
-    // a write's output may reach 'data' on a later tick than its callback: wait one turn
-    setImmediate(runWaiters, this);
-  };
-
-  runWaiters(): void {
-    if (this.flushing > 0) return;
-    const w = this.waiters;
-    this.waiters = [];
-    for (const cb of w) cb();
-  }
 
   constructor(level: number, host: CodecHost) {
-    // every write ends its deflate block with a sync flush (00 00 ff ff): one nsqd flush is one
-    // write, one trip to the pool (a write plus flush() is two, and flush's callback comes late)
-    this.deflater = createDeflateRaw({ level, flush: constants.Z_SYNC_FLUSH });
+    this.host = host;
+    this.deflateOptions = { level, finishFlush: constants.Z_SYNC_FLUSH };
     // big output chunks: a 64 KiB read of compressed PUBs inflates to megabytes
     this.inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
-    this.deflater.on('drain', () => host.outputDrained());
-    this.deflater.on('data', (buf: Buffer) => {
-      if (!this.closed) host.onEncoded(buf);
-    });
-    this.deflater.on('error', () => {});
     this.inflater.on('data', (buf: Buffer) => {
       if (!this.closed && !this.inputDone) host.onPlain(buf);
     });
@@ -190,14 +185,52 @@ export class DeflateCodec implements StreamCodec {
     });
   }
 
+  /**
+   * One nsqd flush as deflate blocks ending in a sync flush. Each flush is compressed on its own
+   * (a fresh context, no history before it: valid for any inflater, a little less compact than a
+   * stream's), inline up to SYNC_DEFLATE_MAX — no round trip through libuv's pool, which was most
+   * of a PUB's latency — and bigger ones on the pool, behind whatever is queued.
+   */
   write(plain: Buffer): void {
     if (this.closed) return;
-    this.flushing++;
-    this.deflater.write(plain, this.flushed);
+    if (this.outQueue.length === 0 && plain.length <= SYNC_DEFLATE_MAX) {
+      this.host.onEncoded(deflateRawSync(plain, this.deflateOptions));
+      return;
+    }
+    this.outQueue.push(plain);
+    this.outQueued += plain.length;
+    if (this.outQueue.length === 1) this.deflateNext();
+  }
+
+  private deflateNext(): void {
+    const plain = this.outQueue[0]!;
+    deflateRaw(plain, this.deflateOptions, (err, out) => {
+      if (this.closed) return;
+      this.outQueue.shift();
+      this.outQueued -= plain.length;
+      // zlib fails only out of memory: the connection cannot go on without this block
+      if (err !== null) {
+        this.host.onCodecError(err.message);
+        return;
+      }
+      this.host.onEncoded(out);
+      if (this.outQueue.length > 0) {
+        this.deflateNext();
+        return;
+      }
+      this.host.outputDrained();
+      this.runWaiters();
+    });
+  }
+
+  private runWaiters(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const cb of w) cb();
   }
 
   afterOutput(cb: () => void): void {
-    if (this.flushing === 0 || this.closed) cb();
+    if (this.outQueue.length === 0 || this.closed) cb();
     else this.waiters.push(cb);
   }
 
@@ -222,19 +255,14 @@ export class DeflateCodec implements StreamCodec {
   }
 
   get pendingOutput(): number {
-    return this.deflater.writableLength + this.deflater.readableLength;
+    return this.outQueued;
   }
 
   close(): void {
     this.closed = true;
-    this.deflater.destroy();
     this.inflater.destroy();
-    const w = this.waiters;
-    this.waiters = [];
-    for (const cb of w) cb();
+    this.outQueue.length = 0;
+    this.outQueued = 0;
+    this.runWaiters();
   }
-}
-
-function runWaiters(c: DeflateCodec): void {
-  c.runWaiters();
 }
