@@ -78,26 +78,28 @@ function loadNative(): SnappyBlockCodec | null {
 
 /** blocks up to this size go to the JavaScript codec: the addon's call costs more than the work */
 const SMALL_BLOCK = 512;
-/** a block that shrinks (or, decoded, grows) by this factor or more is long runs and copies */
+/** a block that decodes to this many times its size is mostly copies (few tags to interpret) */
 const RUN_RATIO = 8;
 
 /**
- * Native and JavaScript together, each where it is faster (measured on Node 20, x64): the binding
- * is 5-7x faster on ordinary text (JSON) but slower on tiny blocks (call overhead), and several
- * times slower on long runs (64 KiB of one repeated byte takes it ~0.2 ms to decode and ~0.5 ms
- * to encode, the JavaScript codec ~0.05) and on incompressible input (encode). Decoding picks by
- * the block's own ratio (decoded length / encoded length, known up front); encoding cannot know
- * before it tries, so it goes by the last big block this process encoded.
+ * Native and JavaScript together, each where it is faster (measured on Node 20, x64, snappy
+ * 7.x): the binding is 3-7x faster on ordinary text and on frames of messages, but slower on tiny
+ * blocks (call overhead), on copies from a few bytes back (a run of one byte: 64 KiB takes it
+ * ~0.15 ms to decode, the JavaScript codec ~0.02) and at encoding incompressible input (~0.3 ms a
+ * 64 KiB block, JavaScript ~0.01). Decoding goes by the block's ratio (known from its preamble):
+ * a block of mostly copies decodes fast in JavaScript whatever their offsets. Encoding cannot know
+ * before it tries, so after a big block that did not compress the next one goes to JavaScript.
  */
 function hybrid(native: SnappyBlockCodec, js: SnappyBlockCodec): SnappyBlockCodec {
-  /** the last big block encoded was runs or incompressible: the JavaScript codec encodes the next */
+  /** the last big block encoded did not compress: the JavaScript codec encodes the next */
   let jsEncodes = false;
   return {
     kind: 'native',
     compress(src) {
       if (src.length <= SMALL_BLOCK) return js.compress(src);
       const out = (jsEncodes ? js : native).compress(src);
-      jsEncodes = out.length * RUN_RATIO <= src.length || out.length >= src.length - (src.length >>> 3);
+      // Go's test for a chunk worth compressing (snappy-frame.ts): at least 1/8 smaller
+      jsEncodes = out.length >= src.length - (src.length >>> 3);
       return out;
     },
     uncompress(src) {
