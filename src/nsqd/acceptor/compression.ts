@@ -3,23 +3,16 @@
  * StreamCodec: output plaintext in, compressed bytes out (each write is one nsqd flush: snappy
  * chunks, or a raw-deflate block ending in a sync flush); compressed input in, plaintext out to
  * the parser, paused with it. Work per event-loop turn is bounded: snappy decodes at most
- * INPUT_BUDGET bytes a turn and yields; inflate runs on libuv's pool, deflate inline per flush
- * (up to SYNC_DEFLATE_MAX, bigger flushes on the pool). Errors carry Go's reader texts.
+ * INPUT_BUDGET bytes a turn and yields; deflate input is inflate.ts's (inline per read up to a
+ * bound, else on libuv's pool), deflate output is compressed inline per flush (up to
+ * SYNC_DEFLATE_MAX, bigger flushes on the pool). Errors carry Go's reader texts.
  */
 
-import {
-  constants,
-  createInflateRaw,
-  deflateRaw,
-  deflateRawSync,
-  type InflateRaw,
-  type ZlibOptions,
-} from 'node:zlib';
+import { constants, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import type { SnappyBlockCodec } from '../../wire/snappy-block.js';
 import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../../wire/snappy-frame.js';
+import { InflateInput } from './inflate.js';
 
-/** node:zlib's output chunk for inflating client input (its default is 16 KiB) */
-const INFLATE_CHUNK = 64 * 1024;
 /** the biggest flush deflated inline on the io thread (the writer's chunk; ~1 ms of level-6 work) */
 const SYNC_DEFLATE_MAX = 64 * 1024;
 /** plaintext decoded from one connection's input per event-loop turn before it yields (~1 ms of work) */
@@ -141,23 +134,13 @@ function resumeSnappy(c: SnappyCodec): void {
   c.afterYield();
 }
 
-/** Go's flate reader error for input that stops making sense (the offset is of the bytes read) */
-function flateError(offset: number): string {
-  return `flate: corrupt input before offset ${offset}`;
-}
-
 export class DeflateCodec implements StreamCodec {
   readonly kind = 'deflate';
   private readonly host: CodecHost;
-  private readonly inflater: InflateRaw;
+  private readonly input: InflateInput;
   /** one-shot raw deflate of one flush, ending in a sync flush (00 00 ff ff), never the last block */
   private readonly deflateOptions: ZlibOptions;
-  private received = 0;
   private closed = false;
-  /** the input side is over (ended or broken); output may still go out (an error frame) */
-  private inputDone = false;
-  /** the socket's input ended: the inflater is told to finish */
-  private ending = false;
   /** flushes too big to compress inline, compressed on the pool one at a time, in order */
   private readonly outQueue: Buffer[] = [];
   private outQueued = 0;
@@ -166,22 +149,10 @@ export class DeflateCodec implements StreamCodec {
   constructor(level: number, host: CodecHost) {
     this.host = host;
     this.deflateOptions = { level, finishFlush: constants.Z_SYNC_FLUSH };
-    // big output chunks: a 64 KiB read of compressed PUBs inflates to megabytes
-    this.inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
-    this.inflater.on('data', (buf: Buffer) => {
-      if (!this.closed && !this.inputDone) host.onPlain(buf);
-    });
-    this.inflater.on('end', () => {
-      if (this.closed || this.inputDone) return;
-      this.inputDone = true;
-      host.onPlainEnd();
-    });
-    this.inflater.on('error', (err: NodeJS.ErrnoException) => {
-      if (this.closed || this.inputDone) return;
-      this.inputDone = true;
-      // the input ended between sync-flushed blocks (no final block): Go's ErrUnexpectedEOF
-      const eof = this.ending && err.code === 'Z_BUF_ERROR';
-      host.onCodecError(eof ? 'unexpected EOF' : flateError(this.received));
+    this.input = new InflateInput({
+      onPlain: (buf) => host.onPlain(buf),
+      onPlainEnd: () => host.onPlainEnd(),
+      onInflateError: (text) => host.onCodecError(text),
     });
   }
 
@@ -235,23 +206,19 @@ export class DeflateCodec implements StreamCodec {
   }
 
   push(compressed: Buffer): void {
-    if (this.closed || this.inputDone) return;
-    this.received += compressed.length;
-    this.inflater.write(compressed);
+    if (!this.closed) this.input.push(compressed);
   }
 
   end(): void {
-    if (this.closed || this.inputDone) return;
-    this.ending = true;
-    this.inflater.end();
+    if (!this.closed) this.input.end();
   }
 
   pause(): void {
-    this.inflater.pause();
+    this.input.pause();
   }
 
   resume(): void {
-    this.inflater.resume();
+    this.input.resume();
   }
 
   get pendingOutput(): number {
@@ -260,7 +227,7 @@ export class DeflateCodec implements StreamCodec {
 
   close(): void {
     this.closed = true;
-    this.inflater.destroy();
+    this.input.close();
     this.outQueue.length = 0;
     this.outQueued = 0;
     this.runWaiters();
