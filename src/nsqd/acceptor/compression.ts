@@ -13,6 +13,8 @@ import type { SnappyBlockCodec } from '../../wire/snappy-block.js';
 import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../../wire/snappy-frame.js';
 import { InflateInput } from './inflate.js';
 
+/** flushes up to this size (responses) go out as a stored block: a deflate context costs more */
+const STORED_MAX = 128;
 /** the biggest flush deflated inline on the io thread (the writer's chunk; ~1 ms of level-6 work) */
 const SYNC_DEFLATE_MAX = 64 * 1024;
 /** plaintext decoded from one connection's input per event-loop turn before it yields (~1 ms of work) */
@@ -165,7 +167,9 @@ export class DeflateCodec implements StreamCodec {
   write(plain: Buffer): void {
     if (this.closed) return;
     if (this.outQueue.length === 0 && plain.length <= SYNC_DEFLATE_MAX) {
-      this.host.onEncoded(deflateRawSync(plain, this.deflateOptions));
+      this.host.onEncoded(
+        plain.length <= STORED_MAX ? storedBlock(plain) : deflateRawSync(plain, this.deflateOptions),
+      );
       return;
     }
     this.outQueue.push(plain);
@@ -232,4 +236,20 @@ export class DeflateCodec implements StreamCodec {
     this.outQueued = 0;
     this.runWaiters();
   }
+}
+
+/**
+ * `plain` as one stored (uncompressed) deflate block and the empty stored block a sync flush
+ * ends with: `00 LEN NLEN data 00 00 00 ff ff`, byte-aligned like every flush before it.
+ */
+function storedBlock(plain: Buffer): Buffer {
+  const n = plain.length;
+  const out = Buffer.allocUnsafe(n + 10);
+  out[0] = 0x00;
+  out.writeUInt16LE(n, 1);
+  out.writeUInt16LE(~n & 0xffff, 3);
+  plain.copy(out, 5);
+  out[n + 5] = 0x00;
+  out.writeUInt32BE(0x0000ffff, n + 6);
+  return out;
 }

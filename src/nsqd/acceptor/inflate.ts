@@ -6,10 +6,10 @@
  * latency. Each inline inflate is verified: the read, with an empty final block appended, must
  * form a complete stream that ends exactly there. A read that stops elsewhere is held until the
  * rest of the client's flush arrives (a client's write and its flush often come in two reads).
- * Anything else — no boundary within HOLD_MS, held input over SYNC_MAX_IN, output over SYNC_MAX_OUT, broken input, the
- * end of the input — switches the connection for good to node:zlib's streaming inflater on the
- * pool, primed with the same dictionary, which also produces the errors. Owns the window, the
- * held reads and the streaming inflater.
+ * Anything else (no boundary within HOLD_MS, held input over SYNC_MAX_IN, output over
+ * SYNC_MAX_OUT, broken input, the end of the input) switches the connection for good to
+ * node:zlib's streaming inflater on the pool, primed with the same dictionary, which also produces
+ * the errors. Owns the window, the held reads and the streaming inflater.
  */
 
 import { createInflateRaw, type InflateRaw, inflateRawSync } from 'node:zlib';
@@ -20,8 +20,8 @@ const INFLATE_CHUNK = 64 * 1024;
 const WINDOW = 32 * 1024;
 /** held compressed input above this goes to the streaming inflater */
 const SYNC_MAX_IN = 64 * 1024;
-/** plaintext one inline inflate may produce (~0.2 ms of work); more goes to the streaming inflater */
-const SYNC_MAX_OUT = 256 * 1024;
+/** plaintext one inline inflate may produce (~1 ms of work, what snappy decodes per turn) */
+const SYNC_MAX_OUT = 1024 * 1024;
 /** how long input not ending at a block boundary waits for the rest of the client's flush */
 const HOLD_MS = 10;
 /** an empty final stored block: closes a stream that stopped at a block boundary */
