@@ -158,6 +158,32 @@ export function compress(src: Uint8Array): Buffer {
   return dst.subarray(0, d);
 }
 
+/** bytes below which a copy runs as a loop (a copyWithin call costs more than this many stores) */
+const SHORT_COPY = 16;
+
+/** `length` bytes from `offset` back to `d` (they overlap when offset < length); returns the new end */
+function copyBack(dst: Buffer, d: number, offset: number, length: number): number {
+  const stop = d + length;
+  if (length <= SHORT_COPY) {
+    for (; d < stop; d++) dst[d] = dst[d - offset]!;
+    return stop;
+  }
+  if (offset === 1) {
+    // a run of one byte (what repeated input compresses to)
+    dst.fill(dst[d - 1]!, d, stop);
+    return stop;
+  }
+  // the pattern of `offset` bytes, doubled each pass: at most log2(length / offset) + 1 copies
+  let step = offset;
+  while (d < stop) {
+    const n = Math.min(step, stop - d);
+    dst.copyWithin(d, d - step, d - step + n);
+    d += n;
+    step += n;
+  }
+  return stop;
+}
+
 /** Decodes a block; throws SnappyCorrupt on any offset, length or preamble that does not add up. */
 export function uncompress(src: Uint8Array): Buffer {
   const pre = readSnappyPreamble(src);
@@ -208,12 +234,7 @@ export function uncompress(src: Uint8Array): Buffer {
         s += 5;
     }
     if (offset <= 0 || offset > d || length > dLen - d) throw new SnappyCorrupt();
-    if (offset >= length) {
-      dst.copyWithin(d, d - offset, d - offset + length);
-      d += length;
-    } else {
-      for (const stop = d + length; d < stop; d++) dst[d] = dst[d - offset]!;
-    }
+    d = copyBack(dst, d, offset, length);
   }
   if (d !== dLen) throw new SnappyCorrupt();
   return dst;

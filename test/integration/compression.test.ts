@@ -96,6 +96,35 @@ describe('compression negotiation', () => {
     c.socket.destroy();
   });
 
+  it('deflate: a flush over 64 KiB (compressed on the pool) keeps its place among small ones', async () => {
+    const topic = freshTopic('deflhuge');
+    const p = await deflateClient(b.port);
+    assert.deepEqual(await p.q.read(10), OK_BYTES);
+    // poorly compressible, so the block is big too
+    let x = 12345;
+    const big = Buffer.alloc(200_000);
+    for (let i = 0; i < big.length; i++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      big[i] = x >>> 24;
+    }
+    const bodies = [Buffer.from('first'), big, Buffer.from('last')];
+    for (const body of bodies) {
+      p.send(encodeCommand(`PUB ${topic}`, body));
+      assert.deepEqual(await p.q.read(10), OK_BYTES);
+    }
+    const c = await deflateClient(b.port);
+    assert.deepEqual(await c.q.read(10), OK_BYTES);
+    c.send(Buffer.from(`SUB ${topic} ch\nRDY 3\n`));
+    assert.deepEqual(await c.q.read(10), OK_BYTES);
+    for (const body of bodies) {
+      const f = await c.q.frame(5000);
+      assert.equal(f.type, 2);
+      assert.deepEqual(f.data.subarray(26), body);
+    }
+    p.socket.destroy();
+    c.socket.destroy();
+  });
+
   it('deflate_level: <= 0 gives 6, and is capped by --max-deflate-level without error', async () => {
     for (const [asked, level] of [
       [0, 6],

@@ -3,15 +3,20 @@
  * StreamCodec: output plaintext in, compressed bytes out (each write is one nsqd flush: snappy
  * chunks, or a raw-deflate block ending in a sync flush); compressed input in, plaintext out to
  * the parser, paused with it. Work per event-loop turn is bounded: snappy decodes at most
- * INPUT_BUDGET bytes a turn and yields, zlib runs on libuv's pool. Errors carry Go's reader texts.
+ * INPUT_BUDGET bytes a turn and yields; deflate input is inflate.ts's (inline per read up to a
+ * bound, else on libuv's pool), deflate output is compressed inline per flush (up to
+ * SYNC_DEFLATE_MAX, bigger flushes on the pool). Errors carry Go's reader texts.
  */
 
-import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
+import { constants, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
 import type { SnappyBlockCodec } from '../../wire/snappy-block.js';
 import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../../wire/snappy-frame.js';
+import { InflateInput } from './inflate.js';
 
-/** node:zlib's output chunk for inflating client input (its default is 16 KiB) */
-const INFLATE_CHUNK = 64 * 1024;
+/** flushes up to this size (responses) go out as a stored block: a deflate context costs more */
+const STORED_MAX = 128;
+/** the biggest flush deflated inline on the io thread (the writer's chunk; ~1 ms of level-6 work) */
+const SYNC_DEFLATE_MAX = 64 * 1024;
 /** plaintext decoded from one connection's input per event-loop turn before it yields (~1 ms of work) */
 const INPUT_BUDGET = 1024 * 1024;
 
@@ -131,110 +136,120 @@ function resumeSnappy(c: SnappyCodec): void {
   c.afterYield();
 }
 
-/** Go's flate reader error for input that stops making sense (the offset is of the bytes read) */
-function flateError(offset: number): string {
-  return `flate: corrupt input before offset ${offset}`;
-}
-
 export class DeflateCodec implements StreamCodec {
   readonly kind = 'deflate';
-  private readonly deflater: DeflateRaw;
-  private readonly inflater: InflateRaw;
-  private received = 0;
+  private readonly host: CodecHost;
+  private readonly input: InflateInput;
+  /** one-shot raw deflate of one flush, ending in a sync flush (00 00 ff ff), never the last block */
+  private readonly deflateOptions: ZlibOptions;
   private closed = false;
-  /** the input side is over (ended or broken); output may still go out (an error frame) */
-  private inputDone = false;
-  /** the socket's input ended: the inflater is told to finish */
-  private ending = false;
-  /** sync flushes not yet done, and who waits for them */
-  private flushing = 0;
+  /** flushes too big to compress inline, compressed on the pool one at a time, in order */
+  private readonly outQueue: Buffer[] = [];
+  private outQueued = 0;
   private waiters: (() => void)[] = [];
-  private readonly flushed = (): void => {
-    if (--this.flushing > 0 || this.waiters.length === 0) return;
-    // the flush's output reaches 'data' on a later tick than its callback: wait one turn
-    setImmediate(runWaiters, this);
-  };
 
-  runWaiters(): void {
-    if (this.flushing > 0) return;
+  constructor(level: number, host: CodecHost) {
+    this.host = host;
+    this.deflateOptions = { level, finishFlush: constants.Z_SYNC_FLUSH };
+    this.input = new InflateInput({
+      onPlain: (buf) => host.onPlain(buf),
+      onPlainEnd: () => host.onPlainEnd(),
+      onInflateError: (text) => host.onCodecError(text),
+    });
+  }
+
+  /**
+   * One nsqd flush as deflate blocks ending in a sync flush. Each flush is compressed on its own
+   * (a fresh context, no history before it: valid for any inflater, a little less compact than a
+   * stream's), inline up to SYNC_DEFLATE_MAX — no round trip through libuv's pool, which was most
+   * of a PUB's latency — and bigger ones on the pool, behind whatever is queued.
+   */
+  write(plain: Buffer): void {
+    if (this.closed) return;
+    if (this.outQueue.length === 0 && plain.length <= SYNC_DEFLATE_MAX) {
+      this.host.onEncoded(
+        plain.length <= STORED_MAX ? storedBlock(plain) : deflateRawSync(plain, this.deflateOptions),
+      );
+      return;
+    }
+    this.outQueue.push(plain);
+    this.outQueued += plain.length;
+    if (this.outQueue.length === 1) this.deflateNext();
+  }
+
+  private deflateNext(): void {
+    const plain = this.outQueue[0]!;
+    deflateRaw(plain, this.deflateOptions, (err, out) => {
+      if (this.closed) return;
+      this.outQueue.shift();
+      this.outQueued -= plain.length;
+      // zlib fails only out of memory: the connection cannot go on without this block
+      if (err !== null) {
+        this.host.onCodecError(err.message);
+        return;
+      }
+      this.host.onEncoded(out);
+      if (this.outQueue.length > 0) {
+        this.deflateNext();
+        return;
+      }
+      this.host.outputDrained();
+      this.runWaiters();
+    });
+  }
+
+  private runWaiters(): void {
     const w = this.waiters;
     this.waiters = [];
     for (const cb of w) cb();
   }
 
-  constructor(level: number, host: CodecHost) {
-    this.deflater = createDeflateRaw({ level });
-    // big output chunks: a 64 KiB read of compressed PUBs inflates to megabytes
-    this.inflater = createInflateRaw({ chunkSize: INFLATE_CHUNK });
-    this.deflater.on('drain', () => host.outputDrained());
-    this.deflater.on('data', (buf: Buffer) => {
-      if (!this.closed) host.onEncoded(buf);
-    });
-    this.deflater.on('error', () => {});
-    this.inflater.on('data', (buf: Buffer) => {
-      if (!this.closed && !this.inputDone) host.onPlain(buf);
-    });
-    this.inflater.on('end', () => {
-      if (this.closed || this.inputDone) return;
-      this.inputDone = true;
-      host.onPlainEnd();
-    });
-    this.inflater.on('error', (err: NodeJS.ErrnoException) => {
-      if (this.closed || this.inputDone) return;
-      this.inputDone = true;
-      // the input ended between sync-flushed blocks (no final block): Go's ErrUnexpectedEOF
-      const eof = this.ending && err.code === 'Z_BUF_ERROR';
-      host.onCodecError(eof ? 'unexpected EOF' : flateError(this.received));
-    });
-  }
-
-  write(plain: Buffer): void {
-    if (this.closed) return;
-    this.deflater.write(plain);
-    // every nsqd flush ends the deflate block with a sync flush (00 00 ff ff)
-    this.flushing++;
-    this.deflater.flush(constants.Z_SYNC_FLUSH, this.flushed);
-  }
-
   afterOutput(cb: () => void): void {
-    if (this.flushing === 0 || this.closed) cb();
+    if (this.outQueue.length === 0 || this.closed) cb();
     else this.waiters.push(cb);
   }
 
   push(compressed: Buffer): void {
-    if (this.closed || this.inputDone) return;
-    this.received += compressed.length;
-    this.inflater.write(compressed);
+    if (!this.closed) this.input.push(compressed);
   }
 
   end(): void {
-    if (this.closed || this.inputDone) return;
-    this.ending = true;
-    this.inflater.end();
+    if (!this.closed) this.input.end();
   }
 
   pause(): void {
-    this.inflater.pause();
+    this.input.pause();
   }
 
   resume(): void {
-    this.inflater.resume();
+    this.input.resume();
   }
 
   get pendingOutput(): number {
-    return this.deflater.writableLength + this.deflater.readableLength;
+    return this.outQueued;
   }
 
   close(): void {
     this.closed = true;
-    this.deflater.destroy();
-    this.inflater.destroy();
-    const w = this.waiters;
-    this.waiters = [];
-    for (const cb of w) cb();
+    this.input.close();
+    this.outQueue.length = 0;
+    this.outQueued = 0;
+    this.runWaiters();
   }
 }
 
-function runWaiters(c: DeflateCodec): void {
-  c.runWaiters();
+/**
+ * `plain` as one stored (uncompressed) deflate block and the empty stored block a sync flush
+ * ends with: `00 LEN NLEN data 00 00 00 ff ff`, byte-aligned like every flush before it.
+ */
+function storedBlock(plain: Buffer): Buffer {
+  const n = plain.length;
+  const out = Buffer.allocUnsafe(n + 10);
+  out[0] = 0x00;
+  out.writeUInt16LE(n, 1);
+  out.writeUInt16LE(~n & 0xffff, 3);
+  plain.copy(out, 5);
+  out[n + 5] = 0x00;
+  out.writeUInt32BE(0x0000ffff, n + 6);
+  return out;
 }
