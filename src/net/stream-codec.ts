@@ -1,14 +1,14 @@
 /**
- * The compression layer of one connection after a `snappy` or `deflate` upgrade, both behind one
- * StreamCodec: output plaintext in, compressed bytes out (each write is one nsqd flush: snappy
- * chunks, or a raw-deflate block ending in a sync flush); compressed input in, plaintext out to
- * the parser, paused with it. Work per event-loop turn is bounded: snappy decodes at most
+ * The compression layer of one V2 connection after a `snappy` or `deflate` upgrade, both behind one
+ * StreamCodec, shared by nsqd's acceptor and the client's transport: output plaintext in,
+ * compressed bytes out (each write is one flush: snappy chunks, or a raw-deflate block ending in a
+ * sync flush); compressed input in, plaintext out to the parser, paused with it. Work per event-loop turn is bounded: snappy decodes at most
  * INPUT_BUDGET bytes a turn and yields, zlib runs on libuv's pool. Errors carry Go's reader texts.
  */
 
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw, type InflateRaw } from 'node:zlib';
-import type { SnappyBlockCodec } from '../../wire/snappy-block.js';
-import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../../wire/snappy-frame.js';
+import type { SnappyBlockCodec } from '../wire/snappy-block.js';
+import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../wire/snappy-frame.js';
 
 /** node:zlib's output chunk for inflating client input (its default is 16 KiB) */
 const INFLATE_CHUNK = 64 * 1024;
@@ -191,7 +191,8 @@ export class DeflateCodec implements StreamCodec {
   write(plain: Buffer): void {
     if (this.closed) return;
     this.deflater.write(plain);
-    // every nsqd flush ends the deflate block with a sync flush (00 00 ff ff)
+    // every flush (nsqd's, or a client's batch of commands) ends the deflate block with a sync
+    // flush (00 00 ff ff)
     this.flushing++;
     this.deflater.flush(constants.Z_SYNC_FLUSH, this.flushed);
   }
