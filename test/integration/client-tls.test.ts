@@ -8,10 +8,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { addonsDisabled } from '../../src/addons.js';
 import { type Config, newConfig, setConfigOption } from '../../src/client/config.js';
 import { Consumer } from '../../src/client/consumer.js';
 import type { Message } from '../../src/client/message.js';
 import { Producer } from '../../src/client/producer.js';
+import { loadedSnappyBlockCodec } from '../../src/wire/snappy-block.js';
 import { grant, TestAuthServer } from '../helpers/auth-server.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { LogLines, waitUntil } from '../helpers/client.js';
@@ -103,6 +105,9 @@ describe('client over TLS, snappy and deflate', () => {
         bodies,
       );
       assert.ok(got[300]!.body.equals(big), 'the 2 MiB body arrives intact');
+      if (pipe.snappy && addonsDisabled()) {
+        assert.equal(loadedSnappyBlockCodec()?.kind, 'js', 'under --no-addons snappy is the pure-JS twin');
+      }
       const upgrades = log.lines
         .filter((l) => /upgrading to/.test(l))
         .map((l) => l.replace(/.*upgrading to /, ''));
