@@ -8,7 +8,7 @@
 import { grouped } from './nsq-bench/report.js';
 
 /** MB: 10^6 bytes (an RSS growth) */
-export type Unit = 'msgs/s' | 'ms' | 'B/msg' | 'MB';
+export type Unit = 'msgs/s' | 'ms' | 'B/msg' | 'MB' | 'µs CPU/msg';
 
 export interface Target {
   op: '>=' | '<=';
@@ -54,7 +54,7 @@ export function meets(t: Target, v: number): boolean {
   return t.op === '>=' ? v >= t.value : v <= t.value;
 }
 
-/** latency, RSS per message and RSS growth: smaller is better, so a ratio below 1 favours ours */
+/** latency, RSS per message, RSS growth and CPU per message: smaller is better, so a ratio below 1 favours ours */
 export function lowerIsBetter(unit: Unit): boolean {
   return unit !== 'msgs/s';
 }
@@ -85,6 +85,7 @@ export function formatValue(unit: Unit, v: number): string {
   if (unit === 'msgs/s') return grouped(v);
   if (unit === 'ms') return `${v.toFixed(2)} ms`;
   if (unit === 'MB') return `${v.toFixed(1)} MB`;
+  if (unit === 'µs CPU/msg') return `${v.toFixed(2)} µs`;
   return `${Math.round(v)} B`;
 }
 

@@ -10,14 +10,10 @@
 
 import os from 'node:os';
 import { Counter, Gauge, Registry } from 'prom-client';
+import type { Family } from '../src/http/prometheus.js';
 import type { ChannelStats, LatencyStats, StatsSnapshot, TopicStats } from '../src/nsqd/contract/stats.js';
 import { readMemStats } from '../src/nsqd/contract/stats.js';
-import {
-  CHANNEL_FAMILIES,
-  type Family,
-  formatMetrics,
-  TOPIC_FAMILIES,
-} from '../src/nsqd/http/metrics-format.js';
+import { CHANNEL_FAMILIES, formatMetrics, TOPIC_FAMILIES } from '../src/nsqd/http/metrics-format.js';
 
 function arg(name: string, dflt: number): number {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));

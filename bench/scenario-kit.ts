@@ -109,7 +109,10 @@ export function opts(s: Server, cfg: ScenarioConfig, over: Partial<BenchOptions>
 
 export interface Measured {
   r: BenchResult;
+  /** % of one core, rounded */
   serverCpu: number;
+  /** CPU time the server used over the run (ms) */
+  serverCpuMs: number;
 }
 
 /** A measured run: nsq-bench's result plus the server's CPU over the same span; errors throw. */
@@ -122,9 +125,10 @@ export async function measured(s: Server, cfg: ScenarioConfig, o: BenchOptions):
       : undefined,
   });
   if (cfg.progress) process.stderr.write('\r\x1b[K');
-  const serverCpu = Math.round(((treeCpuMs(s.pid) - cpu0) / (performance.now() - t0)) * 100);
+  const serverCpuMs = treeCpuMs(s.pid) - cpu0;
+  const serverCpu = Math.round((serverCpuMs / (performance.now() - t0)) * 100);
   if (r.errors > 0) throw new Error(`${r.errors} errors: ${r.errorSamples.join('; ')}`);
-  return { r, serverCpu };
+  return { r, serverCpu, serverCpuMs };
 }
 
 export function outcome(m: Measured, value: number, detail: string): Outcome {

@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CLIENT_ROWS } from './client-rows.js';
+import { CPU_ROWS } from './cpu-rows.js';
 import { GO_BENCH_ROWS } from './go-bench-rows.js';
 import { httpPubLoad } from './http-load.js';
 import { runBench } from './nsq-bench/run.js';
@@ -299,6 +300,7 @@ export const SCENARIOS: readonly Scenario[] = [
     budgetMs: () => 1000 + BACKLOG_PUBLISH_CAP_MS + 2 * BACKLOG_SETTLE_MS + 30_000,
   },
   ...GO_BENCH_ROWS,
+  ...CPU_ROWS,
   ...TRANSPORT_ROWS,
   ...CLIENT_ROWS,
   ...TOOL_ROWS,

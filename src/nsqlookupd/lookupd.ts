@@ -1,7 +1,8 @@
 /**
  * nsqlookupd's composition root (Go's nsqlookupd.go): the registration DB, the TCP listener with its
  * V1 connections, the HTTP server over the route table; start (TCP, then HTTP, as Go binds them)
- * and one idempotent close that stops both listeners and drops every connection.
+ * and one idempotent close that stops both listeners and drops every connection. Owns the counters
+ * /metrics reports (connections accepted, HTTP answers by status).
  */
 
 import type { Socket } from 'node:net';
@@ -11,9 +12,11 @@ import { goListenError } from '../go/errors.js';
 import { versionString } from '../go/version.js';
 import type { HttpServerAdapter } from '../http/adapter.js';
 import { startHttpServer } from '../http/server.js';
+import type { RouteTable } from '../http/table.js';
 import { Logger } from '../log.js';
 import { TcpListener } from '../net/tcp-listener.js';
 import { RegistrationDB, wallNow } from './db/registration-db.js';
+import type { LookupdCounters } from './http/metrics.js';
 import { makeLookupRoutes } from './http/routes.js';
 import type { LookupdOptions } from './options.js';
 import { LookupConnection } from './tcp/connection.js';
@@ -25,6 +28,9 @@ export class NSQLookupd {
   readonly db = new RegistrationDB();
   private readonly listener: TcpListener;
   private readonly conns = new Set<LookupConnection>();
+  /** for /metrics: TCP connections accepted, HTTP answers by status */
+  private accepted = 0;
+  private readonly httpByStatus = new Map<number, number>();
   private http: HttpServerAdapter | null = null;
   private identifyReply = '';
   private closing: Promise<void> | null = null;
@@ -47,6 +53,7 @@ export class NSQLookupd {
     };
     this.listener = new TcpListener(log, (socket: Socket) => {
       socket.setNoDelay(true);
+      this.accepted++;
       this.conns.add(new LookupConnection(socket, ctx, limits, closed));
     });
   }
@@ -70,13 +77,34 @@ export class NSQLookupd {
       throw failed(options.tcpAddress, err);
     }
     try {
-      const routes = makeLookupRoutes({ db: l.db, options, log, now: wallNow }, log);
-      l.http = await startHttpServer(options.httpAddress, options.httpServer, routes, log);
+      const routes = makeLookupRoutes({ db: l.db, options, log, now: wallNow, counters: l.counters() }, log);
+      l.http = await startHttpServer(options.httpAddress, options.httpServer, l.counted(routes), log);
     } catch (err) {
       await l.close();
       throw failed(options.httpAddress, err);
     }
     return l;
+  }
+
+  /** what /metrics reports of the connections and the HTTP answers */
+  private counters(): LookupdCounters {
+    return {
+      tcpOpen: () => this.conns.size,
+      tcpAccepted: () => this.accepted,
+      httpByStatus: () => this.httpByStatus,
+    };
+  }
+
+  /** `table`, counting its answers by status for /metrics */
+  private counted(table: RouteTable): RouteTable {
+    return {
+      plan: (method, path, contentLength) => table.plan(method, path, contentLength),
+      dispatch: async (req) => {
+        const res = await table.dispatch(req);
+        this.httpByStatus.set(res.status, (this.httpByStatus.get(res.status) ?? 0) + 1);
+        return res;
+      },
+    };
   }
 
   /** the IDENTIFY reply, built once both listeners are bound (Go's RealTCPAddr/RealHTTPAddr ports) */

@@ -1,6 +1,6 @@
 /**
  * nsqlookupd's options: the resolved plain-data Options (durations in ms), its flag table as Go's
- * apps/nsqlookupd declares it (plus nsq-ts's --http-server), its defaults, and argv + --config →
+ * apps/nsqlookupd declares it (plus nsq-ts's --http-server and --metrics*), its defaults, and argv + --config →
  * Options through the shared Go flag/config machinery (../go/options.ts).
  */
 
@@ -23,6 +23,12 @@ export interface LookupdOptions {
   tombstoneLifetime: number;
   /** [nsq-ts] which HTTP server serves the HTTP API ('auto' = uWebSockets.js when it loads) */
   httpServer: HttpServerChoice;
+  /** [nsq-ts] serve Prometheus metrics at GET /metrics */
+  metrics: boolean;
+  /** [nsq-ts] leave `#ephemeral` topics out of /metrics' per-topic series */
+  metricsExcludeEphemeral: boolean;
+  /** [nsq-ts] the most topics given per-topic series in /metrics (0: none) */
+  metricsMaxTopics: number;
   // internal: no flag, no config-file key; tests shorten it
   /**
    * nsqd's ClientTimeout, applied to lookupd's peers: a new connection has this long to send the
@@ -35,7 +41,7 @@ export interface LookupdOptions {
 /** `--http-server` values */
 const HTTP_SERVER_CHOICES: readonly HttpServerChoice[] = ['auto', 'uws', 'node'];
 
-/** Every nsqlookupd flag, as Go's nsqlookupdFlagSet, plus nsq-ts's `--http-server`. */
+/** Every nsqlookupd flag, as Go's nsqlookupdFlagSet, plus nsq-ts's `--http-server` and `--metrics*`. */
 // biome-ignore format: one flag per line reads best as a table
 export const LOOKUPD_FLAGS: readonly FlagSpec<LookupdOptions>[] = [
   { name: 'config', kind: 'string', usage: 'path to config file' },
@@ -49,6 +55,9 @@ export const LOOKUPD_FLAGS: readonly FlagSpec<LookupdOptions>[] = [
   { name: 'inactive-producer-timeout', kind: 'duration', key: 'inactiveProducerTimeout', usage: 'duration of time a producer will remain in the active list since its last ping' },
   { name: 'tombstone-lifetime', kind: 'duration', key: 'tombstoneLifetime', usage: 'duration of time a producer will remain tombstoned if registration remains' },
   { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: '[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node' },
+  { name: 'metrics', kind: 'bool', key: 'metrics', usage: '[nsq-ts] serve Prometheus metrics at GET /metrics on the HTTP address (false: 404 there, as nsqlookupd)' },
+  { name: 'metrics-exclude-ephemeral', kind: 'bool', key: 'metricsExcludeEphemeral', usage: '[nsq-ts] leave ephemeral topics out of the per-topic series of /metrics' },
+  { name: 'metrics-max-topics', kind: 'int', key: 'metricsMaxTopics', usage: '[nsq-ts] the most topics given per-topic series in /metrics (bounds its label cardinality; 0: none)' },
 ];
 
 /** nsqlookupd's defaults (the broadcast address is this host's name). Durations in ms. */
@@ -62,6 +71,9 @@ export function defaultLookupdOptions(): LookupdOptions {
     inactiveProducerTimeout: 300_000,
     tombstoneLifetime: 45_000,
     httpServer: 'auto',
+    metrics: true,
+    metricsExcludeEphemeral: false,
+    metricsMaxTopics: 10_000,
     clientTimeout: 60_000,
   };
 }
@@ -69,6 +81,7 @@ export function defaultLookupdOptions(): LookupdOptions {
 function validate(o: LookupdOptions): string | undefined {
   if (o.inactiveProducerTimeout < 0) return '--inactive-producer-timeout must be >= 0';
   if (o.tombstoneLifetime < 0) return '--tombstone-lifetime must be >= 0';
+  if (o.metricsMaxTopics < 0) return '--metrics-max-topics must be >= 0';
   return undefined;
 }
 

@@ -40,12 +40,13 @@ export async function startProgram(main: string, args: string[]): Promise<Progra
   };
 }
 
-/** our nsqlookupd; port 0 picks a free port */
-export function startLookupd(tcpPort = 0, httpPort = 0): Promise<Program> {
+/** our nsqlookupd with `extra` flags; port 0 picks a free port */
+export function startLookupd(tcpPort = 0, httpPort = 0, extra: string[] = []): Promise<Program> {
   return startProgram(NSQLOOKUPD_MAIN, [
     `--tcp-address=127.0.0.1:${tcpPort}`,
     `--http-address=127.0.0.1:${httpPort}`,
     '--broadcast-address=127.0.0.1',
+    ...extra,
   ]);
 }
 

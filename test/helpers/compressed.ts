@@ -8,10 +8,20 @@ import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { constants, createDeflateRaw, createInflateRaw, type DeflateRaw } from 'node:zlib';
 import { jsSnappyBlock } from '../../native-free/snappy-block.js';
+import { maskedCrc32c } from '../../src/wire/crc32c.js';
 import { encodeCommand, FRAME_RESPONSE } from '../../src/wire/encode.js';
 import { SnappyFrameDecoder, SnappyFrameEncoder } from '../../src/wire/snappy-frame.js';
 import { ByteQueue } from './tls.js';
 import { MAGIC } from './wire.js';
+
+/** a snappy framing chunk of `type` carrying `body` (the checksum as given, or the right one) */
+export function snappyChunk(type: number, body: Buffer, crc?: number): Buffer {
+  const h = Buffer.alloc(8);
+  h[0] = type;
+  h.writeUIntLE(body.length + 4, 1, 3);
+  h.writeUInt32LE(crc ?? maskedCrc32c(body), 4);
+  return Buffer.concat([h, body]);
+}
 
 /** the `OK` response frame, byte for byte */
 export const OK_BYTES = Buffer.from([0, 0, 0, 6, 0, 0, 0, 0, 0x4f, 0x4b]);

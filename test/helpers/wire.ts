@@ -215,3 +215,16 @@ export function freshTopic(prefix = 't'): string {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * The stats tests' consumer workload on a subscribed client: RDY 3, then RDY 0 once three messages
+ * came; FIN the first, REQ the second for 60 s, and leave the third in flight. Returns the three.
+ */
+export async function finReqHold(s: WireClient): Promise<DecodedMessage[]> {
+  s.cmd('RDY 3');
+  const got = [await s.message(), await s.message(), await s.message()];
+  s.cmd('RDY 0');
+  s.cmd(`FIN ${got[0]!.id}`);
+  s.cmd(`REQ ${got[1]!.id} 60000`);
+  return got;
+}

@@ -52,6 +52,7 @@ describe('nsqd command line', () => {
           [
             '-tcp-address',
             '127.0.0.1:0',
+            '--http-address=127.0.0.1:0',
             `--data-path=${dir}`,
             `--workers=${workers}`,
             '-enable-experiment=topology-aware-consumption',
@@ -78,7 +79,11 @@ describe('nsqd command line', () => {
   it('SIGINT also shuts down cleanly', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nsq-ts-cli-'));
     try {
-      const { proc, exit } = await startServer(['--tcp-address=127.0.0.1:0', `--data-path=${dir}`]);
+      const { proc, exit } = await startServer([
+        '--tcp-address=127.0.0.1:0',
+        '--http-address=127.0.0.1:0',
+        `--data-path=${dir}`,
+      ]);
       proc.kill('SIGINT');
       assert.equal((await exit).code, 0);
     } finally {

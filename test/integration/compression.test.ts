@@ -15,7 +15,14 @@ import { maskedCrc32c } from '../../src/wire/crc32c.js';
 import { encodeCommand, encodeMpubBody, FRAME_ERROR } from '../../src/wire/encode.js';
 import { SNAPPY_STREAM_ID, SnappyFrameEncoder } from '../../src/wire/snappy-frame.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { deflateClient, identify, negotiate, OK_BYTES, snappyClient } from '../helpers/compressed.js';
+import {
+  deflateClient,
+  identify,
+  negotiate,
+  OK_BYTES,
+  snappyChunk,
+  snappyClient,
+} from '../helpers/compressed.js';
 import { prng } from '../helpers/prng.js';
 import { ByteQueue } from '../helpers/tls.js';
 import { freshTopic } from '../helpers/wire.js';
@@ -130,15 +137,6 @@ describe('--snappy=false, --deflate=false, --max-deflate-level', () => {
   }
 });
 
-/** a snappy chunk of `type` carrying `body` (the checksum as given, or the right one) */
-function chunk(type: number, body: Buffer, crc?: number): Buffer {
-  const h = Buffer.alloc(8);
-  h[0] = type;
-  h.writeUIntLE(body.length + 4, 1, 3);
-  h.writeUInt32LE(crc ?? maskedCrc32c(body), 4);
-  return Buffer.concat([h, body]);
-}
-
 describe('broken compressed streams close the connection as Go does, and never crash', () => {
   let b: TestBroker;
   before(async () => {
@@ -160,30 +158,30 @@ describe('broken compressed streams close the connection as Go does, and never c
   it('a first chunk that is not the stream identifier', async () => {
     const c = await snappyClient(b.port);
     assert.deepEqual(await c.q.read(10), OK_BYTES);
-    c.socket.write(chunk(0x01, Buffer.from('NOP\n')));
+    c.socket.write(snappyChunk(0x01, Buffer.from('NOP\n')));
     assert.equal(await c.q.closed(), true);
   });
 
   it('a corrupt compressed chunk', async () => {
     await snappyBroken(
-      chunk(0x00, Buffer.from([0x05, 0xff, 0xff, 0xff])),
+      snappyChunk(0x00, Buffer.from([0x05, 0xff, 0xff, 0xff])),
       /failed to read command - snappy: corrupt input/,
     );
   });
 
   it('an uncompressed chunk with a bad checksum', async () => {
-    await snappyBroken(chunk(0x01, Buffer.from('NOP\n'), 12345), /snappy: corrupt input/);
+    await snappyBroken(snappyChunk(0x01, Buffer.from('NOP\n'), 12345), /snappy: corrupt input/);
   });
 
   it('an oversized chunk (longer than Go reads) and a reserved unskippable chunk', async () => {
     const huge = Buffer.from([0x00, 0xff, 0xff, 0xff]);
     await snappyBroken(huge, /snappy: unsupported input/);
-    await snappyBroken(chunk(0x02, Buffer.from('x')), /snappy: unsupported input/);
+    await snappyBroken(snappyChunk(0x02, Buffer.from('x')), /snappy: unsupported input/);
   });
 
   it('a block that decodes longer than 64 KiB', async () => {
     const block = jsSnappyBlock.compress(Buffer.alloc(70_000, 'z'));
-    await snappyBroken(chunk(0x00, block, 0), /snappy: corrupt input/);
+    await snappyBroken(snappyChunk(0x00, block, 0), /snappy: corrupt input/);
   });
 
   it("broken inside a PUB body: Go's failed-to-read error frame (compressed), then close", async () => {
@@ -191,7 +189,7 @@ describe('broken compressed streams close the connection as Go does, and never c
     assert.deepEqual(await c.q.read(10), OK_BYTES);
     const line = Buffer.concat([Buffer.from('PUB t\n'), Buffer.from([0, 0, 0, 10]), Buffer.from('abc')]);
     c.send(line);
-    c.socket.write(chunk(0x01, Buffer.from('defg'), 1));
+    c.socket.write(snappyChunk(0x01, Buffer.from('defg'), 1));
     const f = await c.q.frame();
     assert.equal(f.type, FRAME_ERROR);
     assert.equal(f.data.toString(), 'E_BAD_MESSAGE PUB failed to read message body');

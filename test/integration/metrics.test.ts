@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
 import { type MetricFamily, parseExposition, sampleValue } from '../helpers/prometheus.js';
-import { freshTopic, subscriber, WireClient } from '../helpers/wire.js';
+import { finReqHold, freshTopic, subscriber, WireClient } from '../helpers/wire.js';
 
 interface Json {
   [k: string]: unknown;
@@ -49,12 +49,8 @@ for (const workers of [0, defaultOptions().workers]) {
       assert.equal(await p.response(), 'OK');
       p.pub(`${eph}#ephemeral`, 'x');
       assert.equal(await p.response(), 'OK');
-      s.cmd('RDY 3');
-      const got = [await s.message(), await s.message(), await s.message()];
-      s.cmd('RDY 0');
-      s.cmd(`FIN ${got[0]!.id}`);
-      s.cmd(`REQ ${got[1]!.id} 60000`);
-      // got[2] stays in flight; a NOP round trip makes sure FIN and REQ were handled
+      await finReqHold(s);
+      // the third stays in flight; a NOP round trip makes sure FIN and REQ were handled
       s.cmd('NOP');
       await new Promise((r) => setTimeout(r, 100));
 

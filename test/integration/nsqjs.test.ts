@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SHARD_MATRIX, startBroker, type TestBroker } from '../helpers/broker.js';
-import { collect, publish, reader, writer } from '../helpers/nsqjs.js';
+import { collect, publish, pubMpubRoundTrip, reader, writer } from '../helpers/nsqjs.js';
 import { freshTopic } from '../helpers/wire.js';
 
 for (const workers of SHARD_MATRIX) {
@@ -19,21 +19,7 @@ for (const workers of SHARD_MATRIX) {
     after(() => b.close());
 
     it('publishes (PUB and MPUB) and consumes every message', async () => {
-      const t = freshTopic('js');
-      const w = await writer(b.port);
-      const r = reader(b.port, t, 'ch');
-      const done = collect(r, 11);
-      r.connect();
-      await publish(w, t, 'single');
-      await publish(
-        w,
-        t,
-        Array.from({ length: 10 }, (_, i) => `batch-${i}`),
-      );
-      const got = await done;
-      assert.deepEqual(got.sort(), ['single', ...Array.from({ length: 10 }, (_, i) => `batch-${i}`)].sort());
-      r.close();
-      w.close();
+      await pubMpubRoundTrip(b.port, freshTopic('js'), 'ch');
     });
 
     it('several consumers on one channel split the messages', async () => {

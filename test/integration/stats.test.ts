@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SHARD_MATRIX, startBroker, type TestBroker } from '../helpers/broker.js';
-import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
+import { finReqHold, freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
 
 /** the broker's --msg-timeout, short so the timeout below comes soon (IDENTIFY cannot go under 1 s) */
 const MSG_TIMEOUT = 400;
@@ -46,12 +46,8 @@ for (const workers of SHARD_MATRIX) {
       const bodies = ['a', 'bb', 'ccc', 'dddd', 'eeeee'];
       p.mpub(t, bodies);
       assert.equal(await p.response(), 'OK');
-      s.cmd('RDY 3');
-      const got = [await s.message(), await s.message(), await s.message()];
-      s.cmd('RDY 0');
-      s.cmd(`FIN ${got[0]!.id}`);
-      s.cmd(`REQ ${got[1]!.id} 60000`);
-      await sleep(MSG_TIMEOUT + 300); // got[2] times out (msg_timeout + the queue scan)
+      await finReqHold(s);
+      await sleep(MSG_TIMEOUT + 300); // the third times out (msg_timeout + the queue scan)
 
       const all = await stats('');
       const topic = (all.topics as Json[]).find((x) => x.topic_name === t)!;

@@ -19,6 +19,7 @@ import {
   SnappyFrameDecoder,
   SnappyFrameEncoder,
 } from '../../src/wire/snappy-frame.js';
+import { snappyChunk } from '../helpers/compressed.js';
 import { prng } from '../helpers/prng.js';
 
 /** text-like bytes with repeats (compressible), from a seed */
@@ -123,14 +124,6 @@ function decodeAll(codec: SnappyBlockCodec, stream: Buffer, cuts: number[]): { o
   return { out: Buffer.concat(parts), result };
 }
 
-function chunk(type: number, body: Buffer, crc?: number): Buffer {
-  const h = Buffer.alloc(8);
-  h[0] = type;
-  h.writeUIntLE(body.length + 4, 1, 3);
-  h.writeUInt32LE(crc ?? maskedCrc32c(body), 4);
-  return Buffer.concat([h, body]);
-}
-
 describe('snappy framing', () => {
   for (const [name, codec] of [['js', jsSnappyBlock] as const, ['chosen', null] as const]) {
     it(`encodes as Go's snappy.Writer and decodes whole, byte by byte and at random splits (${name})`, async () => {
@@ -165,7 +158,7 @@ describe('snappy framing', () => {
   it("gives Go's error for every broken stream", () => {
     const id = SNAPPY_STREAM_ID;
     const cases: [string, Buffer, string][] = [
-      ['data before the stream identifier', chunk(0x01, Buffer.from('x')), SNAPPY_CORRUPT],
+      ['data before the stream identifier', snappyChunk(0x01, Buffer.from('x')), SNAPPY_CORRUPT],
       [
         'a bad stream identifier',
         Buffer.from([0xff, 0x06, 0, 0, 0x73, 0x4e, 0x61, 0x50, 0x70, 0x58]),
@@ -183,7 +176,7 @@ describe('snappy framing', () => {
       ],
       [
         'a reserved unskippable chunk',
-        Buffer.concat([id, chunk(0x02, Buffer.from('x'))]),
+        Buffer.concat([id, snappyChunk(0x02, Buffer.from('x'))]),
         SNAPPY_UNSUPPORTED,
       ],
       [
@@ -191,20 +184,20 @@ describe('snappy framing', () => {
         Buffer.concat([id, Buffer.from([0x00, 0x02, 0, 0, 1, 2])]),
         SNAPPY_CORRUPT,
       ],
-      ['a bad checksum', Buffer.concat([id, chunk(0x01, Buffer.from('NOP\n'), 7)]), SNAPPY_CORRUPT],
+      ['a bad checksum', Buffer.concat([id, snappyChunk(0x01, Buffer.from('NOP\n'), 7)]), SNAPPY_CORRUPT],
       [
         'a corrupt block',
-        Buffer.concat([id, chunk(0x00, Buffer.from([0x05, 0xff, 0xff]), 0)]),
+        Buffer.concat([id, snappyChunk(0x00, Buffer.from([0x05, 0xff, 0xff]), 0)]),
         SNAPPY_CORRUPT,
       ],
       [
         'a block over 64 KiB',
-        Buffer.concat([id, chunk(0x00, compress(Buffer.alloc(70_000)), 0)]),
+        Buffer.concat([id, snappyChunk(0x00, compress(Buffer.alloc(70_000)), 0)]),
         SNAPPY_CORRUPT,
       ],
       [
         'an uncompressed chunk over 64 KiB',
-        Buffer.concat([id, chunk(0x01, Buffer.alloc(65537))]),
+        Buffer.concat([id, snappyChunk(0x01, Buffer.alloc(65537))]),
         SNAPPY_CORRUPT,
       ],
     ];
@@ -214,9 +207,9 @@ describe('snappy framing', () => {
     // padding and reserved skippable chunks are skipped
     const skip = Buffer.concat([
       id,
-      chunk(0xfe, Buffer.alloc(3)),
-      chunk(0x80, Buffer.from('zz')),
-      chunk(0x01, Buffer.from('hi')),
+      snappyChunk(0xfe, Buffer.alloc(3)),
+      snappyChunk(0x80, Buffer.from('zz')),
+      snappyChunk(0x01, Buffer.from('hi')),
     ]);
     assert.deepEqual(decodeAll(jsSnappyBlock, skip, []), { out: Buffer.from('hi'), result: 'idle' });
   });

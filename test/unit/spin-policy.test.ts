@@ -17,14 +17,14 @@ function gaps(p: SpinPolicy, t: number, n: number, gap: number): number {
 
 describe('SpinPolicy', () => {
   it('looks on under load, within the window only', () => {
-    const p = new SpinPolicy();
+    const p = new SpinPolicy(1000);
     p.active(1000);
     assert.equal(p.keepLooking(1000 + RING_SPIN_MS / 2), true);
     assert.equal(p.keepLooking(1000 + RING_SPIN_MS * 2), false);
   });
 
   it('sleeps at once after a run of long gaps (a trickle), and looks on again once gaps are short', () => {
-    const p = new SpinPolicy();
+    const p = new SpinPolicy(1000);
     let t = gaps(p, 1000, 16, 2); // 16 long of the last 32
     assert.equal(p.keepLooking(t), true);
     t = gaps(p, t, 1, 2); // 17 long: sleep
@@ -38,7 +38,7 @@ describe('SpinPolicy', () => {
   });
 
   it('back-to-back records count no gap', () => {
-    const p = new SpinPolicy();
+    const p = new SpinPolicy(1000);
     let t = gaps(p, 1000, 32, 3);
     for (let i = 0; i < 100; i++) p.active(t++);
     assert.equal(p.keepLooking(t), false);

@@ -5,6 +5,7 @@
  * through BrokerApi.
  */
 
+import { metricsResponse, readProcessStats } from '../../http/prometheus.js';
 import type { HttpRequest, HttpResponse } from '../../http/request.js';
 import { createRouteTable, type Route, type RouteLog, type RouteTable } from '../../http/table.js';
 import { plainText, topicChannelArgs, v1Empty, v1Error, v1Ok, v1RawJson, v1Text } from '../../http/v1.js';
@@ -14,7 +15,7 @@ import { DRAINING } from '../drain.js';
 import { deferLimit, type Options } from '../options/options.js';
 import type { ApiResult, BrokerApi } from './api.js';
 import { getOption, putOption } from './config.js';
-import { formatMetrics, METRICS_CONTENT_TYPE, readProcessStats } from './metrics-format.js';
+import { formatMetrics } from './metrics-format.js';
 import { parseDefer, splitBinaryMpub, splitTextMpub } from './publish-params.js';
 import { doChannelConfig, doTopicConfig } from './queue-config.js';
 import { formatStatsJson, formatStatsText } from './stats-format.js';
@@ -158,7 +159,7 @@ async function doMetrics(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
     excludeEphemeral: ctx.options.metricsExcludeEphemeral,
     process: readProcessStats(),
   });
-  return { status: 200, headers: [['Content-Type', METRICS_CONTENT_TYPE]], body };
+  return metricsResponse(body);
 }
 
 // ---------------------------------------------------------------- publishing

@@ -14,11 +14,16 @@ import { RING_SPIN_MS } from '../contract/shard.js';
 const SHORT_GAPS_TO_SPIN = 16;
 
 export class SpinPolicy {
-  private lastActive = performance.now();
+  private lastActive: number;
   /** between the last record and the next one */
   private idle = false;
   /** the last 32 idle gaps, newest in bit 0: 1 = shorter than the window */
   private gaps = 0xffffffff;
+
+  /** `now`: the clock the caller passes to active/keepLooking (performance.now()) */
+  constructor(now = performance.now()) {
+    this.lastActive = now;
+  }
 
   /** the consumer found records at `now` */
   active(now: number): void {

@@ -2,11 +2,13 @@
  * nsqlookupd's HTTP API (Go's nsqlookupd/http.go): its endpoints as handlers from a parsed request to
  * a response over the registration DB, with Go's parameter checks and texts, Go's JSON byte for byte
  * (map-marshalled documents with their keys sorted, structs in field order, lists never null), and
- * the route table both HTTP servers dispatch to (404/405/redirects from ../../http/table.ts).
+ * the route table both HTTP servers dispatch to (404/405/redirects from ../../http/table.ts); plus
+ * nsq-ts's GET /metrics (./metrics.ts).
  */
 
 import { goJsonArray, goJsonObject, goJsonString } from '../../go/json.js';
 import { NSQ_VERSION } from '../../go/version.js';
+import { metricsResponse, readHeapStats, readProcessStats } from '../../http/prometheus.js';
 import type { HttpRequest, HttpResponse } from '../../http/request.js';
 import { createRouteTable, type Route, type RouteLog, type RouteTable } from '../../http/table.js';
 import { plainText, topicChannelArgs, v1Empty, v1Error, v1RawJson } from '../../http/v1.js';
@@ -20,6 +22,7 @@ import {
   type RegistrationDB,
 } from '../db/registration-db.js';
 import type { LookupdOptions } from '../options.js';
+import { formatLookupdMetrics, type LookupdCounters } from './metrics.js';
 
 /** what every handler works with (Go's httpServer) */
 export interface LookupHttpContext {
@@ -28,6 +31,8 @@ export interface LookupHttpContext {
   readonly log: Logger;
   /** wall-clock ms (µs precision) */
   readonly now: () => number;
+  /** what /metrics reports of the TCP side and the HTTP table */
+  readonly counters: LookupdCounters;
 }
 
 /** nsqlookupd's route table, in newHTTPServer's order (pprof is not served: 404) */
@@ -46,6 +51,8 @@ export function makeLookupRoutes(ctx: LookupHttpContext, log?: RouteLog): RouteT
     { method: 'POST', path: '/channel/delete', handler: doDeleteChannel },
     { method: 'POST', path: '/topic/tombstone', handler: doTombstoneTopicProducer },
   ];
+  // nsq-ts: Prometheus exposition (--metrics=false leaves the path to the 404 Go's answers)
+  if (ctx.options.metrics) routes.push({ method: 'GET', path: '/metrics', handler: doMetrics });
   return createRouteTable(ctx, routes, log);
 }
 
@@ -70,6 +77,19 @@ function unixNano(ms: number): string {
 
 function doInfo(): HttpResponse {
   return v1RawJson(goJsonObject([['version', goJsonString(NSQ_VERSION)]]));
+}
+
+function doMetrics(ctx: LookupHttpContext): HttpResponse {
+  return metricsResponse(
+    formatLookupdMetrics({
+      db: ctx.db,
+      options: ctx.options,
+      now: ctx.now(),
+      counters: ctx.counters,
+      process: readProcessStats(),
+      heap: readHeapStats(),
+    }),
+  );
 }
 
 function doTopics(ctx: LookupHttpContext): HttpResponse {
