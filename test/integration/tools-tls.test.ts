@@ -39,9 +39,9 @@ describe('to_nsq and nsq_tail over TLS, snappy and deflate', () => {
       const s = (await (
         await fetch(`http://127.0.0.1:${b.broker.httpPort}/stats?format=json&topic=${t}`)
       ).json()) as {
-        topics: { channels: { clients: { tls: boolean; deflate: boolean }[] }[] }[];
+        topics: { channels: { clients: { tls: boolean; deflate: boolean }[] }[] }[] | null;
       };
-      const client = s.topics[0]?.channels[0]?.clients[0];
+      const client = s.topics?.[0]?.channels[0]?.clients[0];
       if (client !== undefined) {
         assert.deepEqual([client.tls, client.deflate], [true, true], 'nsqd sees the tail on TLS + deflate');
         break;
