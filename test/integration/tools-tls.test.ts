@@ -32,36 +32,41 @@ describe('to_nsq and nsq_tail over TLS, snappy and deflate', () => {
       '-n',
       '3',
     ]);
-    await tail.waitStderr(/upgrading to Deflate/);
-    // the channel exists once the tail's SUB is in: wait for it so no message goes before it
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const s = (await (
-        await fetch(`http://127.0.0.1:${b.broker.httpPort}/stats?format=json&topic=${t}`)
-      ).json()) as {
-        topics: { channels: { clients: { tls: boolean; deflate: boolean }[] }[] }[] | null;
-      };
-      const client = s.topics?.[0]?.channels[0]?.clients[0];
-      if (client !== undefined) {
-        assert.deepEqual([client.tls, client.deflate], [true, true], 'nsqd sees the tail on TLS + deflate');
-        break;
+    try {
+      await tail.waitStderr(/upgrading to Deflate/);
+      // the channel exists once the tail's SUB is in: wait for it so no message goes before it
+      const deadline = Date.now() + 5000;
+      for (;;) {
+        const s = (await (
+          await fetch(`http://127.0.0.1:${b.broker.httpPort}/stats?format=json&topic=${t}`)
+        ).json()) as {
+          topics: { channels: { clients: { tls: boolean; deflate: boolean }[] }[] }[] | null;
+        };
+        const client = s.topics?.[0]?.channels[0]?.clients[0];
+        if (client !== undefined) {
+          assert.deepEqual([client.tls, client.deflate], [true, true], 'nsqd sees the tail on TLS + deflate');
+          break;
+        }
+        assert.ok(Date.now() < deadline, 'the tail subscribed');
+        await new Promise((r) => setTimeout(r, 20));
       }
-      assert.ok(Date.now() < deadline, 'the tail subscribed');
-      await new Promise((r) => setTimeout(r, 20));
+      const pub = await runTool(
+        'to_nsq',
+        [
+          `--topic=${t}`,
+          `--nsqd-tcp-address=${addr}`,
+          '--producer-opt=tls_v1,true',
+          `--producer-opt=tls_root_ca_file,${fixture('ca.pem')}`,
+          '--producer-opt=snappy,true',
+        ],
+        'one\ntwo\nthree\n',
+      );
+      assert.equal(pub.code, 0, pub.stderr);
+      assert.match(pub.stderr, /\(127\.0\.0\.1:\d+\) upgrading to TLS\n.*\) upgrading to Snappy\n/);
+    } catch (err) {
+      tail.proc.kill('SIGKILL'); // a failed step leaves no tail running
+      throw err;
     }
-    const pub = await runTool(
-      'to_nsq',
-      [
-        `--topic=${t}`,
-        `--nsqd-tcp-address=${addr}`,
-        '--producer-opt=tls_v1,true',
-        `--producer-opt=tls_root_ca_file,${fixture('ca.pem')}`,
-        '--producer-opt=snappy,true',
-      ],
-      'one\ntwo\nthree\n',
-    );
-    assert.equal(pub.code, 0, pub.stderr);
-    assert.match(pub.stderr, /\(127\.0\.0\.1:\d+\) upgrading to TLS\n.*\) upgrading to Snappy\n/);
     const done = await tail.exit(10_000);
     assert.equal(done.code, 0, done.stderr);
     assert.equal(done.stdout.toString(), 'one\ntwo\nthree\n');
