@@ -110,7 +110,7 @@ async function pubNsqjs(s: Server, cfg: ScenarioConfig): Promise<Run> {
 }
 
 /** a backlog of `count` on topic/ch, published with nsq-bench (MPUB×200, 2 conns) */
-async function backlog(s: Server, cfg: ScenarioConfig, topic: string, count: number): Promise<number> {
+export async function backlog(s: Server, cfg: ScenarioConfig, topic: string, count: number): Promise<number> {
   await createChannel(s, topic, 'ch');
   const fill = await runBench(opts(s, cfg, { topic, count, durationMs: 60_000 }));
   if (fill.errors > 0) throw new Error(`backlog: ${fill.errorSamples.join('; ')}`);

@@ -2,8 +2,9 @@
  * The scenarios of `npm run bench`, each a function of a running server that returns one table cell:
  * MPUB and single-PUB throughput, SUB drain, pubsub end-to-end latency, HTTP /pub, RSS per queued
  * message, RSS growth with a disk backlog behind a slow consumer; then the rows in the patterns of Go's
- * bench tools (go-bench-rows.ts) and the TLS, snappy and deflate rows (transport-rows.ts). They drive the server through nsq-bench's runBench, exactly as the
- * CLI would.
+ * bench tools (go-bench-rows.ts), the TLS, snappy and deflate rows (transport-rows.ts), the client's
+ * rows (client-rows.ts) and the tools' (tool-rows.ts). They drive the server through nsq-bench's
+ * runBench, exactly as the CLI would.
  */
 
 import * as fs from 'node:fs';
@@ -31,6 +32,7 @@ import {
 } from './scenario-kit.js';
 import { type Server, treeCpuMs, treeRssBytes } from './server.js';
 import { SlowConsumer } from './slow-consumer.js';
+import { TOOL_ROWS } from './tool-rows.js';
 import { TRANSPORT_ROWS } from './transport-rows.js';
 
 const MEMORY_MSGS = 1_000_000;
@@ -301,4 +303,5 @@ export const SCENARIOS: readonly Scenario[] = [
   ...CPU_ROWS,
   ...TRANSPORT_ROWS,
   ...CLIENT_ROWS,
+  ...TOOL_ROWS,
 ];

@@ -4,8 +4,10 @@
  * time: a Consumer or Producer copies the resolved config when it is made.
  */
 
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { formatGoDuration, parseGoDuration } from '../go/duration.js';
+import { goPathError } from '../go/errors.js';
 import { goQuote } from '../go/quote.js';
 
 /** go-nsq's BackoffStrategy names */
@@ -38,7 +40,7 @@ export interface Config {
   heartbeatInterval: number;
   sampleRate: number;
   tlsV1: boolean;
-  /** the TLS options go-nsq keeps in its tls.Config; stored for the TLS transport (not built yet) */
+  /** the TLS options go-nsq keeps in its tls.Config (files are read at each connection's upgrade) */
   tlsRootCaFile: string;
   tlsInsecureSkipVerify: boolean;
   tlsCert: string;
@@ -208,6 +210,34 @@ function show(o: OptionSpec, v: number): string {
 }
 
 /**
+ * go-nsq's tlsConfig handler for one option, at Config.Set time: the CA file must read and hold a
+ * certificate, a cert/key pair must load once both are named. Throws go-nsq's texts.
+ */
+function checkTlsOption(cfg: Config, option: string): void {
+  if (option === 'tls_root_ca_file') {
+    let ca: Buffer;
+    try {
+      ca = readFileSync(cfg.tlsRootCaFile);
+    } catch (err) {
+      throw new Error(
+        `ERROR: failed to read custom Certificate Authority file ${goPathError('open', cfg.tlsRootCaFile, err)}`,
+      );
+    }
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+      throw new Error('ERROR: failed to append certificates from Certificate Authority file');
+    }
+  } else if ((option === 'tls_cert' || option === 'tls_key') && cfg.tlsCert !== '' && cfg.tlsKey !== '') {
+    for (const path of [cfg.tlsCert, cfg.tlsKey]) {
+      try {
+        readFileSync(path);
+      } catch (err) {
+        throw new Error(goPathError('open', path, err));
+      }
+    }
+  }
+}
+
+/**
  * go-nsq's Config.Set(option, value) for command-line text: `-` in the name becomes `_`; the value is
  * coerced to the option's type (durations as Go strings, bools as strconv.ParseBool, `true` for a
  * bare name) and checked against its range. Throws Error with go-nsq's text:
@@ -235,6 +265,7 @@ export function setConfigOption(c: Config, option: string, value: string | boole
     }
   }
   (c as unknown as Record<string, unknown>)[o.key] = v;
+  if (name.startsWith('tls_') && name !== 'tls_v1') checkTlsOption(c, name);
 }
 
 /** go-nsq's Config.Validate(): every range, and heartbeat_interval <= read_timeout. Throws Error. */

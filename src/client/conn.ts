@@ -1,15 +1,14 @@
 /**
- * One client connection to nsqd, as go-nsq's Conn: dial, magic, IDENTIFY (go-nsq's fields), AUTH when
- * nsqd asks, then frames in and commands out. Owns the socket, the frame reader, the output buffer
+ * One client connection to nsqd, as go-nsq's Conn: dial, magic, IDENTIFY (go-nsq's fields), the
+ * upgrades nsqd agreed to (TLS, then deflate or snappy, each answered by an OK read through the new
+ * layer), AUTH when nsqd asks, then frames in and commands out. Owns the byte pipe (transport.ts),
+ * the handshake's raw input, the frame reader, the output buffer
  * (commands are copied into one buffer and written once per event-loop turn, so a chunk of messages
  * answered at once goes out as one write), the RDY this connection holds, its in-flight count and its
  * close: `close()` waits until every message it delivered is answered, then half-closes.
  * Heartbeats are answered with NOP here; everything else goes to the delegate (Consumer or Producer).
  */
 
-import type net from 'node:net';
-import type { Duplex } from 'node:stream';
-import { goNetIoText } from '../go/errors.js';
 import {
   encodeCommand,
   FRAME_ERROR,
@@ -21,7 +20,13 @@ import {
 import type { Config } from './config.js';
 import type { ClientLog } from './log.js';
 import { Message, type MessageResponder } from './message.js';
-import { checkTransport, dialTcp, type NegotiatedFeatures, upgrade } from './transport.js';
+import {
+  ClientTransport,
+  dialTcp,
+  type NegotiatedFeatures,
+  type PipeOwner,
+  tlsClientOptions,
+} from './transport.js';
 
 /** what a connection reports to its owner */
 export interface ConnDelegate {
@@ -58,6 +63,8 @@ const FIN_PREFIX = Buffer.from('FIN ', 'latin1');
 const FIN_SIZE = 21;
 /** the output buffer: commands smaller than what is left are copied in; larger ones are written alone */
 const OUT_SIZE = 64 * 1024;
+/** handshake input held before its frame is whole (IDENTIFY's JSON, AUTH's reply: a few hundred bytes) */
+const HANDSHAKE_INPUT_LIMIT = 1024 * 1024;
 /** how long a half-closed socket may wait for nsqd to close its side before it is destroyed */
 const CLOSE_WAIT_LIMIT_MS = 5000;
 
@@ -86,7 +93,7 @@ function identifyBody(cfg: Config): Buffer {
   );
 }
 
-export class Conn implements MessageResponder {
+export class Conn implements MessageResponder, PipeOwner {
   readonly address: string;
   private readonly cfg: Config;
   private readonly log: ClientLog;
@@ -105,9 +112,13 @@ export class Conn implements MessageResponder {
   closing = false;
   closed = false;
 
-  private socket: net.Socket | null = null;
-  private stream: Duplex | null = null;
+  private pipe: ClientTransport | null = null;
   private readonly reader = new FrameReader();
+  /**
+   * input during the handshake, cut one frame per request: what follows a response may already be
+   * in the next layer (compressed bytes after IDENTIFY's JSON), so nothing past it is parsed here
+   */
+  private hsInput: Buffer = Buffer.alloc(0);
   /** the handshake's request waiting for its frame (IDENTIFY, AUTH) */
   private pending: { resolve: (f: Frame) => void; reject: (err: Error) => void } | null = null;
   /** the handshake succeeded: the owner knows this connection and hears of its close */
@@ -129,32 +140,42 @@ export class Conn implements MessageResponder {
     this.delegate = delegate;
   }
 
-  /** Dials, sends the magic and IDENTIFY (and AUTH when asked); rejects with go-nsq's error texts. */
+  /**
+   * Dials, sends the magic and IDENTIFY, upgrades the pipe as nsqd answered (go-nsq's identify: TLS,
+   * deflate, snappy), and AUTHs when asked; rejects with go-nsq's error texts.
+   */
   async connect(): Promise<IdentifyResponse | null> {
-    checkTransport(this.cfg);
     const socket = await dialTcp(this.address, this.cfg);
-    this.socket = socket;
-    this.stream = socket;
-    socket.setTimeout(this.cfg.readTimeout);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => this.ioError(new Error(`read tcp ${this.address}: i/o timeout`)));
-    socket.on('error', (err) => this.ioError(new Error(goNetIoText('read', err))));
-    socket.on('end', () => this.ioError(new Error('EOF')));
-    socket.on('close', () => this.onSocketClose());
+    const pipe = new ClientTransport(socket, this.address, this.cfg.readTimeout, this);
+    this.pipe = pipe;
     try {
-      socket.write(MAGIC_V2);
+      pipe.write(MAGIC_V2);
       const frame = await this.request(encodeCommand('IDENTIFY', identifyBody(this.cfg)));
       if (frame.type === FRAME_ERROR) throw new Error(frame.data.toString('utf8'));
       if (frame.data[0] !== 0x7b) {
-        this.connected = true;
+        this.handshakeDone();
         return null; // not JSON: an old nsqd without feature negotiation
       }
       const resp = JSON.parse(frame.data.toString('utf8')) as IdentifyResponse;
       this.log.conn('debug', this.address, `IDENTIFY response: ${frame.data.toString('utf8')}`);
       if (typeof resp.max_rdy_count === 'number') this.maxRdy = resp.max_rdy_count;
-      this.stream = upgrade(socket, resp);
+      if (resp.tls_v1 === true) {
+        this.log.conn('info', this.address, 'upgrading to TLS');
+        await pipe.secure(tlsClientOptions(this.cfg, this.address), this.takeInput());
+        await this.expectOk('TLS');
+      }
+      if (resp.deflate === true) {
+        this.log.conn('info', this.address, 'upgrading to Deflate');
+        await pipe.compress('deflate', this.cfg.deflateLevel, this.takeInput());
+        await this.expectOk('Deflate');
+      }
+      if (resp.snappy === true) {
+        this.log.conn('info', this.address, 'upgrading to Snappy');
+        await pipe.compress('snappy', 0, this.takeInput());
+        await this.expectOk('Snappy');
+      }
       if (resp.auth_required === true) await this.auth();
-      this.connected = true;
+      this.handshakeDone();
       return resp;
     } catch (err) {
       this.destroy();
@@ -162,6 +183,28 @@ export class Conn implements MessageResponder {
       if (reason.startsWith('Auth') || reason.startsWith('Error authenticating')) throw err;
       throw new Error(`failed to IDENTIFY - ${reason}`);
     }
+  }
+
+  /** an upgrade's answer, read through the new layer: `OK`, else go-nsq's `invalid response from X upgrade` */
+  private async expectOk(what: string): Promise<void> {
+    const f = await this.request(null);
+    if (f.type !== FRAME_RESPONSE || f.data.length !== 2 || f.data.toString('latin1') !== 'OK') {
+      throw new Error(`invalid response from ${what} upgrade`);
+    }
+  }
+
+  /** the handshake's unparsed input (it belongs to the layer being switched on) */
+  private takeInput(): Buffer | null {
+    const b = this.hsInput;
+    this.hsInput = Buffer.alloc(0);
+    return b.length > 0 ? b : null;
+  }
+
+  /** from here on input is frames for the owner; any read past the handshake is parsed next turn */
+  private handshakeDone(): void {
+    this.connected = true;
+    const rest = this.takeInput();
+    if (rest !== null) setImmediate(() => this.onPlain(rest));
   }
 
   private async auth(): Promise<void> {
@@ -187,15 +230,42 @@ export class Conn implements MessageResponder {
     );
   }
 
-  /** writes `cmd` and resolves with the next frame (handshake only) */
-  private request(cmd: Buffer): Promise<Frame> {
+  /** writes `cmd` (if any) and resolves with the next frame (handshake only) */
+  private request(cmd: Buffer | null): Promise<Frame> {
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.socket!.write(cmd);
+      if (cmd !== null) this.pipe!.write(cmd);
+      this.handshakeFrame();
     });
   }
 
-  private onData(chunk: Buffer): void {
+  /** hands the pending request its frame once the handshake input holds one whole */
+  private handshakeFrame(): void {
+    const buf = this.hsInput;
+    if (this.pending === null || buf.length < 8) return;
+    const size = buf.readUInt32BE(0);
+    if (size < 4) {
+      this.ioError(new Error(`FrameReader: invalid frame size ${size}`));
+      return;
+    }
+    if (buf.length - 4 < size) return;
+    const p = this.pending;
+    this.pending = null;
+    this.hsInput = buf.subarray(4 + size);
+    p.resolve({ type: buf.readUInt32BE(4), data: buf.subarray(8, 4 + size) });
+  }
+
+  /** PipeOwner: plaintext from nsqd */
+  onPlain(chunk: Buffer): void {
+    if (!this.connected) {
+      if (this.hsInput.length + chunk.length > HANDSHAKE_INPUT_LIMIT) {
+        this.ioError(new Error('handshake response too large'));
+        return;
+      }
+      this.hsInput = this.hsInput.length === 0 ? chunk : Buffer.concat([this.hsInput, chunk]);
+      this.handshakeFrame();
+      return;
+    }
     let frames: Frame[];
     try {
       frames = this.reader.push(chunk);
@@ -206,12 +276,6 @@ export class Conn implements MessageResponder {
     let now = 0;
     for (let i = 0; i < frames.length; i++) {
       const f = frames[i]!;
-      if (this.pending !== null) {
-        const p = this.pending;
-        this.pending = null;
-        p.resolve(f);
-        continue;
-      }
       if (f.type === FRAME_MESSAGE) {
         if (now === 0) now = Date.now();
         this.inFlight++;
@@ -235,11 +299,11 @@ export class Conn implements MessageResponder {
 
   /** queues a command; everything queued in this turn goes out in one write */
   write(cmd: Uint8Array): void {
-    if (this.stream === null || this.closed) return;
+    if (this.pipe === null || this.closed) return;
     if (cmd.length > this.out.length - this.outLen) {
       this.flush();
       if (cmd.length > this.out.length) {
-        this.stream.write(cmd);
+        this.pipe.write(cmd);
         return;
       }
     }
@@ -257,7 +321,7 @@ export class Conn implements MessageResponder {
   /** writes what is queued now */
   flush(): void {
     this.flushQueued = false;
-    if (this.outLen === 0 || this.stream === null || this.closed) return;
+    if (this.outLen === 0 || this.pipe === null || this.closed) return;
     // the stream keeps the buffer until it is written: hand it over and start a fresh one
     const data = this.out.subarray(0, this.outLen);
     const left = this.out.length - this.outLen;
@@ -267,12 +331,12 @@ export class Conn implements MessageResponder {
       this.out = Buffer.allocUnsafe(OUT_SIZE);
     }
     this.outLen = 0;
-    this.stream.write(data);
+    this.pipe.write(data);
   }
 
   /** bytes the socket holds unwritten (the peer is not reading them fast enough) */
   get writableLength(): number {
-    return (this.stream?.writableLength ?? 0) + this.outLen;
+    return (this.pipe?.writableLength ?? 0) + this.outLen;
   }
 
   /** sets RDY (the caller, the Consumer, owns the accounting) */
@@ -319,8 +383,8 @@ export class Conn implements MessageResponder {
     this.closeBegun = true;
     if (this.logClose) this.log.conn('info', this.address, 'beginning close');
     this.flush();
-    if (this.socket === null || this.closed) return;
-    this.socket.end();
+    if (this.pipe === null || this.closed) return;
+    this.pipe.end();
     this.closeTimer = setTimeout(() => this.destroy(), CLOSE_WAIT_LIMIT_MS);
     this.closeTimer.unref();
   }
@@ -328,7 +392,12 @@ export class Conn implements MessageResponder {
   /** closes the socket at once */
   destroy(): void {
     this.closing = true;
-    this.socket?.destroy();
+    this.pipe?.destroy();
+  }
+
+  /** PipeOwner: the pipe failed or ended */
+  onPipeError(err: Error): void {
+    this.ioError(err);
   }
 
   private ioError(err: Error): void {
@@ -336,17 +405,18 @@ export class Conn implements MessageResponder {
       const p = this.pending;
       this.pending = null;
       p?.reject(err);
-      this.socket?.destroy();
+      this.pipe?.destroy();
       return;
     }
     if (this.closing || this.closed) return;
     this.closing = true;
     this.log.conn('error', this.address, `IO error - ${err.message}`);
     this.delegate.onIOError(this, err);
-    this.socket?.destroy();
+    this.pipe?.destroy();
   }
 
-  private onSocketClose(): void {
+  /** PipeOwner: the socket closed */
+  onPipeClose(): void {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;

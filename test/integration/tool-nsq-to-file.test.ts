@@ -1,7 +1,8 @@
 /**
  * nsq_to_file as a process against a real nsqd: the default file name and plain contents, gzip with
  * rotation by size into --work-dir then moved to --output-dir (names, line counts per file, each file
- * readable as concatenated gzip members), SIGHUP closing the file and the next message appending to
+ * readable as concatenated gzip members), rotation by interval (an empty file per idle interval, as
+ * Go's; none with --skip-empty-files), SIGHUP closing the file and the next message appending to
  * it, validation texts, and the flag set's Go quirk (`Usage of nsqd:`).
  */
 
@@ -146,6 +147,73 @@ describe('nsq_to_file', () => {
         `INFO: \\[gz/nsq_to_file\\] moving finished file ${work}/gz\\.${HOST}-000000\\.${dt}\\.log\\.gz to ${out}/gz\\.${HOST}-000000\\.${dt}\\.log\\.gz\n`,
       ),
     );
+  });
+
+  /** the files of `dir` by <REV>, with their contents */
+  function byRev(dir: string): { rev: number; text: string }[] {
+    return readdirSync(dir)
+      .map((f) => ({ rev: Number(/-(\d{6})\./.exec(f)?.[1]), text: readFileSync(path.join(dir, f), 'utf8') }))
+      .sort((a, b) => a.rev - b.rev);
+  }
+  const ROTATING = /INFO: \[\w+\/nsq_to_file\] \d+(\.\d+)?m?s since last open, rotating\.\.\.\n/g;
+
+  it('--rotate-interval: each interval starts the next <REV>, idle intervals leave empty files (as Go)', async () => {
+    const out = tmp();
+    await publish(n, 'interval', ['a', 'b', 'c']);
+    const t = startTool('nsq_to_file', [
+      '--topic=interval',
+      `--nsqd-tcp-address=${n.tcp}`,
+      `--output-dir=${out}`,
+      '--sync-interval=100ms',
+      '--rotate-interval=400ms',
+    ]);
+    // two rotations with nothing arriving: 000000 closed, 000001 opened empty and closed, 000002 open
+    await t.waitStderr(/rotating[\s\S]*rotating/);
+    await publish(n, 'interval', ['d']);
+    await waitUntil(() => byRev(out).some((f) => f.text === 'd\n'));
+    t.proc.kill('SIGTERM');
+    const r = await t.exit();
+    assert.equal(r.code, 0, r.stderr);
+    const files = byRev(out);
+    assert.deepEqual(
+      files.map((f) => f.rev),
+      files.map((_, i) => i),
+      'revisions count up from 000000',
+    );
+    assert.equal(files[0]!.text, 'a\nb\nc\n');
+    assert.ok(files.length >= 3, `${files.length} files`);
+    assert.equal(files.map((f) => f.text).join(''), 'a\nb\nc\nd\n');
+    assert.ok(files.filter((f) => f.text === '').length >= 1, 'an idle interval leaves an empty file');
+    assert.ok((r.stderr.match(ROTATING) ?? []).length >= 2, r.stderr);
+  });
+
+  it('--skip-empty-files: an idle interval closes the file and opens none until a message', async () => {
+    const out = tmp();
+    await publish(n, 'skipempty', ['a', 'b', 'c']);
+    const t = startTool('nsq_to_file', [
+      '--topic=skipempty',
+      `--nsqd-tcp-address=${n.tcp}`,
+      `--output-dir=${out}`,
+      '--sync-interval=100ms',
+      '--rotate-interval=400ms',
+      '--skip-empty-files',
+    ]);
+    await t.waitStderr(ROTATING);
+    // idle ticks past the rotation: without the flag each would have opened an empty file
+    await new Promise((r) => setTimeout(r, 900));
+    assert.deepEqual(
+      byRev(out).map((f) => f.rev),
+      [0],
+    );
+    await publish(n, 'skipempty', ['d']);
+    await waitUntil(() => byRev(out).some((f) => f.text === 'd\n'));
+    t.proc.kill('SIGTERM');
+    const r = await t.exit();
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(byRev(out), [
+      { rev: 0, text: 'a\nb\nc\n' },
+      { rev: 1, text: 'd\n' },
+    ]);
   });
 
   it('a per-topic set-up error is logged and the process keeps running', async () => {

@@ -2,7 +2,9 @@
  * nsq_to_http as a process against a real nsqd and a node:http server in the test: POST bodies with
  * Go's User-Agent, --content-type and --header; round-robin starting at the second address; fan-out
  * for an unknown --mode; GET with the query-escaped body; a 201 to a GET counting as failure (REQ with
- * backoff, logged as go-nsq does); status lines; validation texts; SIGTERM → exit 0.
+ * backoff, logged as go-nsq does); hostpool mode leaving a failed host out, epsilon-greedy favouring
+ * the faster host, --http-client-request-timeout failing a slow request; status lines; validation
+ * texts; SIGTERM → exit 0.
  */
 
 import assert from 'node:assert/strict';
@@ -35,8 +37,20 @@ describe('nsq_to_http', () => {
       req.on('data', (d) => (body += d));
       req.on('end', () => {
         seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        res.statusCode = req.url?.startsWith('/created') ? 201 : 200;
-        res.end('ok');
+        // /d/<ms>/<status>: answer after ms with status
+        // /h/<ms>: the headers (200) at once, the body's end after ms
+        const h = /^\/h\/(\d+)/.exec(req.url ?? '');
+        if (h !== null) {
+          res.writeHead(200);
+          res.write('part');
+          setTimeout(() => res.end('ok'), Number(h[1]));
+          return;
+        }
+        const m = /^\/d\/(\d+)\/(\d+)/.exec(req.url ?? '');
+        res.statusCode = m !== null ? Number(m[2]) : req.url?.startsWith('/created') ? 201 : 200;
+        const delay = m !== null ? Number(m[1]) : 0;
+        if (delay > 0) setTimeout(() => res.end('ok'), delay);
+        else res.end('ok');
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -155,5 +169,104 @@ describe('nsq_to_http', () => {
     const ch = stats.topics[0].channels[0];
     assert.equal(ch.requeue_count, 1);
     assert.equal(ch.deferred_count, 1);
+  });
+
+  const paths = (prefix: string): string[] => seen.map((x) => x.url).filter((u) => u.startsWith(prefix));
+
+  it('--mode=hostpool: a host that failed is left out (dead for 30 s) while another answers', async () => {
+    seen.length = 0;
+    await publish(
+      n,
+      'pool',
+      Array.from({ length: 6 }, (_, i) => `p${i}`),
+    );
+    const t = startTool('nsq_to_http', [
+      '--topic=pool',
+      `--nsqd-tcp-address=${n.tcp}`,
+      `--post=${base}/d/0/500`,
+      `--post=${base}/d/0/200`,
+      '--mode=hostpool',
+      '--n=1',
+    ]);
+    await until(6);
+    await new Promise((r) => setTimeout(r, 200));
+    t.proc.kill('SIGTERM');
+    assert.equal((await t.exit()).code, 0);
+    assert.equal(paths('/d/0/500').length, 1, `one try of the failing host: ${seen.map((x) => x.url)}`);
+    // the message the failing host refused went back to nsqd (REQ, deferred 90 s); the rest went on
+    assert.equal(paths('/d/0/200').length, 5, 'every other message delivered by the other host');
+  });
+
+  it('--mode=epsilon-greedy: most requests go to the host that answers faster', async () => {
+    seen.length = 0;
+    const count = 30;
+    await publish(
+      n,
+      'greedy',
+      Array.from({ length: count }, (_, i) => `g${i}`),
+    );
+    const t = startTool('nsq_to_http', [
+      '--topic=greedy',
+      `--nsqd-tcp-address=${n.tcp}`,
+      `--post=${base}/d/250/200`,
+      `--post=${base}/d/15/200`,
+      '--mode=epsilon-greedy',
+      '--n=1',
+    ]);
+    await until(count);
+    t.proc.kill('SIGTERM');
+    assert.equal((await t.exit()).code, 0);
+    // greedy picks weigh hosts by 1/average ms (~16:1 here); exploration (from 30 %, decaying)
+    // is round-robin. Round-robin alone would give the fast host half.
+    const fast = paths('/d/15/').length;
+    assert.ok(fast >= count * 0.65, `the fast host got ${fast} of ${count}`);
+  });
+
+  it('--http-client-request-timeout: a request past it fails and the message is requeued', async () => {
+    seen.length = 0;
+    await publish(n, 'slowhttp', ['s']);
+    const t = startTool('nsq_to_http', [
+      '--topic=slowhttp',
+      `--nsqd-tcp-address=${n.tcp}`,
+      `--post=${base}/d/1500/200`,
+      '--http-client-request-timeout=200ms',
+    ]);
+    await t.waitStderr(/Handler returned error/);
+    t.proc.kill('SIGTERM');
+    const r = await t.exit();
+    assert.equal(r.code, 0);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `Handler returned error \\(Post "${base}/d/1500/200": net/http: timeout awaiting response headers \\(Client\\.Timeout exceeded while awaiting headers\\)\\) for msg [0-9a-f]{16}\n`,
+      ),
+    );
+    const stats = JSON.parse((await httpCall(n.http, 'GET', '/stats?format=json&topic=slowhttp')).body);
+    assert.equal(stats.topics[0].channels[0].requeue_count, 1);
+    // headers in time, body past the timeout: the read is cut and the status decides (Go ignores
+    // its io.Copy error): the message is FINished
+    await publish(n, 'slowbody', ['b']);
+    const b = startTool('nsq_to_http', [
+      '--topic=slowbody',
+      `--nsqd-tcp-address=${n.tcp}`,
+      `--post=${base}/h/1500`,
+      '--http-client-request-timeout=200ms',
+    ]);
+    await until(2);
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      const s2 = JSON.parse((await httpCall(n.http, 'GET', '/stats?format=json&topic=slowbody')).body);
+      const ch = s2.topics[0]?.channels[0];
+      if (ch !== undefined && ch.in_flight_count === 0 && ch.message_count === 1) {
+        assert.equal(ch.requeue_count, 0);
+        break;
+      }
+      assert.ok(Date.now() < deadline, 'the message was answered');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    b.proc.kill('SIGTERM');
+    const rb = await b.exit();
+    assert.equal(rb.code, 0);
+    assert.doesNotMatch(rb.stderr, /Handler returned error/);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The deflate connection's input side (src/nsqd/acceptor/inflate.ts) against a real node:zlib
+ * The deflate connection's input side (src/net/inflate-input.ts) against a real node:zlib
  * deflater as a client would run it: sync-flushed commands whose back-references reach into
  * earlier flushes, read whole, split inside a flush, byte by byte, never flushed (the streaming
  * fallback), inflating past the inline bound, paused and resumed, ended cleanly and truncated,
@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { constants, createDeflateRaw, type DeflateRaw, inflateRawSync } from 'node:zlib';
-import { InflateInput } from '../../src/nsqd/acceptor/inflate.js';
+import { InflateInput } from '../../src/net/inflate-input.js';
 import { prng } from '../helpers/prng.js';
 
 /** collects what the input side hands up */

@@ -7,8 +7,8 @@
 
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { type CodecHost, DeflateCodec, SnappyCodec, type StreamCodec } from '../../net/stream-codec.js';
 import { loadedSnappyBlockCodec } from '../../wire/snappy-block.js';
-import { type CodecHost, DeflateCodec, SnappyCodec, type StreamCodec } from './compression.js';
 import { type TlsFacts, tlsFactsOf } from './tls.js';
 import type { ByteSink } from './writer.js';
 

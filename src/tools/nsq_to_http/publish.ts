@@ -105,8 +105,21 @@ export class HttpPublisher {
         if (err === null) resolve();
         else reject(new Error(err));
       };
+      /** the status once the headers arrived (null before) */
+      let status: number | null = null;
+      const statusResult = (code: number): string | null => {
+        const ok = this.o.method === 'GET' ? code === 200 : code >= 200 && code < 300;
+        return ok ? null : `got status code ${code}`;
+      };
+      // Go's transport (ResponseHeaderTimeout) and client (Timeout) share --http-client-request-timeout:
+      // before the headers it is the transport's error; after them the body read is cut and, as
+      // Go's handler ignores its io.Copy error, the status alone decides
       const total = setTimeout(() => {
-        finish(`${prefix}context deadline exceeded (Client.Timeout exceeded while awaiting headers)`);
+        finish(
+          status === null
+            ? `${prefix}net/http: timeout awaiting response headers (Client.Timeout exceeded while awaiting headers)`
+            : statusResult(status),
+        );
         req.destroy();
       }, this.o.requestTimeout);
       const headers =
@@ -117,12 +130,9 @@ export class HttpPublisher {
         url,
         { method: this.o.method, headers, agent: secure ? this.https : this.http },
         (res: IncomingMessage) => {
+          status = res.statusCode ?? 0;
           res.resume();
-          res.on('end', () => {
-            const code = res.statusCode ?? 0;
-            const ok = this.o.method === 'GET' ? code === 200 : code >= 200 && code < 300;
-            finish(ok ? null : `got status code ${code}`);
-          });
+          res.on('end', () => finish(statusResult(status ?? 0)));
           res.on('error', (err) => finish(`${prefix}${err.message}`));
         },
       );

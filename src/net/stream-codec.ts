@@ -1,6 +1,7 @@
 /**
- * The compression layer of one connection after a `snappy` or `deflate` upgrade, both behind one
- * StreamCodec: output plaintext in, compressed bytes out (each write is one nsqd flush: snappy
+ * The compression layer of one V2 connection after a `snappy` or `deflate` upgrade, both behind one
+ * StreamCodec, shared by nsqd's acceptor and the client's transport: output plaintext in,
+ * compressed bytes out (each write is one flush — nsqd's, or a client's batch of commands: snappy
  * chunks, or a raw-deflate block ending in a sync flush); compressed input in, plaintext out to
  * the parser, paused with it. Work per event-loop turn is bounded: snappy decodes at most
  * INPUT_BUDGET bytes a turn and yields; deflate input is inflate.ts's (inline per read up to a
@@ -9,9 +10,9 @@
  */
 
 import { constants, deflateRaw, deflateRawSync, type ZlibOptions } from 'node:zlib';
-import type { SnappyBlockCodec } from '../../wire/snappy-block.js';
-import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../../wire/snappy-frame.js';
-import { InflateInput } from './inflate.js';
+import type { SnappyBlockCodec } from '../wire/snappy-block.js';
+import { SnappyFrameDecoder, SnappyFrameEncoder, type SnappyFrameSink } from '../wire/snappy-frame.js';
+import { InflateInput } from './inflate-input.js';
 
 /** flushes up to this size (responses) go out as a stored block: a deflate context costs more */
 const STORED_MAX = 128;
