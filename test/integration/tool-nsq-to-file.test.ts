@@ -229,6 +229,9 @@ describe('nsq_to_file', () => {
       t.stderr(),
       /ERROR: couldn't create logger for new topic norev: missing <REV> in --filename-format when gzip, rotation, or work dir enabled\n/,
     );
+    // as Go's, it waits for a signal with no topic running (it used to fall off the event loop)
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(t.proc.exitCode, null);
     t.proc.kill('SIGTERM');
     assert.equal((await t.exit()).code, 0);
   });

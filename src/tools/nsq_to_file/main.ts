@@ -185,9 +185,13 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {
     for (const { fl } of loggers.values()) fl.hup();
   });
+  // Go's nsq_to_file waits for a signal however many topics it runs (none, after per-topic set-up
+  // errors): nothing else may be keeping the event loop alive
+  const keepAlive = setInterval(() => {}, 1 << 30);
   const term = (): void => {
     if (terminating) return;
     terminating = true;
+    clearInterval(keepAlive);
     if (refresh !== null) clearInterval(refresh);
     for (const { fl } of loggers.values()) fl.term();
     void Promise.all([...loggers.values()].map((l) => l.done)).then(async () => {
