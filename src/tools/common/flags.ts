@@ -177,3 +177,18 @@ export function applyConfigFlag(cfg: Config, raw: string): void {
   if (comma < 0) setConfigOption(cfg, raw, true);
   else setConfigOption(cfg, raw.slice(0, comma), raw.slice(comma + 1));
 }
+
+/** Go's usage text of --consumer-opt in nsq_tail, nsq_to_file and nsq_to_http */
+export const CONSUMER_OPT_USAGE =
+  'option to passthrough to nsq.Consumer (may be given multiple times, http://godoc.org/github.com/nsqio/go-nsq#Config)';
+
+/** The consumer tools' sources, with Go's usage texts: --nsqd-tcp-address and --lookupd-http-address (repeatable). */
+export function sourceFlags(fs: ToolFlagSet): {
+  nsqdTcp: FlagCell<string[]>;
+  lookupdHttp: FlagCell<string[]>;
+} {
+  return {
+    nsqdTcp: fs.strings('nsqd-tcp-address', 'nsqd TCP address (may be given multiple times)'),
+    lookupdHttp: fs.strings('lookupd-http-address', 'lookupd HTTP address (may be given multiple times)'),
+  };
+}

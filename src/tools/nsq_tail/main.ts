@@ -12,7 +12,7 @@
 
 import { Consumer } from '../../client/consumer.js';
 import type { Message } from '../../client/message.js';
-import { exitWith, ToolFlagSet } from '../common/flags.js';
+import { CONSUMER_OPT_USAGE, exitWith, sourceFlags, ToolFlagSet } from '../common/flags.js';
 import {
   fatal,
   logf,
@@ -34,17 +34,9 @@ const channelFlag = fs.string('channel', '', 'NSQ channel');
 const maxInFlight = fs.int('max-in-flight', 200, 'max number of messages to allow in flight');
 const totalMessages = fs.int('n', 0, 'total messages to show (will wait if starved)');
 const printTopic = fs.bool('print-topic', false, 'print topic name where message was received');
-const nsqdTcpAddrs = fs.strings('nsqd-tcp-address', 'nsqd TCP address (may be given multiple times)');
-const lookupdHttpAddrs = fs.strings(
-  'lookupd-http-address',
-  'lookupd HTTP address (may be given multiple times)',
-);
+const { nsqdTcp: nsqdTcpAddrs, lookupdHttp: lookupdHttpAddrs } = sourceFlags(fs);
 const topics = fs.strings('topic', 'NSQ topic (may be given multiple times)');
-fs.nsqConfig(
-  'consumer-opt',
-  'option to passthrough to nsq.Consumer (may be given multiple times, http://godoc.org/github.com/nsqio/go-nsq#Config)',
-  cfg,
-);
+fs.nsqConfig('consumer-opt', CONSUMER_OPT_USAGE, cfg);
 fs.parse(process.argv.slice(2));
 
 if (showVersion.value) {

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { Consumer } from '../../client/consumer.js';
 import type { Message } from '../../client/message.js';
 import { Logger } from '../../log.js';
-import { applyConfigFlag, ToolFlagSet } from '../common/flags.js';
+import { applyConfigFlag, CONSUMER_OPT_USAGE, sourceFlags, ToolFlagSet } from '../common/flags.js';
 import { GetV1Client } from '../common/http-getv1.js';
 import {
   fatal as logFatal,
@@ -62,17 +62,10 @@ const rotateInterval = fs.duration('rotate-interval', 0, 'rotate the file every 
 const syncInterval = fs.duration('sync-interval', 30_000, 'sync file to disk every duration');
 const connectTimeout = fs.duration('http-client-connect-timeout', 2000, 'timeout for HTTP connect');
 const requestTimeout = fs.duration('http-client-request-timeout', 5000, 'timeout for HTTP request');
-const nsqdTcpAddrs = fs.strings('nsqd-tcp-address', 'nsqd TCP address (may be given multiple times)');
-const lookupdHttpAddrs = fs.strings(
-  'lookupd-http-address',
-  'lookupd HTTP address (may be given multiple times)',
-);
+const { nsqdTcp: nsqdTcpAddrs, lookupdHttp: lookupdHttpAddrs } = sourceFlags(fs);
 const topicFlags = fs.strings('topic', 'nsq topic (may be given multiple times)');
 // Quirk kept from Go: a plain string list, applied after parsing with its errors ignored
-const consumerOpts = fs.strings(
-  'consumer-opt',
-  'option to passthrough to nsq.Consumer (may be given multiple times, http://godoc.org/github.com/nsqio/go-nsq#Config)',
-);
+const consumerOpts = fs.strings('consumer-opt', CONSUMER_OPT_USAGE);
 
 async function main(): Promise<void> {
   fs.parse(process.argv.slice(2));

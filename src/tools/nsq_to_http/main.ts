@@ -9,7 +9,7 @@
 
 import { Consumer } from '../../client/consumer.js';
 import type { Message } from '../../client/message.js';
-import { ToolFlagSet } from '../common/flags.js';
+import { CONSUMER_OPT_USAGE, sourceFlags, ToolFlagSet } from '../common/flags.js';
 import { HostPool } from '../common/hostpool.js';
 import {
   fatal,
@@ -74,16 +74,8 @@ function main(): void {
     'get',
     "HTTP address to make a GET request to. '%s' will be printf replaced with data (may be given multiple times)",
   );
-  const nsqdTcpAddrs = fs.strings('nsqd-tcp-address', 'nsqd TCP address (may be given multiple times)');
-  const lookupdHttpAddrs = fs.strings(
-    'lookupd-http-address',
-    'lookupd HTTP address (may be given multiple times)',
-  );
-  fs.nsqConfig(
-    'consumer-opt',
-    'option to passthrough to nsq.Consumer (may be given multiple times, http://godoc.org/github.com/nsqio/go-nsq#Config)',
-    cfg,
-  );
+  const { nsqdTcp: nsqdTcpAddrs, lookupdHttp: lookupdHttpAddrs } = sourceFlags(fs);
+  fs.nsqConfig('consumer-opt', CONSUMER_OPT_USAGE, cfg);
   fs.parse(process.argv.slice(2));
   if (showVersion.value) {
     process.stdout.write(versionLine(TOOL));

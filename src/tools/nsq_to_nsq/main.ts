@@ -11,7 +11,7 @@ import { Consumer } from '../../client/consumer.js';
 import type { Message } from '../../client/message.js';
 import { Producer } from '../../client/producer.js';
 import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
-import { ToolFlagSet } from '../common/flags.js';
+import { sourceFlags, ToolFlagSet } from '../common/flags.js';
 import { HostPool, type HostPoolPick } from '../common/hostpool.js';
 import {
   fatal,
@@ -70,14 +70,10 @@ function main(): void {
     'for JSON messages: only pass messages in which the required field has this value',
   );
   const topicFlags = fs.strings('topic', 'nsq topic (may be given multiple times)');
-  const nsqdTcpAddrs = fs.strings('nsqd-tcp-address', 'nsqd TCP address (may be given multiple times)');
+  const { nsqdTcp: nsqdTcpAddrs, lookupdHttp: lookupdHttpAddrs } = sourceFlags(fs);
   const destAddrsFlag = fs.strings(
     'destination-nsqd-tcp-address',
     'destination nsqd TCP address (may be given multiple times)',
-  );
-  const lookupdHttpAddrs = fs.strings(
-    'lookupd-http-address',
-    'lookupd HTTP address (may be given multiple times)',
   );
   const whitelist = fs.strings(
     'whitelist-json-field',
