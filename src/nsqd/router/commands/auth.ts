@@ -18,21 +18,6 @@ export interface SessionAuth {
   state: AuthState;
 }
 
-/** a connection's TLS facts, as the auth server is told them */
-export interface TlsState {
-  readonly tls: boolean;
-  /** the client certificate's subject common name, '' without one */
-  readonly commonName: string;
-}
-
-/**
- * The connection's TLS state for the auth query, as nsqd's QueryAuthd reads it: upgraded or not,
- * and the peer certificate's subject CN ('' without a certificate).
- */
-export function tlsStateOf(s: Session): TlsState {
-  return s.port.tlsState();
-}
-
 /** the AUTH body `buf[start, end)` (its size already checked by the parser) */
 export function onAuthBody(s: Session, buf: Buffer, start: number, end: number): void {
   if (s.auth?.state.hasAuthorizations) return void s.fatal('E_INVALID', 'AUTH already set');
@@ -99,7 +84,8 @@ export function allowedNow(s: Session, topic: string, channel: string): boolean 
  */
 function ask(s: Session, secret: Uint8Array, then: (state: AuthState) => void): void {
   const client = s.ctx.auth!;
-  const tls = tlsStateOf(s);
+  // as nsqd's QueryAuthd: upgraded or not, and the client certificate's subject CN ('' without one)
+  const tls = s.port.tlsState();
   const query = { remoteIp: s.port.remoteAddress, tls: tls.tls, commonName: tls.commonName, secret };
   const signal = s.awaitOutside();
   client.query(query, signal).then(
