@@ -263,9 +263,7 @@ export class DiskQueue {
     this.writer.sync();
     this.background?.supersede();
     writeFileAtomic(this.metaFile, formatMeta(this.state));
-    this.count = 0;
-    this.writes = 0;
-    this.needSync = false;
+    this.policySatisfied();
   }
 
   /** Call periodically with a monotonic clock: syncs every syncTimeoutMs if there was activity meanwhile. */
@@ -287,9 +285,7 @@ export class DiskQueue {
     const metaErr = removeFile(this.metaFile);
     if (metaErr !== null)
       this.log('error', `DISKQUEUE(${this.name}) failed to remove metadata file - ${metaErr.message}`);
-    this.count = 0;
-    this.writes = 0;
-    this.needSync = false;
+    this.policySatisfied();
     if (metaErr !== null) throw metaErr;
     if (err !== null) throw err;
   }
@@ -486,9 +482,7 @@ export class DiskQueue {
    */
   private autoSync(inline = false): void {
     if (this.background !== null && !inline) {
-      this.count = 0;
-      this.writes = 0;
-      this.needSync = false;
+      this.policySatisfied();
       this.background.request();
       return;
     }
@@ -499,6 +493,13 @@ export class DiskQueue {
       this.count = 0;
       this.needSync = true;
     }
+  }
+
+  /** what the sync policy counts starts again: a sync was done (or handed to the background) */
+  private policySatisfied(): void {
+    this.count = 0;
+    this.writes = 0;
+    this.needSync = false;
   }
 
   private fileName(fileNum: number): string {
