@@ -100,6 +100,7 @@ export class FileLogger {
     let sync = false;
     let closeFile = false;
     let exit = false;
+    let stopping = false;
     for (;;) {
       const ev = await this.next();
       if (ev === STOPPED) {
@@ -109,6 +110,7 @@ export class FileLogger {
       } else if (ev === TERM) {
         this.stopTicker();
         consumer.stop();
+        stopping = true;
         sync = true;
       } else if (ev === HUP) {
         sync = true;
@@ -132,7 +134,10 @@ export class FileLogger {
       // go-nsq counts a message in flight only once its read loop handed it on, and that loop blocks
       // while the router is busy: Go's IsStarved sees about the messages held here. Our client reads
       // ahead, so starvation is judged once every message it has received has been handled.
-      if (sync || (this.head === this.queue.length && consumer.isStarved())) {
+      // Stopping, messages already on their way still arrive, and the consumer waits for them to be
+      // answered before it closes: they are synced and FIN'd as soon as nothing else is queued (Go's
+      // router waits for its next sync tick, up to --sync-interval, for them).
+      if (sync || (this.head === this.queue.length && (stopping || consumer.isStarved()))) {
         if (this.held.length > 0) await this.syncHeld();
         sync = false;
       }
