@@ -44,6 +44,27 @@ export class TcpListener {
     });
   }
 
+  /**
+   * Accept on a listening socket another thread opened, through `fd`, a descriptor of its own
+   * (nsqd's --io-threads: io/listener-copies.ts). Logs nothing: the socket's owner logged it.
+   * close() closes `fd`.
+   */
+  adopt(fd: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ fd }, () => {
+        this.server.off('error', reject);
+        this.server.on('error', (err) => this.log.error(`TCP: ${err.message}`));
+        resolve();
+      });
+    });
+  }
+
+  /** the listening server (for copies of its socket; nothing else) */
+  get listening(): Server {
+    return this.server;
+  }
+
   /** the bound TCP port (0 for a unix socket) */
   get port(): number {
     const a = this.server.address();

@@ -8,7 +8,7 @@
 
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
-import type { Connection } from './acceptor/connection.js';
+import { asConsumer, type ClientEntry } from './acceptor/client-stats.js';
 import type { ConnectionTable } from './acceptor/table.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import type { ShardLink } from './contract/shard.js';
@@ -27,6 +27,8 @@ export interface ApiHost {
   readonly log: Logger;
   readonly table: ConnectionTable;
   readonly links: readonly ShardLink[];
+  /** every connection of every io thread, as /stats shows it */
+  clients(): Promise<ClientEntry[]>;
   control(index: number, req: ControlRequest): Promise<ControlResponse>;
   readonly tcpPort: number;
   readonly httpPort: number;
@@ -127,16 +129,19 @@ export class LocalBrokerApi implements BrokerApi {
     found.sort((a, b) => (a.topicName < b.topicName ? -1 : a.topicName > b.topicName ? 1 : 0));
     // a topic filter naming a missing topic gives null; a missing channel just skips the topic
     const missing = f.topic !== '' && f.channel === '' && found.length === 0;
-    const table = this.host.table;
+    const clients = new Map<number, ClientStats>();
     const producers: ClientStats[] = [];
     if (f.includeClients) {
-      for (const c of table.all()) if (c.session.pubCounts.size > 0) producers.push(clientStats(c, null));
+      for (const e of await this.host.clients()) {
+        clients.set(e.conn, e.stats);
+        if (e.stats.pubCounts.length > 0) producers.push(e.stats);
+      }
     }
     return {
       version: NSQD_VERSION,
       health: this.health(),
       startTime: this.host.startTime,
-      topics: missing ? null : found.map((t) => topicStats(t, f.includeClients, table)),
+      topics: missing ? null : found.map((t) => topicStats(t, f.includeClients, clients)),
       producers: producers.length === 0 ? null : producers,
       draining: this.host.drain.active,
     };
@@ -175,7 +180,11 @@ export class LocalBrokerApi implements BrokerApi {
   }
 }
 
-function topicStats(t: ShardTopicStats, includeClients: boolean, table: ConnectionTable): TopicStats {
+function topicStats(
+  t: ShardTopicStats,
+  includeClients: boolean,
+  clients: ReadonlyMap<number, ClientStats>,
+): TopicStats {
   return {
     topicName: t.topicName,
     channels: t.channels.map(
@@ -189,7 +198,7 @@ function topicStats(t: ShardTopicStats, includeClients: boolean, table: Connecti
         requeueCount: ch.requeueCount,
         timeoutCount: ch.timeoutCount,
         clientCount: ch.consumers.length,
-        clients: includeClients ? consumersOf(ch.consumers, table) : null,
+        clients: includeClients ? consumersOf(ch.consumers, clients) : null,
         paused: ch.paused,
         e2eProcessingLatency: ch.latency,
         limits: ch.limits,
@@ -205,45 +214,14 @@ function topicStats(t: ShardTopicStats, includeClients: boolean, table: Connecti
   };
 }
 
-function consumersOf(list: readonly ConsumerStats[], table: ConnectionTable): ClientStats[] {
+function consumersOf(
+  list: readonly ConsumerStats[],
+  clients: ReadonlyMap<number, ClientStats>,
+): ClientStats[] {
   const out: ClientStats[] = [];
   for (const cs of list) {
-    const c = table.connection(cs.conn);
-    if (c !== undefined) out.push(clientStats(c, cs));
+    const c = clients.get(cs.conn);
+    if (c !== undefined) out.push(asConsumer(c, cs));
   }
   return out;
-}
-
-/** a connection as /stats shows it; `cs` carries the shard's counters for a consumer */
-function clientStats(c: Connection, cs: ConsumerStats | null): ClientStats {
-  const s = c.session;
-  const t = c.transport;
-  const tls = t.tls;
-  return {
-    clientId: s.clientId,
-    hostname: s.hostname,
-    remoteAddress: c.remoteHostPort,
-    state: s.state,
-    readyCount: cs?.readyCount ?? 0,
-    inFlightCount: cs?.inFlightCount ?? 0,
-    messageCount: cs?.messageCount ?? 0,
-    finishCount: cs?.finishCount ?? 0,
-    requeueCount: cs?.requeueCount ?? 0,
-    connectTs: c.connectTs,
-    sampleRate: s.sampleRate,
-    userAgent: s.userAgent,
-    topologyZone: s.topologyZone,
-    topologyRegion: s.topologyRegion,
-    pubCounts: [...s.pubCounts].map(([topic, count]) => ({ topic, count })),
-    deflate: t.codec?.kind === 'deflate',
-    snappy: t.codec?.kind === 'snappy',
-    tls: tls !== null,
-    tlsCipherSuite: tls?.cipherSuite ?? '',
-    tlsVersion: tls?.version ?? '',
-    tlsNegotiatedProtocol: tls?.negotiatedProtocol ?? '',
-    tlsNegotiatedProtocolIsMutual: tls?.negotiatedProtocolIsMutual ?? false,
-    authed: s.auth?.state.hasAuthorizations ?? false,
-    authIdentity: s.auth?.state.identity ?? '',
-    authIdentityUrl: s.auth?.state.identityUrl ?? '',
-  };
 }

@@ -15,6 +15,7 @@ import { Logger } from '../log.js';
 import { TcpListener } from '../net/tcp-listener.js';
 import { makeBodyRules } from '../wire/parser.js';
 import { snappyBlockCodec } from '../wire/snappy-block.js';
+import { tableEntries } from './acceptor/client-stats.js';
 import { Connection } from './acceptor/connection.js';
 import { ConnectionTable } from './acceptor/table.js';
 import { TlsUpgrader } from './acceptor/tls.js';
@@ -22,14 +23,16 @@ import { websocketRoute } from './acceptor/ws-connection.js';
 import { type AuthClient, authClientFromOptions } from './auth/query.js';
 import { LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
-import type { ShardLink } from './contract/shard.js';
+import { ioThreadOf, type ShardLink } from './contract/shard.js';
 import { watchGc } from './contract/stats.js';
 import type { TopologyChange } from './contract/topology.js';
 import { type DataDirLock, lockDataDir, prepareDataPath } from './disk/data-dir.js';
 import { Drain } from './drain.js';
 import { makeRoutes, tlsRequiredRoutes } from './http/routes.js';
+import { IoPool } from './io/pool.js';
 import { Registrar } from './lookup/registrar.js';
 import { MetadataKeeper } from './metadata-sync.js';
+import { resolveIoThreads } from './options/flags.js';
 import type { Options } from './options/options.js';
 import type { ControlRequest, ControlResponse } from './queue/admin.js';
 import type { ServerContext } from './router/context.js';
@@ -49,6 +52,10 @@ export class Broker {
   private readonly ctx: ServerContext;
   private readonly host: ShardHost | null;
   private readonly inline: InlineShard | null;
+  /** how many threads accept and serve TCP clients, this one among them (--io-threads) */
+  readonly ioThreads: number;
+  /** the io threads besides this one (null with one io thread) */
+  private io: IoPool | null = null;
   /** unix seconds */
   readonly startTime = Math.floor(Date.now() / 1000);
   readonly api: LocalBrokerApi;
@@ -84,6 +91,7 @@ export class Broker {
     this.log = log;
     let links: readonly ShardLink[];
     const shards = Math.max(1, options.workers);
+    this.ioThreads = resolveIoThreads(options);
     const broker = this;
     this.registrar = new Registrar({
       options,
@@ -137,7 +145,7 @@ export class Broker {
       links = [this.inline];
     } else {
       this.inline = null;
-      this.host = new ShardHost(options, options.workers, this.table, reports, log);
+      this.host = new ShardHost(options, options.workers, this.table, reports, log, this.ioThreads);
       links = this.host.links;
       // dead letters for a topic on another shard go on through its inbound ring
       this.table.deadLetters = new DeadLetterRouter(links, this.table, log);
@@ -158,6 +166,7 @@ export class Broker {
       log,
       table: this.table,
       links,
+      clients: async () => [...tableEntries(broker.table.all()), ...((await broker.io?.clients()) ?? [])],
       control: (index, req) => broker.control(index, req),
       get tcpPort() {
         return broker.tcpPort;
@@ -178,6 +187,7 @@ export class Broker {
   /** drain mode (PUT /config/drain, SIGUSR2): a no-op while draining or closing */
   startDrain(why: string): void {
     if (this.closing === null && this.running) this.drain.start(why);
+    this.io?.setDraining(this.drain.active);
   }
 
   /** nsqd's health: "OK", or "NOK - <error>" while a shard's last disk write failed */
@@ -217,7 +227,8 @@ export class Broker {
     // the native HTTP server loads while the shard workers boot
     if (options.httpAddress !== '' && options.httpServer !== 'node') loadUws();
     const shards = options.workers === 0 ? 'one inline shard' : `${options.workers} shard worker(s)`;
-    log.info(`nsq-ts nsqd (compatible with nsqd v${NSQD_VERSION}), ${shards}, node ${process.version}`);
+    const io = b.ioThreads === 1 ? '' : `, ${b.ioThreads} io threads`;
+    log.info(`nsq-ts nsqd (compatible with nsqd v${NSQD_VERSION}), ${shards}${io}, node ${process.version}`);
     log.info(`ID: ${options.nodeId}`);
     log.info(`data-path lock: ${lock.how}`);
     // a failed start undoes itself quietly: its one line is the caller's FATAL
@@ -241,6 +252,17 @@ export class Broker {
       await b.listener.listen(parseListenAddress('tcp-address', options.tcpAddress));
     } catch (err) {
       await abort(listenFailed(options.tcpAddress, err));
+    }
+    if (b.ioThreads > 1 && b.host !== null) {
+      const host = b.host;
+      try {
+        b.io = await IoPool.start(
+          { options, log, host, listener: b.listener, control: (i, req) => b.control(i, req) },
+          b.ioThreads,
+        );
+      } catch (err) {
+        await abort(new Error(`failed to instantiate nsqd - io threads: ${(err as Error).message}`));
+      }
     }
     const routes = makeRoutes(b.api, options, log);
     if (tls !== null && options.httpsAddress !== '') {
@@ -315,6 +337,19 @@ export class Broker {
     return this.http?.kind ?? '';
   }
 
+  /** fault injection for tests: crash io thread `index` (≥ 1, with --io-threads > 1); it is restarted */
+  crashIoThread(index: number): void {
+    this.io?.crash(index);
+  }
+
+  /** how many TCP connections each io thread serves, in io-thread order (the main thread first) */
+  async ioThreadConnections(): Promise<number[]> {
+    const counts = new Array<number>(this.ioThreads).fill(0);
+    counts[0] = this.table.size;
+    for (const e of (await this.io?.clients()) ?? []) counts[ioThreadOf(e.conn)]! += 1;
+    return counts;
+  }
+
   /** fault injection for tests: crash shard `index` (worker mode only); it is restarted */
   crashShard(index: number): void {
     this.host?.crash(index);
@@ -342,10 +377,13 @@ export class Broker {
     const https = this.https?.close();
     // statsd stops while the shards still answer (a push in progress finishes its writes); logged where Go logs it
     const statsd = this.statsd?.close();
+    // the other io threads close their clients too and hand the shards what those sent
+    const ioStopped = this.io?.stop();
     for (const c of [...this.table.all()]) c.close();
     await http;
     await https;
     await statsd;
+    await ioStopped;
     if (this.http !== null) say(`HTTP: closing ${this.httpAddress()}`);
     this.metadata.stop();
     if (this.metadataLoaded) {
@@ -358,6 +396,7 @@ export class Broker {
     say('NSQ: closing topics');
     this.inline?.stop();
     await this.host?.close();
+    await this.io?.exited();
     say('NSQ: stopping subsystems');
     this.registrar.close();
     await listening;

@@ -11,6 +11,7 @@ import { Logger } from '../../src/log.js';
 import { Broker } from '../../src/nsqd/broker.js';
 import { defaultOptions } from '../../src/nsqd/options/cli.js';
 import type { Options } from '../../src/nsqd/options/options.js';
+import { testIoThreads } from './io-threads.js';
 
 export interface TestBroker {
   broker: Broker;
@@ -53,8 +54,10 @@ export const SHORT_CLIENT_CLOCKS = {
 export async function startBroker(overrides: Partial<Options> = {}): Promise<TestBroker> {
   const ownDir = overrides.dataPath === undefined;
   const dataPath = overrides.dataPath ?? tempDataPath();
+  const defaults = defaultOptions();
   const options: Options = {
-    ...defaultOptions(),
+    ...defaults,
+    ioThreads: testIoThreads(overrides.workers ?? defaults.workers),
     tcpAddress: '127.0.0.1:0',
     httpAddress: '127.0.0.1:0',
     dataPath,

@@ -9,7 +9,13 @@ import os from 'node:os';
 import { describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import { defaultOptions, flagHelp, flagNames, resolveOptions } from '../../src/nsqd/options/cli.js';
-import { crc32Ieee, defaultNodeId, defaultWorkers, NSQD_FLAGS } from '../../src/nsqd/options/flags.js';
+import {
+  crc32Ieee,
+  defaultNodeId,
+  defaultWorkers,
+  NSQD_FLAGS,
+  resolveIoThreads,
+} from '../../src/nsqd/options/flags.js';
 import { INTERNAL_DEFAULTS } from '../../src/nsqd/options/options.js';
 import { assertFlagError, assertStartupError, exitOf, run } from '../helpers/options.js';
 
@@ -72,6 +78,7 @@ describe('defaults', () => {
       topologyZone: '',
       enableExperiments: [],
       workers: defaultWorkers(),
+      ioThreads: 0,
       httpServer: 'auto',
       syncPublish: false,
       metrics: true,
@@ -93,6 +100,13 @@ describe('defaults', () => {
       [1, 2, 4, 8, 16, 64].map((n) => defaultWorkers(n)),
       [1, 1, 1, 3, 7, 31],
     );
+    // --io-threads=0 chooses: 1 with an inline shard, else an eighth of the CPUs, at least 1
+    assert.deepEqual(
+      [1, 2, 8, 16, 64].map((n) => resolveIoThreads({ ioThreads: 0, workers: 3 }, n)),
+      [1, 1, 1, 2, 8],
+    );
+    assert.equal(resolveIoThreads({ ioThreads: 0, workers: 0 }, 64), 1);
+    assert.equal(resolveIoThreads({ ioThreads: 5, workers: 3 }, 2), 5);
   });
   test('no arguments resolve to the defaults with no warnings', () => {
     assert.deepEqual(resolveOptions([]), { kind: 'run', options: defaultOptions(), warnings: [] });
@@ -360,6 +374,11 @@ describe('resolveOptions: --version and --help', () => {
       '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread ' +
         `(default ${defaultWorkers()}: half the available CPUs - 1, at least 1)`,
     );
+    const io = /\n {2}-io-threads int\n {4}\t(.*)\n/.exec(help)?.[1] ?? '';
+    assert.match(
+      io,
+      /^\[nsq-ts\] threads that accept and serve TCP clients in \[0,64\].*0 chooses: 1 with --workers=0, else a CPU count \/ 8, at least 1$/,
+    );
     const names = [...help.matchAll(/^ {2}-(\S+)/gm)].map((m) => m[1]!);
     assert.deepEqual(names, [...flagNames()].sort());
   });
@@ -378,6 +397,12 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
     [['--e2e-processing-latency-percentile=-0.1'], 'invalid E2E processing latency percentile: -0.1'],
     [['--workers=65'], '--workers must be [0,64]'],
     [['--workers=-1'], '--workers must be [0,64]'],
+    [['--io-threads=65'], '--io-threads must be [0,64]'],
+    [['--io-threads=-1'], '--io-threads must be [0,64]'],
+    [
+      ['--io-threads=2', '--workers=0'],
+      '--io-threads > 1 needs --workers >= 1 (an inline shard runs on the main thread)',
+    ],
     [['--max-msg-size=0'], '--max-msg-size must be > 0'],
     [['--mem-queue-size=-1'], '--mem-queue-size must be >= 0'],
     [['--max-body-size=-5'], '--max-body-size must be >= 0'],
@@ -408,6 +433,7 @@ describe('resolveOptions: start-up validation exits 1 naming the flag', () => {
       '--max-deflate-level=1',
       '--node-id=0',
       '--workers=64',
+      '--io-threads=64',
       '--auth-http-request-method=post',
       '--e2e-processing-latency-percentile=1',
       '--max-rdy-count=0',

@@ -396,6 +396,35 @@ describe('ring: doorbell', () => {
     }
   });
 
+  test('rings that share a doorbell: any producer wakes the one reader, each ring keeps its own records', async () => {
+    const bell = createRingBuffer(CAP);
+    const other = createRingBuffer(CAP);
+    const readers = [new RingReader(bell), new RingReader(other)];
+    const writers = [new RingWriter(bell), new RingWriter(other, bell)];
+    for (const [i, w] of writers.entries()) {
+      const p = readers[0]!.waitAsync(undefined, readers.slice(1));
+      assert.ok(p !== null);
+      assert.equal(header(bell)[H_SLEEPING], 1);
+      assert.equal(header(other)[H_SLEEPING], 0, 'the second ring’s own doorbell is not used');
+      w.begin(1);
+      w.u8(i);
+      w.end();
+      w.publish();
+      assert.equal(header(bell)[H_SLEEPING], 0);
+      assert.equal(await p, 'ok');
+      assert.equal(readers[i]!.next(), true);
+      assert.equal(readers[i]!.u8(), i);
+      assert.equal(readers[1 - i]!.next(), false);
+      readers[i]!.release();
+    }
+    // a record already in the second ring: no sleep at all
+    writers[1]!.begin(0);
+    writers[1]!.end();
+    writers[1]!.publish();
+    assert.equal(readers[0]!.waitAsync(undefined, readers.slice(1)), null);
+    assert.equal(header(bell)[H_SLEEPING], 0);
+  });
+
   /** a ring with one published, unread 100-byte record after which a 100-byte record does not fit */
   function fullRing(): { sab: SharedArrayBuffer; w: RingWriter; r: RingReader } {
     const sab = createRingBuffer(CAP);

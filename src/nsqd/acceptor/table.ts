@@ -7,21 +7,43 @@
  */
 
 import type { ProtocolError } from '../../wire/errors.js';
-import type { IoAnswers, OutgoingMessage, ShardAnswers } from '../contract/shard.js';
+import {
+  IO_THREAD_SHIFT,
+  type IoAnswers,
+  type OutgoingMessage,
+  type ShardAnswers,
+} from '../contract/shard.js';
 import { DISK_MESSAGE_HEADER, encodeDiskMessage } from '../queue/disk-message.js';
 import type { Connection } from './connection.js';
+
+/** the largest low part of an id: past it the sequence starts again at 1 */
+const ID_SEQ_MAX = (1 << IO_THREAD_SHIFT) - 1;
 
 export class ConnectionTable implements IoAnswers {
   private readonly peers = new Map<number, ShardAnswers>();
   private readonly tcp = new Map<number, Connection>();
-  private nextId = 1;
+  /** the io thread's number in the top byte of every id it gives (contract/shard.ts ioThreadOf) */
+  private readonly idBase: number;
+  /** the low 24 bits of the next id: 1.., wrapping past ids still in use */
+  private nextSeq = 1;
   /** peers that could not go on (a full ring, or answers owed): each is told ringSpace() */
   private readonly stalled = new Set<ShardAnswers>();
   /** where dead letters for another shard's topic go (router/dead-letters.ts); set by the broker */
   deadLetters: { route(topic: string, buf: Buffer, start: number, end: number): void } | null = null;
 
+  /** `ioThread`: which io thread this table belongs to (0: the main thread) */
+  constructor(ioThread = 0) {
+    this.idBase = (ioThread << IO_THREAD_SHIFT) >>> 0;
+  }
+
+  /** a fresh id (never 0, PREACKED; never one a live peer holds) */
   newId(): number {
-    return this.nextId++;
+    for (;;) {
+      const seq = this.nextSeq;
+      this.nextSeq = seq === ID_SEQ_MAX ? 1 : seq + 1;
+      const id = (this.idBase | seq) >>> 0;
+      if (!this.peers.has(id)) return id;
+    }
   }
 
   add(c: Connection): void {

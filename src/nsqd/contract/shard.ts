@@ -24,6 +24,20 @@ export type PubKind = typeof PUB | typeof MPUB | typeof DPUB;
  */
 export const PREACKED = 0;
 
+/**
+ * A connection id's top byte names the io thread that owns the connection (0: the main thread;
+ * --io-threads); the low 24 bits count within that thread. A shard answers through the rings of
+ * the io thread the id names, so per-connection state and reply order never cross io threads.
+ */
+export const IO_THREAD_SHIFT = 24;
+/** the most io threads (--io-threads) */
+export const MAX_IO_THREADS = 64;
+
+/** the io thread that owns connection `conn` */
+export function ioThreadOf(conn: number): number {
+  return conn >>> IO_THREAD_SHIFT;
+}
+
 // ---- commands: io thread → shard ----
 
 /** what a shard does for the io thread; `conn` is the connection's (or HTTP publish's) id */

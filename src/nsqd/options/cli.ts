@@ -8,6 +8,7 @@ import {
   resolveFlags,
 } from '../../go/options.js';
 import { versionString as goVersionString } from '../../go/version.js';
+import { MAX_IO_THREADS } from '../contract/shard.js';
 import { checkDeadLetterPattern, MAX_DEFER_MS } from '../queue/limits.js';
 import { defaultOptions, NSQD_FLAGS } from './flags.js';
 import { deferLimit, type Options } from './options.js';
@@ -43,6 +44,9 @@ function validate(o: Options): string | undefined {
   if (o.maxDeflateLevel < 1 || o.maxDeflateLevel > 9) return '--max-deflate-level must be [1,9]';
   if (o.nodeId < 0 || o.nodeId >= 1024) return '--node-id must be [0,1024)';
   if (o.workers < 0 || o.workers > 64) return '--workers must be [0,64]';
+  if (o.ioThreads < 0 || o.ioThreads > MAX_IO_THREADS) return `--io-threads must be [0,${MAX_IO_THREADS}]`;
+  if (o.ioThreads > 1 && o.workers === 0)
+    return '--io-threads > 1 needs --workers >= 1 (an inline shard runs on the main thread)';
   if (o.maxMsgSize <= 0) return '--max-msg-size must be > 0';
   for (const f of NSQD_FLAGS) {
     if (f.key === undefined || NON_NEGATIVE_EXEMPT.has(f.name)) continue;

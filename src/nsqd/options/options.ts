@@ -87,6 +87,8 @@ export interface Options {
   // nsq-ts only
   /** shard worker threads; 0 = one shard inline on the io thread */
   workers: number;
+  /** --io-threads: threads that accept and serve TCP clients (the main thread is one); 0 = auto (resolveIoThreads) */
+  ioThreads: number;
   /** which HTTP server serves the HTTP API ('auto' = uWebSockets.js when it loads, else node:http) */
   httpServer: HttpServerChoice;
   /** OK only after the message is fsynced (group commit) */

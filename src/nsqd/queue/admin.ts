@@ -6,6 +6,7 @@
 
 import { readdirSync } from 'node:fs';
 import { isValidChannelName, isValidTopicName } from '../../wire/names.js';
+import { ioThreadOf } from '../contract/shard.js';
 import type { ChannelStats, LatencyStats, LimitStats, TopicStats } from '../contract/stats.js';
 import { QUEUE_FILE } from '../disk/files.js';
 import { loadMetadata, saveMetadata, type TopicMeta } from '../disk/metadata.js';
@@ -34,7 +35,9 @@ export type ControlRequest =
   /** whether new topics wait for their lookupd channels (see startTopic) */
   | { op: 'holdNewTopics'; hold: boolean }
   /** a new topic's lookupd channels: create them, then let its messages flow */
-  | { op: 'startTopic'; topic: string; channels: string[] };
+  | { op: 'startTopic'; topic: string; channels: string[] }
+  /** io thread `io` died (--io-threads): its connections are gone */
+  | { op: 'ioThreadLost'; io: number };
 
 export interface ConsumerStats {
   conn: number;
@@ -134,6 +137,9 @@ export function control(core: ShardCore, req: ControlRequest): ControlResponse {
         for (const c of req.channels) if (isValidChannelName(c)) t.getOrCreateChannel(c);
         t.start();
       });
+    case 'ioThreadLost':
+      for (const conn of [...core.consumers.keys()]) if (ioThreadOf(conn) === req.io) core.disconnect(conn);
+      return OK;
     case 'loadMeta':
       return onDisk(() => {
         const warn = (m: string): void => core.log.warn(m);

@@ -12,9 +12,8 @@ import type { TopologyChange } from '../contract/topology.js';
 import type { Options } from '../options/options.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
 import { createRingBuffer, ringCapacityFor } from './ring.js';
-import { SpinPolicy } from './spin.js';
 import type { ShardWorkerData } from './worker.js';
-import { WorkerLink } from './worker-link.js';
+import { pumpLink, WorkerLink } from './worker-link.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
@@ -40,9 +39,26 @@ type ShardMessage =
   | { type: 'topology'; ev: TopologyChange }
   | { type: 'stopped' };
 
+/** one shard's rings, one each way per io thread, in io-thread order */
+export interface ShardRings {
+  readonly inbound: SharedArrayBuffer[];
+  readonly outbound: SharedArrayBuffer[];
+}
+
+/** what the other io threads (--io-threads) must hear of the shards: io/pool.ts listens */
+export interface ShardWatcher {
+  /** shard `index` reported a failed disk write (false) or a good one again (true) */
+  health(index: number, healthy: boolean): void;
+  /** publishes wait for their shard's answer from now on */
+  blockPreAcks(): void;
+  /** shard `index` crashed and runs again with fresh rings */
+  respawned(index: number, rings: ShardRings): void;
+}
+
 interface Slot {
   worker: Worker;
   link: WorkerLink;
+  rings: ShardRings;
   /** control requests awaiting the shard's answer, by id */
   pending: Map<number, { resolve: (r: ControlResponse) => void; reject: (e: Error) => void }>;
 }
@@ -58,14 +74,25 @@ export class ShardHost {
   private preAckBlocked: boolean;
   /** links in shard order; a restarted shard gets a new link object at the same index */
   readonly links: WorkerLink[] = [];
-
+  /** io threads besides this one (the main thread: io thread 0) */
+  watcher: ShardWatcher | null = null;
   private readonly reports: ShardReports;
+  private readonly ioThreads: number;
 
-  constructor(options: Options, count: number, answers: IoAnswers, reports: ShardReports, log: Logger) {
+  /** `ioThreads`: how many io threads each shard has rings with (this thread is io thread 0) */
+  constructor(
+    options: Options,
+    count: number,
+    answers: IoAnswers,
+    reports: ShardReports,
+    log: Logger,
+    ioThreads = 1,
+  ) {
     this.options = options;
     this.answers = answers;
     this.reports = reports;
     this.log = log;
+    this.ioThreads = ioThreads;
     this.preAckBlocked = options.maxDepth > 0 && options.maxDepthPolicy === 'reject-new';
     for (let i = 0; i < count; i++) this.spawn(i);
   }
@@ -74,17 +101,32 @@ export class ShardHost {
   blockPreAcks(): void {
     this.preAckBlocked = true;
     for (const l of this.links) l.preAckBlocked = true;
+    this.watcher?.blockPreAcks();
+  }
+
+  /** whether publishes wait for their shard's answer (a reject-new max depth was ever set) */
+  get preAcksBlocked(): boolean {
+    return this.preAckBlocked;
+  }
+
+  /** shard `index`'s rings (for the other io threads) */
+  rings(index: number): ShardRings {
+    return this.slots[index]!.rings;
   }
 
   private spawn(index: number): void {
     const o = this.options;
-    const inbound = createRingBuffer(ringCapacityFor(o.maxBodySize + 256));
-    const outbound = createRingBuffer(ringCapacityFor(o.maxMsgSize + 256));
+    const inbound: SharedArrayBuffer[] = [];
+    const outbound: SharedArrayBuffer[] = [];
+    for (let i = 0; i < this.ioThreads; i++) {
+      inbound.push(createRingBuffer(ringCapacityFor(o.maxBodySize + 256)));
+      outbound.push(createRingBuffer(ringCapacityFor(o.maxMsgSize + 256)));
+    }
     const data: ShardWorkerData = { index, inbound, outbound, options: o, logLevel: this.log.levelCell };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
-    const link = new WorkerLink(index, inbound, outbound, this.answers, o.syncPublish);
+    const link = new WorkerLink(index, inbound[0]!, outbound[0]!, this.answers, o.syncPublish);
     link.preAckBlocked = this.preAckBlocked;
-    const slot: Slot = { worker, link, pending: new Map() };
+    const slot: Slot = { worker, link, rings: { inbound, outbound }, pending: new Map() };
     worker.on('message', (msg: ShardMessage) => {
       if (msg.type === 'control') {
         const p = slot.pending.get(msg.id);
@@ -93,6 +135,7 @@ export class ShardHost {
       } else if (msg.type === 'health') {
         link.healthy = msg.error === null;
         this.reports.health(index, msg.error);
+        this.watcher?.health(index, link.healthy);
       } else if (msg.type === 'log') this.log.writeLine(msg.line);
       else if (msg.type === 'meta') this.reports.metaChanged();
       else if (msg.type === 'topology') this.reports.topology(msg.ev);
@@ -104,28 +147,7 @@ export class ShardHost {
       if (!this.closing && this.slots[index] === slot)
         this.lost(slot, index, new Error(`exited with code ${code}`));
     });
-    void this.pump(link);
-  }
-
-  /**
-   * Move what the shard says into connections until the link stops. After activity it keeps
-   * looking once per event-loop turn for a short while before sleeping on the doorbell, when that
-   * pays (SpinPolicy): under load the shard then never has to ring (a futex wake and a cross-thread
-   * task per ring).
-   */
-  private async pump(link: WorkerLink): Promise<void> {
-    const spin = new SpinPolicy();
-    while (!link.isStopped) {
-      if (link.drain() > 0) {
-        spin.active(performance.now());
-      } else if (!spin.keepLooking(performance.now())) {
-        const wait = link.waitOutbound();
-        if (wait !== null) await wait;
-        continue;
-      }
-      // let sockets and timers run between looks
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    void pumpLink(link);
   }
 
   private lost(slot: Slot, index: number, err: Error): void {
@@ -136,6 +158,7 @@ export class ShardHost {
     for (const p of slot.pending.values()) p.reject(new Error(`shard ${index} failed`));
     slot.pending.clear();
     this.spawn(index);
+    this.watcher?.respawned(index, this.slots[index]!.rings);
     this.answers.shardLost(index);
     this.reports.lost(index);
   }

@@ -16,6 +16,10 @@
 //   used = (WRITE - READ) >>> 0, free = capacity - used. Counters count bytes, so a full ring
 //   (used == capacity) is told from an empty one without wasting a slot. The capacity is a power of
 //   two ≤ 2^30, hence divides 2^32, so `counter & mask` stays right when a counter wraps.
+//   Several rings with one consumer (a shard reading every io thread's inbound ring) may share one
+//   data doorbell: the SLEEPING word of the first ring (its "bell"); each producer is built with it
+//   and the consumer sleeps with RingReader.waitAsync(timeout, others), checking every ring after
+//   it stores SLEEPING, so the same argument holds ring by ring.
 //   Records are visible to the consumer only after publish(); the producer may batch many records per
 //   publish. Space comes back to the producer only after release(); the consumer may batch too.
 //   A producer that finds the ring full waits on the space doorbell (waitForSpace) and retries when
@@ -127,6 +131,8 @@ export class RingWriter {
   /** Largest payload a record can ever have in this ring. */
   readonly maxPayload: number;
   private readonly header: Int32Array;
+  /** the header whose SLEEPING word is this ring's data doorbell: its own, or a shared bell's */
+  private readonly bell: Int32Array;
   private readonly data: Buffer;
   private readonly data32: Uint32Array;
   private readonly mask: number;
@@ -139,8 +145,10 @@ export class RingWriter {
   private remaining: number; // payload bytes still owed by the open record, -1 when none is open
   private recordBytes: number; // ring bytes of the open record
 
-  constructor(sab: SharedArrayBuffer) {
+  /** `bell`: the ring whose data doorbell this one rings (rings read by one consumer); default itself */
+  constructor(sab: SharedArrayBuffer, bell: SharedArrayBuffer = sab) {
     this.header = checkRing(sab);
+    this.bell = bell === sab ? this.header : checkRing(bell);
     this.capacity = this.header[H_CAPACITY]!;
     this.maxPayload = this.capacity - RECORD_HEADER_BYTES;
     this.data = Buffer.from(sab, RING_HEADER_BYTES, this.capacity);
@@ -297,8 +305,8 @@ export class RingWriter {
     if (this.cursor === this.published) return;
     this.published = this.cursor;
     Atomics.store(this.header, H_WRITE, this.cursor | 0);
-    if (Atomics.compareExchange(this.header, H_SLEEPING, 1, 0) === 1) {
-      Atomics.notify(this.header, H_SLEEPING);
+    if (Atomics.compareExchange(this.bell, H_SLEEPING, 1, 0) === 1) {
+      Atomics.notify(this.bell, H_SLEEPING);
     }
   }
 
@@ -461,12 +469,14 @@ export class RingReader {
   /**
    * Race-free sleep until the producer publishes. Returns null when there is something to read (or
    * the producer rang while we were getting ready): the caller loops. Otherwise a promise that
-   * settles when the producer rings, or after `timeoutMs` if given. Hold a referenced handle while
-   * awaiting it: a pending waitAsync alone does not keep the thread alive.
+   * settles when the producer rings, or after `timeoutMs` if given. `others`: rings whose producers
+   * ring this ring's doorbell (built with it as their bell): the sleep ends when any of them
+   * publishes. Hold a referenced handle while awaiting it: a pending waitAsync alone does not keep
+   * the thread alive.
    */
-  waitAsync(timeoutMs?: number): Promise<'ok' | 'timed-out'> | null {
+  waitAsync(timeoutMs?: number, others: readonly RingReader[] = []): Promise<'ok' | 'timed-out'> | null {
     Atomics.store(this.header, H_SLEEPING, 1);
-    if (!this.isEmpty()) {
+    if (!this.isEmpty() || others.some((r) => !r.isEmpty())) {
       Atomics.store(this.header, H_SLEEPING, 0);
       return null;
     }

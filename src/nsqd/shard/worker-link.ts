@@ -25,6 +25,7 @@ import {
 } from '../contract/shard.js';
 import { RingReader, RingWriter } from './ring.js';
 import * as R from './ring-records.js';
+import { SpinPolicy } from './spin.js';
 
 export class WorkerLink implements ShardLink {
   readonly index: number;
@@ -45,16 +46,18 @@ export class WorkerLink implements ShardLink {
   /** beyond nsqd: a reject-new max depth may refuse a publish, so OK is the shard's to say */
   preAckBlocked = false;
 
+  /** `bell`: the inbound ring whose doorbell wakes the shard (its first; see ring.ts) */
   constructor(
     index: number,
     inbound: SharedArrayBuffer,
     outbound: SharedArrayBuffer,
     answers: IoAnswers,
     durable: boolean,
+    bell: SharedArrayBuffer = inbound,
   ) {
     this.index = index;
     this.durable = durable;
-    this.in = new RingWriter(inbound);
+    this.in = new RingWriter(inbound, bell);
     this.out = new RingReader(outbound);
     this.answers = answers;
   }
@@ -295,6 +298,27 @@ export class WorkerLink implements ShardLink {
 
   get isStopped(): boolean {
     return this.stopped;
+  }
+}
+
+/**
+ * Move what the shard says into the io thread's connections until the link stops. After activity
+ * it keeps looking once per event-loop turn for a short while before sleeping on the doorbell, when
+ * that pays (SpinPolicy): under load the shard then never has to ring (a futex wake and a
+ * cross-thread task per ring).
+ */
+export async function pumpLink(link: WorkerLink): Promise<void> {
+  const spin = new SpinPolicy();
+  while (!link.isStopped) {
+    if (link.drain() > 0) {
+      spin.active(performance.now());
+    } else if (!spin.keepLooking(performance.now())) {
+      const wait = link.waitOutbound();
+      if (wait !== null) await wait;
+      continue;
+    }
+    // let sockets and timers run between looks
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

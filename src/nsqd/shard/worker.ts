@@ -12,14 +12,15 @@ import { type ControlRequest, control } from '../queue/admin.js';
 import { ShardCore } from '../queue/shard-core.js';
 import { shardIndexOf } from '../router/shard-map.js';
 import { RingReader } from './ring.js';
-import { RingOutbox } from './ring-outbox.js';
 import { decodeInbound } from './ring-records.js';
+import { outboxFor } from './routed-outbox.js';
 import { SpinPolicy } from './spin.js';
 
 export interface ShardWorkerData {
   index: number;
-  inbound: SharedArrayBuffer;
-  outbound: SharedArrayBuffer;
+  /** one ring each way per io thread, in io-thread order; inbound[0]'s data doorbell is every inbound ring's */
+  inbound: SharedArrayBuffer[];
+  outbound: SharedArrayBuffer[];
   options: Options;
   /** the io thread's log level cell (Logger.levelCell): this shard's lines are filtered here, before they are built */
   logLevel: Int32Array;
@@ -29,8 +30,9 @@ export interface ShardWorkerData {
 const RELEASE_EVERY = 256;
 
 const data = workerData as ShardWorkerData;
-const reader = new RingReader(data.inbound);
-const outbox = new RingOutbox(data.outbound);
+const readers = data.inbound.map((r) => new RingReader(r));
+const [first, ...others] = readers as [RingReader, ...RingReader[]];
+const outbox = outboxFor(data.outbound);
 const post = (msg: object): void => parentPort!.postMessage(msg);
 // whole lines, stamped here, written by the io thread's logger (postMessage never blocks this thread)
 const log = new Logger(data.logLevel, data.options.logPrefix, (line) => post({ type: 'log', line }));
@@ -44,8 +46,8 @@ const core = new ShardCore(data.options, outbox, undefined, undefined, {
 });
 let stopping = false;
 
-/** handle every published inbound record, unless the outbound side is backed up */
-function drain(): void {
+/** handle every published record of one inbound ring, unless the outbound side is backed up */
+function drainRing(reader: RingReader): void {
   let n = 0;
   while (!outbox.blocked && reader.next()) {
     decodeInbound(reader, core);
@@ -55,13 +57,25 @@ function drain(): void {
     }
   }
   if (n % RELEASE_EVERY !== 0) reader.release();
+}
+
+/** handle what every io thread's inbound ring holds, unless the outbound side is backed up */
+function drain(): void {
+  for (const r of readers) drainRing(r);
   outbox.flush();
 }
 
-/** every record in the ring now, whatever the outbound side's state (its overflow holds the answers) */
+function anyInbound(): boolean {
+  for (const r of readers) if (!r.isEmpty()) return true;
+  return false;
+}
+
+/** every record in the rings now, whatever the outbound side's state (its overflow holds the answers) */
 function takeAll(): void {
-  while (reader.next()) decodeInbound(reader, core);
-  reader.release();
+  for (const reader of readers) {
+    while (reader.next()) decodeInbound(reader, core);
+    reader.release();
+  }
 }
 
 function nextTurn(): Promise<void> {
@@ -80,7 +94,7 @@ async function run(): Promise<void> {
       await (outbox.waitForSpace() ?? nextTurn());
       continue;
     }
-    if (!reader.isEmpty()) {
+    if (anyInbound()) {
       drain();
       spin.active(performance.now());
       await nextTurn();
@@ -90,7 +104,7 @@ async function run(): Promise<void> {
       await nextTurn();
       continue;
     }
-    const wait = reader.waitAsync(DOORBELL_TIMEOUT_MS);
+    const wait = first.waitAsync(DOORBELL_TIMEOUT_MS, others);
     if (wait !== null) await wait;
   }
 }

@@ -1,0 +1,156 @@
+/**
+ * An io thread besides the main thread (--io-threads): accepts on its own descriptor of nsqd's
+ * listening TCP socket (listener-copies.ts) and runs its connections exactly as the main thread
+ * runs its own (acceptor/, router/): their parsers, sessions and writers, its connection table
+ * (ids carry this thread's number, so shards answer through its rings), and its link to every
+ * shard over the ring pair the shard keeps for this thread. The main thread keeps everything else
+ * (HTTP, lifecycle, signals, metadata, the control plane) and tells this one what changes: a
+ * shard's health, blocked pre-acks, a restarted shard's rings, the stop. Owns its listener, table
+ * and links.
+ */
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Logger } from '../../log.js';
+import { TcpListener } from '../../net/tcp-listener.js';
+import { makeBodyRules } from '../../wire/parser.js';
+import { snappyBlockCodec } from '../../wire/snappy-block.js';
+import { tableEntries } from '../acceptor/client-stats.js';
+import { Connection } from '../acceptor/connection.js';
+import { ConnectionTable } from '../acceptor/table.js';
+import { TlsUpgrader } from '../acceptor/tls.js';
+import { authClientFromOptions } from '../auth/query.js';
+import type { Options } from '../options/options.js';
+import type { ServerContext } from '../router/context.js';
+import type { ShardRings } from '../shard/host.js';
+import { pumpLink, WorkerLink } from '../shard/worker-link.js';
+
+export interface IoWorkerData {
+  /** this io thread's number, ≥ 1 (the main thread is 0) */
+  index: number;
+  options: Options;
+  /** the main thread's log level cell (Logger.levelCell) */
+  logLevel: Int32Array;
+  /** this thread's descriptor of the listening socket */
+  fd: number;
+  /** every shard's rings, in shard order */
+  shards: ShardRings[];
+  /** every shard's health, in shard order */
+  healthy: boolean[];
+  preAckBlocked: boolean;
+  /** [0] is 1 while the broker drains (drain.ts): publishes are refused */
+  draining: Int32Array;
+}
+
+/** what the main thread tells an io thread */
+export type IoCommand =
+  | { type: 'health'; index: number; healthy: boolean }
+  | { type: 'blockPreAcks' }
+  | { type: 'respawned'; index: number; rings: ShardRings }
+  | { type: 'clients'; id: number }
+  /** fault injection for tests (Broker.crashIoThread): fail as a bug would */
+  | { type: 'crash' }
+  | { type: 'stop' };
+
+const data = workerData as IoWorkerData;
+const options = data.options;
+const post = (msg: object): void => parentPort!.postMessage(msg);
+// whole lines, written by the main thread's logger, as a shard's are
+const log = new Logger(data.logLevel, options.logPrefix, (line) => post({ type: 'log', line }));
+const table = new ConnectionTable(data.index);
+const links: WorkerLink[] = [];
+let preAckBlocked = data.preAckBlocked;
+
+function link(index: number, rings: ShardRings, healthy: boolean): WorkerLink {
+  const l = new WorkerLink(
+    index,
+    rings.inbound[data.index]!,
+    rings.outbound[data.index]!,
+    table,
+    options.syncPublish,
+    rings.inbound[0],
+  );
+  l.healthy = healthy;
+  l.preAckBlocked = preAckBlocked;
+  void pumpLink(l);
+  return l;
+}
+
+data.shards.forEach((rings, i) => {
+  links[i] = link(i, rings, data.healthy[i] ?? true);
+});
+
+async function start(): Promise<TcpListener> {
+  // snappy's block codec (native, or the JavaScript twin) is chosen before the first IDENTIFY
+  if (options.snappy) await snappyBlockCodec();
+  const draining = data.draining;
+  const ctx: ServerContext = {
+    options,
+    links,
+    rules: makeBodyRules(options),
+    log,
+    tls: TlsUpgrader.fromOptions(options),
+    auth: authClientFromOptions(options),
+    drain: {
+      get active() {
+        return Atomics.load(draining, 0) === 1;
+      },
+    },
+  };
+  const listener = new TcpListener(log, (socket) => new Connection(socket, ctx, table));
+  await listener.adopt(data.fd);
+  return listener;
+}
+
+/** stop accepting, close every connection and hand the shards what was read; then leave once the sockets are gone */
+function stop(listener: TcpListener): void {
+  const closed = listener.close();
+  for (const c of [...table.all()]) c.close();
+  for (const l of links) l.flushRing();
+  post({ type: 'stopped' });
+  void closed.then(() => {
+    for (const l of links) {
+      l.flushRing();
+      l.stop();
+    }
+    parentPort!.close();
+  });
+}
+
+void start().then(
+  (listener) => {
+    parentPort!.on('message', (msg: IoCommand) => {
+      switch (msg.type) {
+        case 'health':
+          links[msg.index]!.healthy = msg.healthy;
+          break;
+        case 'blockPreAcks':
+          preAckBlocked = true;
+          for (const l of links) l.preAckBlocked = true;
+          break;
+        case 'respawned':
+          links[msg.index]!.stop();
+          links[msg.index] = link(msg.index, msg.rings, true);
+          table.shardLost(msg.index);
+          break;
+        case 'clients':
+          post({ type: 'clients', id: msg.id, clients: tableEntries(table.all()) });
+          break;
+        case 'stop':
+          stop(listener);
+          break;
+        case 'crash':
+          setImmediate(() => {
+            throw new Error(`io thread ${data.index}: crash requested`);
+          });
+          break;
+      }
+    });
+    post({ type: 'ready' });
+  },
+  (err: unknown) => {
+    // a start that fails is the main thread's to report
+    setImmediate(() => {
+      throw err;
+    });
+  },
+);
