@@ -191,3 +191,9 @@ export const OUT_FORWARD = 5;
 export const RING_SPIN_MS = 0.5;
 /** the longest either end sleeps on a doorbell (data or space) before looking anyway: a missed ring costs at most this */
 export const DOORBELL_TIMEOUT_MS = 100;
+/**
+ * A ring consumer that has found nothing for IDLE_AFTER_MS sleeps this long between looks instead
+ * (the doorbell still wakes it at once): an idle node wakes its threads 1×/s, not 10×/s
+ */
+export const IDLE_DOORBELL_TIMEOUT_MS = 1000;
+export const IDLE_AFTER_MS = 1000;

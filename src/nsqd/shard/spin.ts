@@ -8,7 +8,12 @@
  * for one link); no shared state.
  */
 
-import { RING_SPIN_MS } from '../contract/shard.js';
+import {
+  DOORBELL_TIMEOUT_MS,
+  IDLE_AFTER_MS,
+  IDLE_DOORBELL_TIMEOUT_MS,
+  RING_SPIN_MS,
+} from '../contract/shard.js';
 
 /** how many of the last 32 gaps must have been short for looking on to pay */
 const SHORT_GAPS_TO_SPIN = 16;
@@ -25,6 +30,11 @@ export class SpinPolicy {
     this.lastActive = now;
   }
 
+  /** when the consumer last found records */
+  get lastActiveAt(): number {
+    return this.lastActive;
+  }
+
   /** the consumer found records at `now` */
   active(now: number): void {
     if (this.idle) {
@@ -39,6 +49,11 @@ export class SpinPolicy {
     this.idle = true;
     return now - this.lastActive <= RING_SPIN_MS && popcount(this.gaps) >= SHORT_GAPS_TO_SPIN;
   }
+}
+
+/** how long a consumer that found nothing at `now` sleeps on the doorbell at most before it looks anyway */
+export function doorbellTimeout(spin: SpinPolicy, now: number): number {
+  return now - spin.lastActiveAt > IDLE_AFTER_MS ? IDLE_DOORBELL_TIMEOUT_MS : DOORBELL_TIMEOUT_MS;
 }
 
 function popcount(x: number): number {

@@ -20,12 +20,13 @@ import {
   IN_SUB,
   IN_TOUCH,
   type IoAnswers,
+  PREACKED,
   type PubKind,
   type ShardLink,
 } from '../contract/shard.js';
 import { RingReader, RingWriter } from './ring.js';
 import * as R from './ring-records.js';
-import { SpinPolicy } from './spin.js';
+import { doorbellTimeout, SpinPolicy } from './spin.js';
 
 export class WorkerLink implements ShardLink {
   readonly index: number;
@@ -165,7 +166,12 @@ export class WorkerLink implements ShardLink {
     w.latin1(topic);
     for (let i = 0; i < pad; i++) w.u8(0);
     w.bytes(buf, start, end);
-    return this.done();
+    this.done();
+    // answered OK at once: visible to the shard before the OK leaves, so whatever the client does
+    // after the OK (an HTTP /channel/create on the main thread, which cannot flush this io
+    // thread's ring) finds it
+    if (conn === PREACKED) this.in.publish();
+    return true;
   }
 
   subscribe(conn: number, topic: string, channel: string, msgTimeout: number, sampleRate: number): boolean {
@@ -288,8 +294,8 @@ export class WorkerLink implements ShardLink {
    * Wait for the shard to publish; null if there is something to drain already. Bounded, so a
    * missed doorbell costs at most one interval instead of a stuck connection.
    */
-  waitOutbound(): Promise<unknown> | null {
-    return this.out.waitAsync(DOORBELL_TIMEOUT_MS);
+  waitOutbound(timeoutMs = DOORBELL_TIMEOUT_MS): Promise<unknown> | null {
+    return this.out.waitAsync(timeoutMs);
   }
 
   stop(): void {
@@ -313,7 +319,7 @@ export async function pumpLink(link: WorkerLink): Promise<void> {
     if (link.drain() > 0) {
       spin.active(performance.now());
     } else if (!spin.keepLooking(performance.now())) {
-      const wait = link.waitOutbound();
+      const wait = link.waitOutbound(doorbellTimeout(spin, performance.now()));
       if (wait !== null) await wait;
       continue;
     }

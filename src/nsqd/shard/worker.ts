@@ -6,7 +6,6 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { Logger } from '../../log.js';
-import { DOORBELL_TIMEOUT_MS } from '../contract/shard.js';
 import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
 import { ShardCore } from '../queue/shard-core.js';
@@ -14,7 +13,7 @@ import { shardIndexOf } from '../router/shard-map.js';
 import { RingReader } from './ring.js';
 import { decodeInbound } from './ring-records.js';
 import { outboxFor } from './routed-outbox.js';
-import { SpinPolicy } from './spin.js';
+import { doorbellTimeout, SpinPolicy } from './spin.js';
 
 export interface ShardWorkerData {
   index: number;
@@ -104,7 +103,7 @@ async function run(): Promise<void> {
       await nextTurn();
       continue;
     }
-    const wait = first.waitAsync(DOORBELL_TIMEOUT_MS, others);
+    const wait = first.waitAsync(doorbellTimeout(spin, performance.now()), others);
     if (wait !== null) await wait;
   }
 }
