@@ -45,6 +45,8 @@ const USAGE = `usage: npm run bench -- [flags]
 
   --seconds=10         duration of each scenario (a backlog row: of its publishing, then of its drain)
   --workers-list=0,N   our --workers values to measure (default: 0 and the default shard count)
+  --io-threads-list=1,2,4  also one column per --io-threads value for each --workers value above 0
+                       (default: none, i.e. nsqd's own choice)
   --compare="CMD"      also measure the nsqd that CMD starts (run with sh -c; {port}, {http_port} and
                        {data} are replaced), e.g. --compare="nsqd --tcp-address=127.0.0.1:{port}
                        --http-address=127.0.0.1:{http_port} --data-path={data}"; leave out
@@ -60,6 +62,8 @@ const USAGE = `usage: npm run bench -- [flags]
 interface MatrixArgs {
   seconds: number;
   workersList: number[];
+  /** --io-threads values (empty: leave it to nsqd) */
+  ioThreadsList: number[];
   compare: string | null;
   threads: number;
   maxMsgs: number;
@@ -83,6 +87,7 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
       options: {
         seconds: { type: 'string', default: '10' },
         'workers-list': { type: 'string', default: `0,${defaultWorkers()}` },
+        'io-threads-list': { type: 'string', default: '' },
         compare: { type: 'string' },
         threads: { type: 'string', default: String(os.availableParallelism()) },
         'max-msgs': { type: 'string', default: '5000000' },
@@ -109,6 +114,11 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
     return n;
   };
   const workersList = String(v['workers-list']).split(',').map(Number);
+  const io = String(v['io-threads-list']);
+  const ioThreadsList = io === '' ? [] : io.split(',').map(Number);
+  if (ioThreadsList.some((n) => !Number.isInteger(n) || n < 1 || n > 64)) {
+    usageError(`--io-threads-list: expected io thread counts like 1,2,4, got ${JSON.stringify(io)}`);
+  }
   if (workersList.some((w) => !Number.isInteger(w) || w < 0 || w > 64)) {
     usageError(`--workers-list: expected shard counts like 0,1,3, got ${JSON.stringify(v['workers-list'])}`);
   }
@@ -125,6 +135,7 @@ function parseMatrixArgs(argv: string[]): MatrixArgs {
   return {
     seconds: num('seconds', 0.2),
     workersList: [...new Set(workersList)],
+    ioThreadsList: [...new Set(ioThreadsList)],
     compare,
     threads: Math.floor(num('threads', 1)),
     maxMsgs: Math.floor(num('max-msgs', 1000)),
@@ -157,10 +168,17 @@ interface Column {
 
 async function main(): Promise<void> {
   const startedAt = new Date().toISOString();
-  const columns: Column[] = A.workersList.map((w) => ({
-    name: `ours w=${w}`,
-    start: (sc) => startOurs(w, [...sharedArgs(sc), ...(sc.serverArgs ?? [])]),
-  }));
+  const columns: Column[] = A.workersList.flatMap((w) =>
+    (A.ioThreadsList.length === 0 || w === 0 ? [0] : A.ioThreadsList).map((io) => ({
+      name: io === 0 ? `ours w=${w}` : `ours w=${w} io=${io}`,
+      start: (sc: Scenario) =>
+        startOurs(w, [
+          ...(io === 0 ? [] : [`--io-threads=${io}`]),
+          ...sharedArgs(sc),
+          ...(sc.serverArgs ?? []),
+        ]),
+    })),
+  );
   if (A.compare !== null) {
     const cmd = A.compare;
     columns.push({
@@ -168,9 +186,10 @@ async function main(): Promise<void> {
       start: (sc) => startCommand('theirs', [cmd, ...sharedArgs(sc)].join(' ')),
     });
   }
-  const ours = A.workersList.includes(DEFAULT_WORKERS)
-    ? `ours w=${DEFAULT_WORKERS}`
-    : columns[A.workersList.length - 1]!.name;
+  const ours =
+    columns.find(
+      (c) => c.name === `ours w=${DEFAULT_WORKERS}` || c.name.startsWith(`ours w=${DEFAULT_WORKERS} `),
+    )?.name ?? columns[columns.length - (A.compare === null ? 1 : 2)]!.name;
   const versions = new Map<string, string>();
   // per scenario, its rows in the table
   const rowsByScenario: MatrixRow[][] = RUN.map((s) =>
@@ -233,7 +252,7 @@ async function main(): Promise<void> {
   const env = environment();
   const header = [
     `node ${env.node}, ${env.cpus} CPUs (${env.platform} ${env.arch}); load generator nsq-bench with ${A.threads} threads on the same machine`,
-    `ours: node dist/src/nsqd/main.js --workers=N --log-level=warn plus the row's flags (in [] after its label; "ours:" ones only ours), a fresh server and data dir per scenario`,
+    `ours: node dist/src/nsqd/main.js --workers=N [--io-threads=K] --log-level=warn plus the row's flags (in [] after its label; "ours:" ones only ours), a fresh server and data dir per scenario`,
     ...(A.compare === null ? [] : [`theirs: ${A.compare} plus the row's flags`]),
     `servers' /info version: ${columns.map((c) => `${c.name} ${versions.get(c.name) ?? 'n/a'}`).join(', ')}`,
     `messages of ${SIZE} B; ${A.seconds} s per scenario; PUB runs capped at ${A.maxMsgs.toLocaleString('en-US')} msgs; SUB rows drain a backlog of up to ${SUB_PREFILL.toLocaleString('en-US')} messages`,
