@@ -17,6 +17,13 @@ export interface HttpServerAdapter {
   readonly port: number;
   /** binds host:port (0 = any free port) and resolves the bound port */
   listen(host: string, port: number): Promise<number>;
+  /**
+   * node:http: serve a listening socket another thread bound, through `fd`, a descriptor of its
+   * own (closed by close())
+   */
+  adopt?(fd: number): Promise<void>;
+  /** node:http: the listening server (for copies of its socket) */
+  readonly nodeServer?: import('node:net').Server;
   /** binds a unix socket path (node:http only) */
   listenUnix?(path: string): Promise<void>;
   /** serve WebSocket upgrades on `route.path` (before listen) */

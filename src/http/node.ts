@@ -169,6 +169,22 @@ class NodeHttpServer implements HttpServerAdapter {
     });
   }
 
+  adopt(fd: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ fd }, () => {
+        this.server.off('error', reject);
+        const a = this.server.address();
+        this.port = a !== null && typeof a === 'object' ? a.port : -1;
+        resolve();
+      });
+    });
+  }
+
+  get nodeServer(): Server {
+    return this.server;
+  }
+
   listenUnix(path: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);

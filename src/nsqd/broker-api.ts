@@ -41,10 +41,11 @@ export interface ApiHost {
   /** a reject-new max depth is set somewhere: publishes wait for their shard's answer from now on */
   blockPreAcks(): void;
   /** the lookupd registrar: owns the lookupd TCP address list */
-  readonly lookupd: { addresses(): string[]; setAddresses(addrs: string[]): void };
+  readonly lookupd: { addresses(): string[]; setAddresses(addrs: string[]): void | Promise<void> };
   /** drain mode: its flag, and its start */
   readonly drain: { readonly active: boolean };
-  startDrain(why: string): void;
+  /** resolves once every io thread refuses publishes */
+  startDrain(why: string): void | Promise<void>;
 }
 
 const REFUSED_DRAINING: ApiResult = { status: 503, message: DRAINING };
@@ -169,14 +170,14 @@ export class LocalBrokerApi implements BrokerApi {
   getLookupdTcpAddresses(): string[] {
     return this.host.lookupd.addresses();
   }
-  setLookupdTcpAddresses(addrs: string[]): void {
-    this.host.lookupd.setAddresses(addrs);
+  async setLookupdTcpAddresses(addrs: string[]): Promise<void> {
+    await this.host.lookupd.setAddresses(addrs);
   }
   draining(): boolean {
     return this.host.drain.active;
   }
-  startDrain(why: string): void {
-    this.host.startDrain(why);
+  async startDrain(why: string): Promise<void> {
+    await this.host.startDrain(why);
   }
 }
 

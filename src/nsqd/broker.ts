@@ -15,7 +15,7 @@ import { Logger } from '../log.js';
 import { TcpListener } from '../net/tcp-listener.js';
 import { makeBodyRules } from '../wire/parser.js';
 import { snappyBlockCodec } from '../wire/snappy-block.js';
-import { tableEntries } from './acceptor/client-stats.js';
+import { type ClientEntry, tableEntries } from './acceptor/client-stats.js';
 import { Connection } from './acceptor/connection.js';
 import { ConnectionTable } from './acceptor/table.js';
 import { TlsUpgrader } from './acceptor/tls.js';
@@ -91,7 +91,7 @@ export class Broker {
     this.log = log;
     let links: readonly ShardLink[];
     const shards = Math.max(1, options.workers);
-    this.ioThreads = resolveIoThreads(options);
+    this.ioThreads = options.workers === 0 ? 1 : resolveIoThreads(options);
     const broker = this;
     this.registrar = new Registrar({
       options,
@@ -166,7 +166,7 @@ export class Broker {
       log,
       table: this.table,
       links,
-      clients: async () => [...tableEntries(broker.table.all()), ...((await broker.io?.clients()) ?? [])],
+      clients: () => broker.clients(),
       control: (index, req) => broker.control(index, req),
       get tcpPort() {
         return broker.tcpPort;
@@ -178,7 +178,13 @@ export class Broker {
       health: () => broker.health(),
       persistMetadata: () => broker.metadata.persist(),
       blockPreAcks: () => broker.host?.blockPreAcks(),
-      lookupd: this.registrar,
+      lookupd: {
+        addresses: () => broker.registrar.addresses(),
+        async setAddresses(addrs: string[]) {
+          broker.registrar.setAddresses(addrs);
+          await broker.io?.lookupdChanged(broker.registrar.addresses());
+        },
+      },
       drain: this.drain,
       startDrain: (why) => broker.startDrain(why),
     });
@@ -253,17 +259,6 @@ export class Broker {
     } catch (err) {
       await abort(listenFailed(options.tcpAddress, err));
     }
-    if (b.ioThreads > 1 && b.host !== null) {
-      const host = b.host;
-      try {
-        b.io = await IoPool.start(
-          { options, log, host, listener: b.listener, control: (i, req) => b.control(i, req) },
-          b.ioThreads,
-        );
-      } catch (err) {
-        await abort(new Error(`failed to instantiate nsqd - io threads: ${(err as Error).message}`));
-      }
-    }
     const routes = makeRoutes(b.api, options, log);
     if (tls !== null && options.httpsAddress !== '') {
       const https: HttpsConfig = {
@@ -288,10 +283,54 @@ export class Broker {
     } catch (err) {
       await abort(listenFailed(options.httpAddress, err));
     }
+    if (b.ioThreads > 1) {
+      try {
+        await b.startIoThreads();
+      } catch (err) {
+        await abort(new Error(`failed to instantiate nsqd - io threads: ${(err as Error).message}`));
+      }
+    }
     if (options.statsdAddress !== '') b.statsd = b.startStatsd();
     b.running = true;
     b.registrar.start();
     return b;
+  }
+
+  /** io threads 1..K-1, on copies of the TCP (and node:http) listening sockets; the shards' rings for each are made */
+  private async startIoThreads(): Promise<void> {
+    const tlsRequired = this.ctx.tls !== null && this.options.tlsRequired === 'true';
+    this.io = await IoPool.start(
+      {
+        options: this.options,
+        log: this.log,
+        host: this.host!,
+        listener: this.listener,
+        http: this.http,
+        tlsRequiredHttpsPort: tlsRequired ? this.httpsPort : null,
+        facts: () => ({
+          tcpPort: this.tcpPort,
+          httpPort: this.httpPort,
+          startTime: this.startTime,
+          lookupd: this.registrar.addresses(),
+        }),
+        unhealthy: () => [...this.unhealthy],
+        api: {
+          control: (i, req) => this.control(i, req),
+          clients: () => this.clients(),
+          persistMetadata: () => this.metadata.persist(),
+          blockPreAcks: () => this.host?.blockPreAcks(),
+          setLookupd: (addrs) => this.api.setLookupdTcpAddresses(addrs),
+          startDrain: (why) => this.startDrain(why),
+        },
+        control: (i, req) => this.control(i, req),
+      },
+      this.ioThreads,
+    );
+  }
+
+  /** every connection of every io thread, as /stats shows it */
+  private async clients(): Promise<ClientEntry[]> {
+    return [...tableEntries(this.table.all()), ...((await this.io?.clients()) ?? [])];
   }
 
   /** nsqd's statsdLoop, with the prefix nsqd.New substitutes (its HTTP port is the bound one) */

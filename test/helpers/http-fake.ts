@@ -102,7 +102,7 @@ export class FakeApi implements BrokerApi {
   getLookupdTcpAddresses() {
     return this.lookupd;
   }
-  setLookupdTcpAddresses(addrs: string[]) {
+  async setLookupdTcpAddresses(addrs: string[]) {
     this.calls.push(['setLookupdTcpAddresses', addrs]);
     this.lookupd = addrs;
   }
@@ -110,7 +110,7 @@ export class FakeApi implements BrokerApi {
   draining() {
     return this.drainingNow;
   }
-  startDrain(why: string) {
+  async startDrain(why: string) {
     this.calls.push(['startDrain', why]);
     this.drainingNow = true;
   }

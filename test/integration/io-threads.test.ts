@@ -174,6 +174,56 @@ describe(`--io-threads=${IO_THREADS}`, () => {
     }
   });
 
+  it('with node:http every io thread serves the HTTP API and WebSocket on the one port', async () => {
+    const b = await startBroker({
+      workers: 2,
+      ioThreads: IO_THREADS,
+      httpServer: 'node',
+      websocketPath: '/ws',
+    });
+    try {
+      const base = `http://127.0.0.1:${b.broker.httpPort}`;
+      // WebSocket clients are connections of the thread that accepted them: they spread too
+      const url = `ws://127.0.0.1:${b.broker.httpPort}/ws`;
+      const ws = await spread(b, async () => (await WireClient.connectWs(url)).c);
+      const topic = freshTopic('io-http');
+      for (const c of ws) {
+        c.pub(topic, 'ws');
+        assert.equal(await c.response(), 'OK');
+      }
+      // a fresh connection per request: each lands on whichever thread accepts it
+      const req = async (method: string, path: string, body?: string): Promise<[number, string]> => {
+        const r = await fetch(`${base}${path}`, {
+          method,
+          ...(body === undefined ? {} : { body }),
+          headers: { connection: 'close' },
+        });
+        return [r.status, await r.text()];
+      };
+      for (let i = 0; i < 30; i++) {
+        assert.deepEqual(await req('POST', `/pub?topic=${topic}`, `h${i}`), [200, 'OK']);
+        // the topic a publish just made is there for the control plane, whichever thread asks
+        assert.deepEqual(await req('POST', `/channel/create?topic=${topic}&channel=c${i}`), [200, '']);
+      }
+      const s = JSON.parse((await req('GET', '/stats?format=json'))[1]) as {
+        topics: { topic_name: string; message_count: number; channels: unknown[] }[];
+      };
+      const t = s.topics.find((x) => x.topic_name === topic)!;
+      assert.equal(t.message_count, ws.length + 30);
+      assert.equal(t.channels.length, 30);
+      // a setting changed through any thread is what every thread reports
+      const addrs = ['127.0.0.1:1', '127.0.0.1:2'];
+      assert.equal((await req('PUT', '/config/nsqlookupd_tcp_addresses', JSON.stringify(addrs)))[0], 200);
+      for (let i = 0; i < 10; i++) {
+        assert.deepEqual(JSON.parse((await req('GET', '/config/nsqlookupd_tcp_addresses'))[1]), addrs);
+      }
+      assert.equal((await req('PUT', '/config/nsqlookupd_tcp_addresses', '[]'))[0], 200);
+      for (const c of ws) c.close();
+    } finally {
+      await b.close();
+    }
+  });
+
   it('a crashed shard closes the connections that depended on it, on every io thread', async () => {
     const b = await startBroker({ workers: 2, ioThreads: IO_THREADS });
     try {

@@ -10,6 +10,13 @@ import { after, before, describe, it } from 'node:test';
 import { SHARD_MATRIX, startBroker, type TestBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
 
+/** how many channels topic `t` has now (/stats) */
+async function channelsOf(b: TestBroker, t: string): Promise<number> {
+  const r = await fetch(`http://127.0.0.1:${b.broker.httpPort}/stats?format=json&topic=${t}`);
+  const s = (await r.json()) as { topics: { channels: unknown[] }[] | null };
+  return s.topics?.[0]?.channels.length ?? 0;
+}
+
 /** the short --msg-timeout of the timeout tests (IDENTIFY's msg_timeout cannot go under 1 s) */
 const MSG_TIMEOUT = 500;
 
@@ -242,7 +249,12 @@ for (const workers of SHARD_MATRIX) {
       p.pub(t, 'one');
       await p.response();
       s.close();
-      await sleep(100);
+      // the channel goes once the server has seen the close (on its io thread: wait for it, not a guess)
+      const deadline = Date.now() + 5000;
+      while ((await channelsOf(b, t)) > 0) {
+        assert.ok(Date.now() < deadline, 'the ephemeral channel is deleted after its last consumer left');
+        await sleep(10);
+      }
       p.pub(t, 'two');
       await p.response();
       const s2 = await subscriber(b.port, t, 'eph#ephemeral', 5);

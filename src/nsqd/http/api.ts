@@ -59,9 +59,10 @@ export interface BrokerApi {
   getLogLevel(): string;
   setLogLevel(level: string): boolean;
   getLookupdTcpAddresses(): string[];
-  setLookupdTcpAddresses(addrs: string[]): void;
+  /** resolves once every io thread reports the new list */
+  setLookupdTcpAddresses(addrs: string[]): Promise<void>;
   /** drain mode (nsq-ts): whether it runs */
   draining(): boolean;
   /** start drain mode (a no-op when it runs already) */
-  startDrain(why: string): void;
+  startDrain(why: string): Promise<void>;
 }

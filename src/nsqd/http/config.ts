@@ -71,13 +71,13 @@ const INVALID_VALUE = (status: number): PutResult => ({ ok: false, status, messa
  * PUT /config/<name> with `body` (already cut at max-msg-size + 1 bytes): validates and applies the
  * change through the broker, in nsqd's check order (body size first, then the option name).
  */
-export function putOption(
+export async function putOption(
   options: Options,
   api: BrokerApi,
   name: string,
   body: Buffer,
   maxMsgSize: number,
-): PutResult {
+): Promise<PutResult> {
   if (body.length === 0 || body.length >= maxMsgSize + 1) return INVALID_VALUE(413);
   switch (name) {
     case 'nsqlookupd_tcp_addresses': {
@@ -90,7 +90,7 @@ export function putOption(
       // json.Unmarshal into []string: null leaves an empty list, anything but strings fails
       if (parsed === null) parsed = [];
       if (!Array.isArray(parsed) || !parsed.every((a) => typeof a === 'string')) return INVALID_VALUE(400);
-      api.setLookupdTcpAddresses(parsed as string[]);
+      await api.setLookupdTcpAddresses(parsed as string[]);
       break;
     }
     case 'log_level': {
@@ -107,7 +107,7 @@ export function putOption(
         return INVALID_VALUE(400);
       }
       if (v !== true) return INVALID_VALUE(400);
-      api.startDrain('PUT /config/drain');
+      await api.startDrain('PUT /config/drain');
       break;
     }
     default:

@@ -284,7 +284,7 @@ function doGetConfig(ctx: Ctx, req: HttpRequest): HttpResponse {
   return v === undefined ? v1Error(400, 'INVALID_OPTION') : v1Ok(v);
 }
 
-function doPutConfig(ctx: Ctx, req: HttpRequest): HttpResponse {
-  const r = putOption(ctx.options, ctx.api, optName(req), req.body, ctx.options.maxMsgSize);
+async function doPutConfig(ctx: Ctx, req: HttpRequest): Promise<HttpResponse> {
+  const r = await putOption(ctx.options, ctx.api, optName(req), req.body, ctx.options.maxMsgSize);
   return r.ok ? v1Ok(r.value) : v1Error(r.status, r.message);
 }

@@ -1,20 +1,23 @@
 /**
  * The main thread's side of the other io threads (--io-threads; the main thread is io thread 0):
- * starts them on copies of the listening socket, tells them what changes in the shards (it is the
- * shard host's watcher) and whether the broker drains, asks them for their connections' stats,
- * and stops them. An io thread that dies is logged, its connections are dropped from every shard,
+ * starts them on copies of the listening sockets (TCP, and HTTP where node:http serves it), tells them what changes in the shards (it is the
+ * shard host's watcher), in lookupd addresses and whether the broker drains, answers their HTTP
+ * API's questions (api-bridge.ts), asks them for their connections' stats, and stops them. An io thread that dies is logged, its connections are dropped from every shard,
  * and a fresh one takes its place on the same rings. Owns the Worker objects and the drain cell.
  */
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
+import type { HttpServerAdapter } from '../../http/adapter.js';
 import type { Logger } from '../../log.js';
 import type { TcpListener } from '../../net/tcp-listener.js';
 import type { ClientEntry } from '../acceptor/client-stats.js';
 import type { Options } from '../options/options.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
 import type { ShardHost, ShardRings, ShardWatcher } from '../shard/host.js';
-import { listenerCopies } from './listener-copies.js';
+import { type ApiCall, type ApiServer, type NodeFacts, serveApiCall } from './api-bridge.js';
+import type { IoHttp } from './http.js';
+import { type ListenerCopy, listenerCopies } from './listener-copies.js';
 import type { IoCommand, IoWorkerData } from './worker.js';
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -25,6 +28,7 @@ const RESTART_PAUSE_MS = 1000;
 
 type IoMessage =
   | { type: 'ready' }
+  | { type: 'api'; id: number; call: ApiCall }
   | { type: 'log'; line: string }
   | { type: 'clients'; id: number; clients: ClientEntry[] }
   | { type: 'stopped' };
@@ -40,7 +44,7 @@ interface Slot {
   dead: boolean;
   /** performance.now() at its start */
   readonly startedAt: number;
-  /** clients requests awaiting this thread's answer, by id */
+  /** requests awaiting this thread's answer (clients, or [] for an acknowledgement), by id */
   readonly pending: Map<number, (clients: ClientEntry[]) => void>;
 }
 
@@ -49,8 +53,24 @@ export interface IoPoolHost {
   readonly log: Logger;
   readonly host: ShardHost;
   readonly listener: TcpListener;
+  /** the main thread's HTTP server (null: no HTTP address) */
+  readonly http: HttpServerAdapter | null;
+  /** --tls-required=true: the plain HTTP port only points at this HTTPS port */
+  readonly tlsRequiredHttpsPort: number | null;
+  /** the node's ports, start time and lookupd addresses */
+  facts(): NodeFacts;
+  /** shards whose last disk write failed, with the error */
+  unhealthy(): [number, string][];
+  /** what the io threads' HTTP API asks of the main thread */
+  readonly api: ApiServer;
   /** a control-plane request to shard `index` */
   control(index: number, req: ControlRequest): Promise<ControlResponse>;
+}
+
+/** one io thread's descriptors: TCP, and HTTP where node:http serves it */
+interface Copies {
+  tcp: ListenerCopy;
+  http: ListenerCopy | null;
 }
 
 export class IoPool implements ShardWatcher {
@@ -67,33 +87,63 @@ export class IoPool implements ShardWatcher {
   /** io threads 1..`count`-1, each accepting on its own copy of the listener's socket */
   static async start(h: IoPoolHost, count: number): Promise<IoPool> {
     const pool = new IoPool(h);
-    const copies = await listenerCopies(h.listener.listening, count - 1);
+    const copies = await pool.copies(count - 1);
     h.host.watcher = pool;
-    for (const [i, copy] of copies.entries()) pool.spawn(i + 1, copy.fd);
-    await Promise.all(pool.slots.map((s) => s.ready));
+    for (const [i, c] of copies.entries()) pool.spawn(i + 1, c);
+    try {
+      await Promise.all(pool.slots.map((s) => s.ready));
+    } catch (err) {
+      h.host.watcher = null;
+      await pool.stop();
+      await pool.exited();
+      throw err;
+    }
     return pool;
   }
 
-  private spawn(index: number, fd: number): void {
+  /** `n` io threads' descriptors */
+  private async copies(n: number): Promise<Copies[]> {
+    const server = this.h.http?.nodeServer;
+    const [tcp, http] = await Promise.all([
+      listenerCopies(this.h.listener.listening, n),
+      server === undefined ? null : listenerCopies(server, n),
+    ]);
+    return tcp.map((t, i) => ({ tcp: t, http: http?.[i] ?? null }));
+  }
+
+  /** how an io thread serves HTTP: where node:http serves it on the main thread, on a copy of its socket */
+  private httpFor(c: Copies): IoHttp | null {
+    return c.http === null ? null : { fd: c.http.fd, httpsPort: this.h.tlsRequiredHttpsPort };
+  }
+
+  private spawn(index: number, c: Copies): Slot {
     const host = this.h.host;
     const shards: ShardRings[] = host.links.map((_, i) => host.rings(i));
     const data: IoWorkerData = {
       index,
       options: this.h.options,
       logLevel: this.h.log.levelCell,
-      fd,
+      fd: c.tcp.fd,
       shards,
-      healthy: host.links.map((l) => l.healthy),
+      unhealthy: this.h.unhealthy(),
       preAckBlocked: host.preAcksBlocked,
       draining: this.draining,
+      facts: this.h.facts(),
+      http: this.httpFor(c),
     };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-io-${index}` });
     let ready: () => void = () => {};
+    let failed: (err: Error) => void = () => {};
+    let isReady = false;
     const slot: Slot = {
       index,
       worker,
-      ready: new Promise((r) => {
-        ready = r;
+      ready: new Promise((resolve, reject) => {
+        ready = () => {
+          isReady = true;
+          resolve();
+        };
+        failed = reject;
       }),
       stopped: null,
       dead: false,
@@ -103,18 +153,27 @@ export class IoPool implements ShardWatcher {
     this.slots[index - 1] = slot;
     worker.on('message', (msg: IoMessage) => {
       if (msg.type === 'log') this.h.log.writeLine(msg.line);
+      else if (msg.type === 'api') this.answer(worker, msg.id, msg.call);
       else if (msg.type === 'ready') ready();
       else if (msg.type === 'clients') {
         slot.pending.get(msg.id)?.(msg.clients);
         slot.pending.delete(msg.id);
       }
     });
-    worker.on('error', (err) => this.lost(slot, err));
-    worker.on('exit', (code) => {
-      ready();
-      answerPending(slot);
-      if (!this.closing) this.lost(slot, new Error(`exited with code ${code}`));
+    // a thread that fails before it accepts fails the start (IoPool.start), one that fails later is restarted
+    let startError: Error | null = null;
+    worker.on('error', (err) => {
+      if (isReady) this.lost(slot, err);
+      else startError = err;
     });
+    worker.on('exit', (code) => {
+      answerPending(slot);
+      if (!isReady) {
+        slot.dead = true;
+        failed(startError ?? new Error(`io thread ${index} exited with code ${code}`));
+      } else if (!this.closing) this.lost(slot, new Error(`exited with code ${code}`));
+    });
+    return slot;
   }
 
   /** an io thread died: its connections are gone; the shards forget them and a fresh thread accepts */
@@ -127,16 +186,27 @@ export class IoPool implements ShardWatcher {
     const req: ControlRequest = { op: 'ioThreadLost', io: slot.index };
     for (let i = 0; i < this.h.host.links.length; i++) void this.h.control(i, req).catch(() => {});
     // a thread that fails as it starts is restarted after a pause, not in a tight loop
-    const pause = performance.now() - slot.startedAt < RESTART_PAUSE_MS ? RESTART_PAUSE_MS : 0;
-    void sleep(pause)
-      .then(() => listenerCopies(this.h.listener.listening, 1))
+    this.restart(slot.index, performance.now() - slot.startedAt < RESTART_PAUSE_MS ? RESTART_PAUSE_MS : 0);
+  }
+
+  private restart(index: number, pauseMs: number): void {
+    void sleep(pauseMs)
+      .then(() => this.copies(1))
       .then(
-        ([copy]) => {
-          // the broker closed meanwhile: nobody takes the copy
-          if (this.closing) copy!.close();
-          else this.spawn(slot.index, copy!.fd);
+        ([c]) => {
+          // the broker closed meanwhile: nobody takes the copies
+          if (this.closing) {
+            c!.tcp.close();
+            c!.http?.close();
+            return;
+          }
+          this.spawn(index, c!).ready.catch((e: Error) => {
+            if (this.closing) return;
+            this.h.log.error(`io thread ${index} failed to start: ${e.message}; trying again`);
+            this.restart(index, RESTART_PAUSE_MS);
+          });
         },
-        (e: Error) => this.h.log.error(`io thread ${slot.index} not restarted: ${e.message}`),
+        (e: Error) => this.h.log.error(`io thread ${index} not restarted: ${e.message}`),
       );
   }
 
@@ -144,9 +214,39 @@ export class IoPool implements ShardWatcher {
     for (const s of this.slots) s.worker.postMessage(cmd);
   }
 
+  /** an io thread's HTTP API asked: run it here and answer */
+  private answer(worker: Worker, id: number, call: ApiCall): void {
+    serveApiCall(this.h.api, call).then(
+      (result) => worker.postMessage({ type: 'api', id, result, error: null } satisfies IoCommand),
+      (err: Error) =>
+        worker.postMessage({ type: 'api', id, result: null, error: err.message } satisfies IoCommand),
+    );
+  }
+
+  /** the lookupd addresses changed (PUT /config/nsqlookupd_tcp_addresses on any thread): resolves once every thread has them */
+  async lookupdChanged(addrs: string[]): Promise<void> {
+    await this.askAll((id) => ({ type: 'lookupd', id, addrs }));
+  }
+
+  /** `cmd` to every live thread; their answers (clients, or [] for an acknowledgement) */
+  private askAll(cmd: (id: number) => IoCommand): Promise<ClientEntry[][]> {
+    return Promise.all(
+      this.slots
+        .filter((s) => !s.dead)
+        .map(
+          (s) =>
+            new Promise<ClientEntry[]>((resolve) => {
+              const id = this.nextRequestId++;
+              s.pending.set(id, resolve);
+              s.worker.postMessage(cmd(id));
+            }),
+        ),
+    );
+  }
+
   // ---- ShardWatcher ----
-  health(index: number, healthy: boolean): void {
-    this.tellAll({ type: 'health', index, healthy });
+  health(index: number, error: string | null): void {
+    this.tellAll({ type: 'health', index, error });
   }
   blockPreAcks(): void {
     this.tellAll({ type: 'blockPreAcks' });
@@ -167,18 +267,7 @@ export class IoPool implements ShardWatcher {
 
   /** the connections of every io thread but the main one */
   async clients(): Promise<ClientEntry[]> {
-    const lists = await Promise.all(
-      this.slots
-        .filter((s) => !s.dead)
-        .map(
-          (s) =>
-            new Promise<ClientEntry[]>((resolve) => {
-              const id = this.nextRequestId++;
-              s.pending.set(id, resolve);
-              s.worker.postMessage({ type: 'clients', id } satisfies IoCommand);
-            }),
-        ),
-    );
+    const lists = await this.askAll((id) => ({ type: 'clients', id }));
     return lists.flat();
   }
 

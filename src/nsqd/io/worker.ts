@@ -3,13 +3,15 @@
  * listening TCP socket (listener-copies.ts) and runs its connections exactly as the main thread
  * runs its own (acceptor/, router/): their parsers, sessions and writers, its connection table
  * (ids carry this thread's number, so shards answer through its rings), and its link to every
- * shard over the ring pair the shard keeps for this thread. The main thread keeps everything else
- * (HTTP, lifecycle, signals, metadata, the control plane) and tells this one what changes: a
- * shard's health, blocked pre-acks, a restarted shard's rings, the stop. Owns its listener, table
- * and links.
+ * shard over the ring pair the shard keeps for this thread. It serves the HTTP API on the same
+ * port too (./http.ts), asking the main thread for what only that one holds (./api-bridge.ts).
+ * The main thread keeps lifecycle, signals, metadata, HTTPS and the control plane, and tells this
+ * one what changes: a shard's health, blocked pre-acks, a restarted shard's rings, lookupd
+ * addresses, the stop. Owns its listener, HTTP server, table and links.
  */
 
 import { parentPort, workerData } from 'node:worker_threads';
+import type { HttpServerAdapter } from '../../http/adapter.js';
 import { Logger } from '../../log.js';
 import { TcpListener } from '../../net/tcp-listener.js';
 import { makeBodyRules } from '../../wire/parser.js';
@@ -23,6 +25,8 @@ import type { Options } from '../options/options.js';
 import type { ServerContext } from '../router/context.js';
 import type { ShardRings } from '../shard/host.js';
 import { pumpLink, WorkerLink } from '../shard/worker-link.js';
+import { ApiBridge, type NodeFacts } from './api-bridge.js';
+import { type IoHttp, serveHttp } from './http.js';
 
 export interface IoWorkerData {
   /** this io thread's number, ≥ 1 (the main thread is 0) */
@@ -34,16 +38,23 @@ export interface IoWorkerData {
   fd: number;
   /** every shard's rings, in shard order */
   shards: ShardRings[];
-  /** every shard's health, in shard order */
-  healthy: boolean[];
+  /** shards whose last disk write failed, with the error */
+  unhealthy: [number, string][];
   preAckBlocked: boolean;
   /** [0] is 1 while the broker drains (drain.ts): publishes are refused */
   draining: Int32Array;
+  /** the node's ports, start time and lookupd addresses, for the HTTP API */
+  facts: NodeFacts;
+  /** how this thread serves HTTP (null: no HTTP address) */
+  http: IoHttp | null;
 }
 
 /** what the main thread tells an io thread */
 export type IoCommand =
-  | { type: 'health'; index: number; healthy: boolean }
+  | { type: 'health'; index: number; error: string | null }
+  /** answered { type: 'clients', id, clients: [] } once it is in effect */
+  | { type: 'lookupd'; id: number; addrs: string[] }
+  | { type: 'api'; id: number; result: unknown; error: string | null }
   | { type: 'blockPreAcks' }
   | { type: 'respawned'; index: number; rings: ShardRings }
   | { type: 'clients'; id: number }
@@ -59,6 +70,8 @@ const log = new Logger(data.logLevel, options.logPrefix, (line) => post({ type: 
 const table = new ConnectionTable(data.index);
 const links: WorkerLink[] = [];
 let preAckBlocked = data.preAckBlocked;
+
+const unhealthy = new Map(data.unhealthy);
 
 function link(index: number, rings: ShardRings, healthy: boolean): WorkerLink {
   const l = new WorkerLink(
@@ -76,13 +89,26 @@ function link(index: number, rings: ShardRings, healthy: boolean): WorkerLink {
 }
 
 data.shards.forEach((rings, i) => {
-  links[i] = link(i, rings, data.healthy[i] ?? true);
+  links[i] = link(i, rings, !unhealthy.has(i));
 });
 
-async function start(): Promise<TcpListener> {
+const draining = data.draining;
+const drain = {
+  get active() {
+    return Atomics.load(draining, 0) === 1;
+  },
+};
+const bridge = new ApiBridge({ options, log, table, links }, data.facts, drain, post);
+for (const [i, e] of unhealthy) bridge.setHealth(i, e);
+
+interface Served {
+  listener: TcpListener;
+  http: HttpServerAdapter | null;
+}
+
+async function start(): Promise<Served> {
   // snappy's block codec (native, or the JavaScript twin) is chosen before the first IDENTIFY
   if (options.snappy) await snappyBlockCodec();
-  const draining = data.draining;
   const ctx: ServerContext = {
     options,
     links,
@@ -90,20 +116,17 @@ async function start(): Promise<TcpListener> {
     log,
     tls: TlsUpgrader.fromOptions(options),
     auth: authClientFromOptions(options),
-    drain: {
-      get active() {
-        return Atomics.load(draining, 0) === 1;
-      },
-    },
+    drain,
   };
   const listener = new TcpListener(log, (socket) => new Connection(socket, ctx, table));
   await listener.adopt(data.fd);
-  return listener;
+  const http = data.http === null ? null : await serveHttp(data.http, bridge, ctx, table);
+  return { listener, http };
 }
 
 /** stop accepting, close every connection and hand the shards what was read; then leave once the sockets are gone */
-function stop(listener: TcpListener): void {
-  const closed = listener.close();
+function stop({ listener, http }: Served): void {
+  const closed = Promise.all([listener.close(), http?.close()]);
   for (const c of [...table.all()]) c.close();
   for (const l of links) l.flushRing();
   post({ type: 'stopped' });
@@ -117,11 +140,19 @@ function stop(listener: TcpListener): void {
 }
 
 void start().then(
-  (listener) => {
+  (served) => {
     parentPort!.on('message', (msg: IoCommand) => {
       switch (msg.type) {
         case 'health':
-          links[msg.index]!.healthy = msg.healthy;
+          links[msg.index]!.healthy = msg.error === null;
+          bridge.setHealth(msg.index, msg.error);
+          break;
+        case 'lookupd':
+          bridge.setLookupd(msg.addrs);
+          post({ type: 'clients', id: msg.id, clients: [] });
+          break;
+        case 'api':
+          bridge.answered(msg.id, msg.result, msg.error);
           break;
         case 'blockPreAcks':
           preAckBlocked = true;
@@ -136,7 +167,7 @@ void start().then(
           post({ type: 'clients', id: msg.id, clients: tableEntries(table.all()) });
           break;
         case 'stop':
-          stop(listener);
+          stop(served);
           break;
         case 'crash':
           setImmediate(() => {

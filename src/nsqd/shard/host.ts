@@ -47,8 +47,8 @@ export interface ShardRings {
 
 /** what the other io threads (--io-threads) must hear of the shards: io/pool.ts listens */
 export interface ShardWatcher {
-  /** shard `index` reported a failed disk write (false) or a good one again (true) */
-  health(index: number, healthy: boolean): void;
+  /** shard `index` reported a failed disk write (its error) or a good one again (null) */
+  health(index: number, error: string | null): void;
   /** publishes wait for their shard's answer from now on */
   blockPreAcks(): void;
   /** shard `index` crashed and runs again with fresh rings */
@@ -135,7 +135,7 @@ export class ShardHost {
       } else if (msg.type === 'health') {
         link.healthy = msg.error === null;
         this.reports.health(index, msg.error);
-        this.watcher?.health(index, link.healthy);
+        this.watcher?.health(index, msg.error);
       } else if (msg.type === 'log') this.log.writeLine(msg.line);
       else if (msg.type === 'meta') this.reports.metaChanged();
       else if (msg.type === 'topology') this.reports.topology(msg.ev);
