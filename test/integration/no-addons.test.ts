@@ -3,7 +3,9 @@
  * cli.test.ts that way; the main lane runs it too): --http-server=auto picks node:http exactly when
  * uWebSockets.js cannot load, and a broker with worker shards starts, takes TCP and HTTP publishes,
  * delivers them, reports them in /stats and closes; snappy (its JavaScript block codec exactly when
- * the native binding cannot load) and deflate connections publish and consume.
+ * the native binding cannot load) and deflate connections publish and consume; several io threads
+ * (their copies of the listening sockets come from a child process, which runs --no-addons too)
+ * accept and serve TCP and node:http.
  */
 
 import assert from 'node:assert/strict';
@@ -70,6 +72,40 @@ describe(`the broker ${addonsOff ? 'under node --no-addons' : 'with addons allow
       assert.deepEqual(decodeMessage(f.data).body, Buffer.alloc(5000, 'c'));
       p.socket.destroy();
       s.socket.destroy();
+    }
+  });
+});
+
+describe(`several io threads ${addonsOff ? 'under node --no-addons' : 'with addons allowed'}`, () => {
+  it('copies the listening sockets, spreads connections and serves TCP and node:http on each thread', async () => {
+    const b = await startBroker({ workers: 1, ioThreads: 2, httpServer: 'node' });
+    try {
+      const t = freshTopic('noaddonsio');
+      const conns: WireClient[] = [];
+      while ((await b.broker.ioThreadConnections()).some((n) => n === 0)) {
+        assert.ok(conns.length < 200, 'both io threads accept');
+        conns.push(await WireClient.connect(b.port));
+      }
+      for (const c of conns) {
+        c.pub(t, 'x');
+        assert.equal(await c.response(), 'OK');
+      }
+      const base = `http://127.0.0.1:${b.broker.httpPort}`;
+      for (let i = 0; i < 10; i++) {
+        const r = await fetch(`${base}/pub?topic=${t}`, {
+          method: 'POST',
+          body: 'y',
+          headers: { connection: 'close' },
+        });
+        assert.equal(await r.text(), 'OK');
+      }
+      const stats = (await (await fetch(`${base}/stats?format=json&topic=${t}`)).json()) as {
+        topics: { message_count: number }[];
+      };
+      assert.equal(stats.topics[0]?.message_count, conns.length + 10);
+      for (const c of conns) c.close();
+    } finally {
+      await b.close();
     }
   });
 });
