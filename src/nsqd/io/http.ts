@@ -27,6 +27,7 @@ export async function serveHttp(
   bridge: ApiBridge,
   ctx: ServerContext,
   table: ConnectionTable,
+  adopting: () => void,
 ): Promise<HttpServerAdapter> {
   const api = new LocalBrokerApi(bridge);
   const httpsPort = http.httpsPort;
@@ -35,6 +36,7 @@ export async function serveHttp(
   const { createNodeServer } = await import('../../http/node.js');
   const adapter = createNodeServer(routes, ctx.log);
   if (ctx.options.websocketPath !== '') await adapter.addWebSocket(websocketRoute(ctx, table));
+  adopting();
   await adapter.adopt!(http.fd);
   return adapter;
 }

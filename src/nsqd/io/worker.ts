@@ -10,6 +10,7 @@
  * addresses, the stop. Owns its listener, HTTP server, table and links.
  */
 
+import { closeSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { HttpServerAdapter } from '../../http/adapter.js';
 import { Logger } from '../../log.js';
@@ -106,10 +107,37 @@ interface Served {
   http: HttpServerAdapter | null;
 }
 
+/**
+ * Start serving. The descriptors are this thread's to close: once a server tries to adopt one,
+ * the server owns it (Node closes it with the server, or when the listen fails); one no server
+ * tried to adopt (a start that failed before) is closed here.
+ */
 async function start(): Promise<Served> {
-  // snappy's block codec (native, or the JavaScript twin) is chosen before the first IDENTIFY
-  if (options.snappy) await snappyBlockCodec();
-  const ctx: ServerContext = {
+  let tcpOwned = false;
+  let httpOwned = false;
+  try {
+    const listener = await serveTcp(() => {
+      tcpOwned = true;
+    });
+    const http =
+      data.http === null
+        ? null
+        : await serveHttp(data.http, bridge, ctx(), table, () => {
+            httpOwned = true;
+          });
+    return { listener, http };
+  } catch (err) {
+    if (!tcpOwned) closeSync(data.fd);
+    if (!httpOwned && data.http !== null) closeSync(data.http.fd);
+    throw err;
+  }
+}
+
+let shared: ServerContext | null = null;
+
+/** what every session on this thread shares */
+function ctx(): ServerContext {
+  shared ??= {
     options,
     links,
     rules: makeBodyRules(options),
@@ -118,10 +146,17 @@ async function start(): Promise<Served> {
     auth: authClientFromOptions(options),
     drain,
   };
-  const listener = new TcpListener(log, (socket) => new Connection(socket, ctx, table));
+  return shared;
+}
+
+async function serveTcp(adopting: () => void): Promise<TcpListener> {
+  // snappy's block codec (native, or the JavaScript twin) is chosen before the first IDENTIFY
+  if (options.snappy) await snappyBlockCodec();
+  const c = ctx();
+  const listener = new TcpListener(log, (socket) => new Connection(socket, c, table));
+  adopting();
   await listener.adopt(data.fd);
-  const http = data.http === null ? null : await serveHttp(data.http, bridge, ctx, table);
-  return { listener, http };
+  return listener;
 }
 
 /** stop accepting, close every connection and hand the shards what was read; then leave once the sockets are gone */
