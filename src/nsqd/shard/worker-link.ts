@@ -7,6 +7,7 @@
  */
 
 import { MSG_ID_LENGTH } from '../../wire/msgid.js';
+import { type Flushable, scheduleFlush } from '../acceptor/flush-queue.js';
 import {
   DOORBELL_TIMEOUT_MS,
   IN_ADOPT,
@@ -46,6 +47,14 @@ export class WorkerLink implements ShardLink {
   healthy = true;
   /** beyond nsqd: a reject-new max depth may refuse a publish, so OK is the shard's to say */
   preAckBlocked = false;
+  /**
+   * On an io thread other than the main one: a publish answered OK at once is in the shard's ring
+   * before the OK leaves (acceptor/flush-queue.ts), so whatever the client does after the OK (an
+   * HTTP /channel/create on another thread, which cannot flush this ring) finds it. The main
+   * thread's links need not: it flushes them itself before any control request.
+   */
+  publishBeforeOk = false;
+  private readonly beforeOk: Flushable = { flushScheduled: false, flush: () => this.flushRing() };
 
   /** `bell`: the inbound ring whose doorbell wakes the shard (its first; see ring.ts) */
   constructor(
@@ -167,10 +176,7 @@ export class WorkerLink implements ShardLink {
     for (let i = 0; i < pad; i++) w.u8(0);
     w.bytes(buf, start, end);
     this.done();
-    // answered OK at once: visible to the shard before the OK leaves, so whatever the client does
-    // after the OK (an HTTP /channel/create on the main thread, which cannot flush this io
-    // thread's ring) finds it
-    if (conn === PREACKED) this.in.publish();
+    if (conn === PREACKED && this.publishBeforeOk) scheduleFlush(this.beforeOk, true);
     return true;
   }
 
