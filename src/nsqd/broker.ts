@@ -410,6 +410,8 @@ export class Broker {
       if (this.running) this.log.info(msg);
     };
     this.drain.stop();
+    // written once, below, where nsqd writes it (not by a change the closing clients make meanwhile)
+    this.metadata.stop();
     say(`TCP: closing ${this.listener.address}`);
     const listening = this.listener.close();
     const http = this.http?.close();
@@ -424,7 +426,6 @@ export class Broker {
     await statsd;
     await ioStopped;
     if (this.http !== null) say(`HTTP: closing ${this.httpAddress()}`);
-    this.metadata.stop();
     if (this.metadataLoaded) {
       try {
         await this.metadata.persist();

@@ -20,6 +20,7 @@ export class MetadataKeeper {
   private readonly control: (index: number, req: ControlRequest) => Promise<ControlResponse>;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
   private running: Promise<void> | null = null;
   private again = false;
 
@@ -62,7 +63,7 @@ export class MetadataKeeper {
 
   /** something changed: write soon */
   changed(): void {
-    if (this.timer !== null) return;
+    if (this.timer !== null || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.persist().catch(() => {});
@@ -93,7 +94,9 @@ export class MetadataKeeper {
     return this.running;
   }
 
+  /** no more writes on change (shutdown: the broker writes once more itself) */
   stop(): void {
+    this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }

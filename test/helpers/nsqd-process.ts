@@ -3,7 +3,6 @@
  * time bound, or start it and wait for its listening line.
  */
 
-import { withTestIoThreads } from './io-threads.js';
 import {
   assertFatal,
   LANE_ARGS,
@@ -34,5 +33,5 @@ export function startNsqd(
   nodeArgs: string[] = [],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<StartedNsqd> {
-  return startProgram(NSQD_MAIN, withTestIoThreads(args), nodeArgs, env);
+  return startProgram(NSQD_MAIN, args, nodeArgs, env);
 }

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withTestIoThreads } from './io-threads.js';
 
 export const NSQD_MAIN = fileURLToPath(new URL('../../src/nsqd/main.js', import.meta.url));
 export const NSQLOOKUPD_MAIN = fileURLToPath(new URL('../../src/nsqlookupd/main.js', import.meta.url));
@@ -80,8 +81,10 @@ export function startProgram(
   env: NodeJS.ProcessEnv = process.env,
   waitHttp = false,
 ): Promise<StartedProgram> {
+  // the io-thread lane gives every long-running nsqd its --io-threads (io-threads.ts)
+  const argv = main === NSQD_MAIN ? withTestIoThreads(args) : args;
   return new Promise((resolve, reject) => {
-    const { proc, out, exit } = spawnProgram(main, args, nodeArgs, env);
+    const { proc, out, exit } = spawnProgram(main, argv, nodeArgs, env);
     let exited = false;
     void exit.then(() => {
       exited = true;

@@ -10,6 +10,15 @@ import { after, before, describe, it } from 'node:test';
 import { SHARD_MATRIX, startBroker, type TestBroker } from '../helpers/broker.js';
 import { freshTopic, sleep, subscriber, WireClient } from '../helpers/wire.js';
 
+/** the RDY count of every client of topic `t`'s channels now (/stats) */
+async function readyCounts(b: TestBroker, t: string): Promise<number[]> {
+  const r = await fetch(
+    `http://127.0.0.1:${b.broker.httpPort}/stats?format=json&topic=${t}&include_clients=true`,
+  );
+  const s = (await r.json()) as { topics: { channels: { clients: { ready_count: number }[] }[] }[] | null };
+  return (s.topics?.[0]?.channels ?? []).flatMap((c) => c.clients.map((x) => x.ready_count));
+}
+
 /** how many channels topic `t` has now (/stats) */
 async function channelsOf(b: TestBroker, t: string): Promise<number> {
   const r = await fetch(`http://127.0.0.1:${b.broker.httpPort}/stats?format=json&topic=${t}`);
@@ -121,6 +130,12 @@ for (const workers of SHARD_MATRIX) {
       const t = freshTopic();
       const s1 = await subscriber(b.port, t, 'shared', 100);
       const s2 = await subscriber(b.port, t, 'shared', 100);
+      // RDY has no answer: wait until the shard has both (the connections may be on two io threads)
+      const deadline = Date.now() + 5000;
+      while ((await readyCounts(b, t)).filter((n) => n === 100).length < 2) {
+        assert.ok(Date.now() < deadline, 'both consumers are ready');
+        await sleep(10);
+      }
       const p = await producer();
       const bodies = Array.from({ length: 40 }, (_, i) => `m${i}`);
       p.mpub(t, bodies);

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { strftime } from '../../src/tools/nsq_to_file/naming.js';
 import { tempDirs } from '../helpers/tmp.js';
-import { publish, startToolNsqd, type ToolNsqd } from '../helpers/tool-nsqd.js';
+import { httpCall, publish, startToolNsqd, type ToolNsqd } from '../helpers/tool-nsqd.js';
 import { runTool, startTool } from '../helpers/tool-process.js';
 
 const tmp = tempDirs('tofile-e2e');
@@ -28,6 +28,19 @@ async function waitUntil(ok: () => boolean, ms = 5000): Promise<void> {
 }
 const HOST = hostname().split('.')[0]!;
 const STAMP = /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d /;
+
+/** until topic `topic`'s channels hold nothing but messages in flight (bounded) */
+async function channelEmpty(n: ToolNsqd, topic: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const r = await httpCall(n.http, 'GET', `/stats?format=json&topic=${topic}`);
+    const s = JSON.parse(r.body) as { topics: { channels: { depth: number }[] }[] | null };
+    const chs = s.topics?.[0]?.channels ?? [];
+    if (chs.length > 0 && chs.every((c) => c.depth === 0)) return;
+    assert.ok(Date.now() < deadline, `channels of ${topic} still hold messages: ${r.body}`);
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
 
 describe('nsq_to_file', () => {
   let n: ToolNsqd;
@@ -114,6 +127,8 @@ describe('nsq_to_file', () => {
       '--max-in-flight=10',
     ]);
     await t.waitStderr(/-000005\.[^\n]*\n[\s\S]*syncing/);
+    // every message has left nsqd for the tool (the last few follow the FINs of that sync)
+    await channelEmpty(n, 'gz');
     t.proc.kill('SIGTERM');
     const r = await t.exit();
     assert.equal(r.code, 0, r.stderr);

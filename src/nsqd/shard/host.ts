@@ -126,6 +126,7 @@ export class ShardHost {
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
     const link = new WorkerLink(index, inbound[0]!, outbound[0]!, this.answers, o.syncPublish);
     link.preAckBlocked = this.preAckBlocked;
+    link.publishBeforeOk = this.ioThreads > 1;
     const slot: Slot = { worker, link, rings: { inbound, outbound }, pending: new Map() };
     worker.on('message', (msg: ShardMessage) => {
       if (msg.type === 'control') {

@@ -48,10 +48,11 @@ export class WorkerLink implements ShardLink {
   /** beyond nsqd: a reject-new max depth may refuse a publish, so OK is the shard's to say */
   preAckBlocked = false;
   /**
-   * On an io thread other than the main one: a publish answered OK at once is in the shard's ring
-   * before the OK leaves (acceptor/flush-queue.ts), so whatever the client does after the OK (an
-   * HTTP /channel/create on another thread, which cannot flush this ring) finds it. The main
-   * thread's links need not: it flushes them itself before any control request.
+   * With several io threads: a publish answered OK at once is in the shard's ring before the OK
+   * leaves (acceptor/flush-queue.ts), so whatever the client does after the OK on another thread
+   * (a control request, which cannot flush this ring; a publish on another connection, which the
+   * shard then reads after this one) finds it there. With one io thread the main thread flushes
+   * its rings itself before any control request, and every connection shares them.
    */
   publishBeforeOk = false;
   private readonly beforeOk: Flushable = { flushScheduled: false, flush: () => this.flushRing() };
