@@ -177,6 +177,13 @@ export const IN_TOUCH = 7;
 export const IN_CLS = 8;
 export const IN_GONE = 9;
 export const IN_ADOPT = 10;
+/**
+ * With several io threads: the first record of every batch an io thread publishes, carrying the
+ * batch's place (u32 after the head) in its shard's publish order; the shard takes batches from its
+ * rings in that order, so a command sent after an OK seen on another thread comes after it
+ * (shard/inbound-order.ts)
+ */
+export const IN_MARK = 11;
 
 /** outbound ring (shard → io thread): one per CoreAnswers method */
 export const OUT_OK = 1;

@@ -82,6 +82,7 @@ function link(index: number, rings: ShardRings, healthy: boolean): WorkerLink {
     table,
     options.syncPublish,
     rings.inbound[0],
+    rings.order,
   );
   l.healthy = healthy;
   l.preAckBlocked = preAckBlocked;

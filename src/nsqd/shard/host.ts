@@ -43,6 +43,8 @@ type ShardMessage =
 export interface ShardRings {
   readonly inbound: SharedArrayBuffer[];
   readonly outbound: SharedArrayBuffer[];
+  /** with several io threads: the shard's publish counter ([0]; worker-link.ts, inbound-order.ts) */
+  readonly order: Int32Array | null;
 }
 
 /** what the other io threads (--io-threads) must hear of the shards: io/pool.ts listens */
@@ -122,12 +124,21 @@ export class ShardHost {
       inbound.push(createRingBuffer(ringCapacityFor(o.maxBodySize + 256)));
       outbound.push(createRingBuffer(ringCapacityFor(o.maxMsgSize + 256)));
     }
+    const order = this.ioThreads > 1 ? new Int32Array(new SharedArrayBuffer(4)) : null;
     const data: ShardWorkerData = { index, inbound, outbound, options: o, logLevel: this.log.levelCell };
     const worker = new Worker(WORKER_URL, { workerData: data, name: `nsq-shard-${index}` });
-    const link = new WorkerLink(index, inbound[0]!, outbound[0]!, this.answers, o.syncPublish);
+    const link = new WorkerLink(
+      index,
+      inbound[0]!,
+      outbound[0]!,
+      this.answers,
+      o.syncPublish,
+      inbound[0],
+      order,
+    );
     link.preAckBlocked = this.preAckBlocked;
     link.publishBeforeOk = this.ioThreads > 1;
-    const slot: Slot = { worker, link, rings: { inbound, outbound }, pending: new Map() };
+    const slot: Slot = { worker, link, rings: { inbound, outbound, order }, pending: new Map() };
     worker.on('message', (msg: ShardMessage) => {
       if (msg.type === 'control') {
         const p = slot.pending.get(msg.id);

@@ -282,6 +282,24 @@ export class RingWriter {
     this.remaining -= n;
   }
 
+  /** Where the next byte of the open record goes (a position for patchU32 before publish). */
+  get writePos(): number {
+    return this.pos;
+  }
+
+  /**
+   * Overwrite a big-endian u32 written earlier at data position `pos` (4-aligned: never split by
+   * the wrap) that is not published yet: publish() makes it visible with the rest.
+   */
+  patchU32(pos: number, v: number): void {
+    const d = this.data;
+    const m = this.mask;
+    d[pos & m] = v >>> 24;
+    d[(pos + 1) & m] = (v >>> 16) & 0xff;
+    d[(pos + 2) & m] = (v >>> 8) & 0xff;
+    d[(pos + 3) & m] = v & 0xff;
+  }
+
   /** Close the open record; throws unless exactly its declared length was written. */
   end(): void {
     if (this.remaining !== 0) {
@@ -413,6 +431,27 @@ export class RingReader {
     ) {
       Atomics.notify(this.header, H_SPACE);
     }
+  }
+
+  /**
+   * The byte at payload offset `k` of the next published record, without taking it; -1 when none
+   * is published.
+   */
+  peekU8(k: number): number {
+    if (this.cursor === this.writeCache) {
+      this.writeCache = Atomics.load(this.header, H_WRITE) >>> 0;
+      if (this.cursor === this.writeCache) return -1;
+    }
+    return this.data[(this.cursor + RECORD_HEADER_BYTES + k) & this.mask]!;
+  }
+
+  /** The big-endian u32 at payload offset `k` (4-aligned) of the next published record (see peekU8). */
+  peekU32(k: number): number {
+    if (this.peekU8(k) === -1) return -1;
+    const d = this.data;
+    const m = this.mask;
+    const p = this.cursor + RECORD_HEADER_BYTES + k;
+    return ((d[p & m]! << 24) | (d[(p + 1) & m]! << 16) | (d[(p + 2) & m]! << 8) | d[(p + 3) & m]!) >>> 0;
   }
 
   /** True when every published record has been returned by next(). */

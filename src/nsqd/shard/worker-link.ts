@@ -14,6 +14,7 @@ import {
   IN_CLS,
   IN_FIN,
   IN_GONE,
+  IN_MARK,
   IN_PUB_BATCH,
   IN_PUB_ONE,
   IN_RDY,
@@ -25,7 +26,7 @@ import {
   type PubKind,
   type ShardLink,
 } from '../contract/shard.js';
-import { RingReader, RingWriter } from './ring.js';
+import { RingReader, RingWriter, ringRecordBytes } from './ring.js';
 import * as R from './ring-records.js';
 import { doorbellTimeout, SpinPolicy } from './spin.js';
 
@@ -57,7 +58,18 @@ export class WorkerLink implements ShardLink {
   publishBeforeOk = false;
   private readonly beforeOk: Flushable = { flushScheduled: false, flush: () => this.flushRing() };
 
-  /** `bell`: the inbound ring whose doorbell wakes the shard (its first; see ring.ts) */
+  /**
+   * With several io threads: the shard's publish counter ([0], shared by every io thread's link to
+   * it); each published batch starts with an IN_MARK record holding its count. Null: one io thread.
+   */
+  private readonly order: Int32Array | null;
+  /** where the open batch's IN_MARK count goes, -1 while no batch is open */
+  private markPos = -1;
+
+  /**
+   * `bell`: the inbound ring whose doorbell wakes the shard (its first; see ring.ts); `order`: the
+   * shard's publish counter with several io threads
+   */
   constructor(
     index: number,
     inbound: SharedArrayBuffer,
@@ -65,9 +77,11 @@ export class WorkerLink implements ShardLink {
     answers: IoAnswers,
     durable: boolean,
     bell: SharedArrayBuffer = inbound,
+    order: Int32Array | null = null,
   ) {
     this.index = index;
     this.durable = durable;
+    this.order = order;
     this.in = new RingWriter(inbound, bell);
     this.out = new RingReader(outbound);
     this.answers = answers;
@@ -82,9 +96,36 @@ export class WorkerLink implements ShardLink {
   /** open a record of HEAD + `payload` bytes; false (and a wait for space) when it does not fit */
   private open(payload: number): boolean {
     if (this.gone.length > 0 && !this.sendGone()) return false;
-    if (this.in.begin(R.HEAD + payload)) return true;
+    if (this.begin(R.HEAD + payload)) return true;
     this.awaitSpace();
     return false;
+  }
+
+  /** begin a record of `bytes`, after the batch's IN_MARK where a batch opens (several io threads) */
+  private begin(bytes: number): boolean {
+    if (this.order !== null && this.markPos === -1) {
+      if (this.in.free() < ringRecordBytes(R.HEAD + 4) + ringRecordBytes(bytes)) return false;
+      this.in.begin(R.HEAD + 4);
+      const w = this.in;
+      w.u8(IN_MARK);
+      w.u8(0);
+      w.u8(0);
+      w.u8(0);
+      w.u32(0);
+      this.markPos = w.writePos;
+      w.u32(0); // the batch's count, set as it is published
+      w.end();
+    }
+    return this.in.begin(bytes);
+  }
+
+  /** make the records written so far visible to the shard, as one batch in its publish order */
+  private publishRing(): void {
+    if (this.markPos !== -1) {
+      this.in.patchU32(this.markPos, Atomics.add(this.order!, 0, 1) + 1);
+      this.markPos = -1;
+    }
+    this.in.publish();
   }
 
   /** the head of a record whose op-specific bytes are all 0 */
@@ -119,7 +160,7 @@ export class WorkerLink implements ShardLink {
     this.flushArmed = false;
     if (!this.dirty) return;
     this.dirty = false;
-    this.in.publish();
+    this.publishRing();
   }
 
   publishOne(
@@ -247,7 +288,7 @@ export class WorkerLink implements ShardLink {
   private sendGone(): boolean {
     const gone = this.gone;
     while (gone.length > 0) {
-      if (!this.in.begin(R.HEAD)) {
+      if (!this.begin(R.HEAD)) {
         this.awaitSpace();
         return false;
       }

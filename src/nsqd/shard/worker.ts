@@ -10,6 +10,7 @@ import type { Options } from '../options/options.js';
 import { type ControlRequest, control } from '../queue/admin.js';
 import { ShardCore } from '../queue/shard-core.js';
 import { shardIndexOf } from '../router/shard-map.js';
+import { InboundOrder } from './inbound-order.js';
 import { RingReader } from './ring.js';
 import { decodeInbound } from './ring-records.js';
 import { outboxFor } from './routed-outbox.js';
@@ -32,6 +33,11 @@ const data = workerData as ShardWorkerData;
 const readers = data.inbound.map((r) => new RingReader(r));
 const [first, ...others] = readers as [RingReader, ...RingReader[]];
 const outbox = outboxFor(data.outbound);
+/** several io threads: their rings are taken in publish order */
+const ordered = readers.length > 1 ? new InboundOrder(readers) : null;
+const outboxOpen = (): boolean => !outbox.blocked;
+const always = (): boolean => true;
+const flushOutbox = (): void => outbox.flush();
 const post = (msg: object): void => parentPort!.postMessage(msg);
 // whole lines, stamped here, written by the io thread's logger (postMessage never blocks this thread)
 const log = new Logger(data.logLevel, data.options.logPrefix, (line) => post({ type: 'log', line }));
@@ -60,7 +66,8 @@ function drainRing(reader: RingReader): void {
 
 /** handle what every io thread's inbound ring holds, unless the outbound side is backed up */
 function drain(): void {
-  for (const r of readers) drainRing(r);
+  if (ordered !== null) ordered.take(core, outboxOpen, flushOutbox);
+  else drainRing(first);
   outbox.flush();
 }
 
@@ -71,10 +78,12 @@ function anyInbound(): boolean {
 
 /** every record in the rings now, whatever the outbound side's state (its overflow holds the answers) */
 function takeAll(): void {
-  for (const reader of readers) {
-    while (reader.next()) decodeInbound(reader, core);
-    reader.release();
+  if (ordered !== null) {
+    ordered.take(core, always, flushOutbox);
+    return;
   }
+  while (first.next()) decodeInbound(first, core);
+  first.release();
 }
 
 function nextTurn(): Promise<void> {
