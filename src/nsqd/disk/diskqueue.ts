@@ -266,14 +266,19 @@ export class DiskQueue {
     this.policySatisfied();
   }
 
-  /** Call periodically with a monotonic clock: syncs every syncTimeoutMs if there was activity meanwhile. */
-  tick(nowMs: number): void {
-    if (this.closed) return;
+  /**
+   * Call periodically with a monotonic clock: syncs every syncTimeoutMs if there was activity
+   * meanwhile. True while a later tick has a sync to do.
+   */
+  tick(nowMs: number): boolean {
+    if (this.closed) return false;
     if (Number.isNaN(this.nextTickAt)) this.nextTickAt = nowMs + this.syncTimeoutMs;
-    if (nowMs < this.nextTickAt) return;
-    this.nextTickAt = nowMs + this.syncTimeoutMs;
-    if (this.count > 0 || this.needSync) this.autoSync();
-    if (this.peeked === null && !this.hasData) this.reader.release(); // an idle queue keeps no read buffer
+    if (nowMs >= this.nextTickAt) {
+      this.nextTickAt = nowMs + this.syncTimeoutMs;
+      if (this.count > 0 || this.needSync) this.autoSync();
+      if (this.peeked === null && !this.hasData) this.reader.release(); // an idle queue keeps no read buffer
+    }
+    return this.count > 0 || this.needSync;
   }
 
   /** Drops everything: deletes data files read..write, moves to a fresh write file, deletes the metadata file. */

@@ -403,14 +403,18 @@ export class ShardCore implements ShardCommands {
   }
 
   /** the queue scan: timeouts and due deferred messages, for every channel */
-  tick(): void {
+  /** the queue scan; true while something (in flight, deferred, a sync due) needs the next one */
+  tick(): boolean {
     const now = this.ctx.now();
+    let busy = false;
     for (const topic of this.topics.values()) {
       for (const ch of topic.channels.values()) {
-        if (ch.needsScan) ch.scan(now);
+        if (!ch.needsScan) continue;
+        ch.scan(now);
+        busy = true;
       }
     }
-    this.disk.tick(now);
+    return this.disk.tick(now) || busy;
   }
 
   /** refuse new work from now on (shutdown) */

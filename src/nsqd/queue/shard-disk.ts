@@ -245,8 +245,11 @@ export class ShardDisk {
   }
 
   /** the sync timers of every queue (--sync-timeout) */
-  tick(nowMs: number): void {
-    for (const q of this.queues) q.tick(nowMs);
+  /** true while a queue has a sync to do on a later tick */
+  tick(nowMs: number): boolean {
+    let pending = false;
+    for (const q of this.queues) if (q.tick(nowMs)) pending = true;
+    return pending;
   }
 
   get health(): string | null {

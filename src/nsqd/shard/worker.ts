@@ -14,6 +14,7 @@ import { InboundOrder } from './inbound-order.js';
 import { RingReader } from './ring.js';
 import { decodeInbound } from './ring-records.js';
 import { outboxFor } from './routed-outbox.js';
+import { ScanClock } from './scan-clock.js';
 import { doorbellTimeout, SpinPolicy } from './spin.js';
 
 export interface ShardWorkerData {
@@ -103,6 +104,7 @@ async function run(): Promise<void> {
       continue;
     }
     if (anyInbound()) {
+      scan.wake();
       drain();
       spin.active(performance.now());
       await nextTurn();
@@ -118,14 +120,16 @@ async function run(): Promise<void> {
 }
 
 // the scan timer also keeps this worker alive while it sleeps on Atomics.waitAsync
-const scan = setInterval(() => {
-  core.tick();
+const scan = new ScanClock(data.options.queueScanInterval, () => {
+  const busy = core.tick();
   outbox.flush();
-}, data.options.queueScanInterval);
+  return busy;
+});
 
 parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlRequest }) => {
   if (msg.type === 'control') {
     // a request sees every record written before it (a pre-acked PUB's topic exists for /channel/create)
+    scan.wake();
     takeAll();
     const res = control(core, msg.req!);
     outbox.flush();
@@ -145,7 +149,7 @@ parentPort!.on('message', (msg: { type: string; id?: number; req?: ControlReques
     takeAll();
     core.shutdown(data.index);
     outbox.flush();
-    clearInterval(scan);
+    scan.stop();
     parentPort!.postMessage({ type: 'stopped' });
     parentPort!.close();
   }
