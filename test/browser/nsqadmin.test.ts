@@ -219,6 +219,14 @@ describe('nsqadmin in a browser', { timeout: 90_000 }, () => {
   test('tail page: new messages as they arrive', async () => {
     const p = await open(`${admin.url}/tail/orders`);
     await waitText(p.page, '.muted', (t) => t.includes('#ephemeral'));
+    // the tail's channel exists on the nsqd before the publish (else the message goes only to the
+    // topic's other channels): the page shows the name before nsqadmin's SUB has landed
+    await eventually('the tail channel on nsqd', async () => {
+      const t = await topicStats(n2, 'orders');
+      return t?.channels.some((c: Doc) => String(c.channel_name).startsWith('nsqadmin_tail_'))
+        ? true
+        : undefined;
+    });
     await pub(n2, 'orders', 'tailed body');
     await waitText(p.page, '[data-test=tail] .tail-body', (t) => t === 'tailed body');
     await shot(p.page, 'tail');
