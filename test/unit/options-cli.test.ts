@@ -377,7 +377,7 @@ describe('resolveOptions: --version and --help', () => {
     const io = /\n {2}-io-threads int\n {4}\t(.*)\n/.exec(help)?.[1] ?? '';
     assert.match(
       io,
-      /^\[nsq-ts\] threads that accept and serve TCP clients in \[0,64\].*0 chooses: 1 with --workers=0, else a CPU count \/ 8, at least 1$/,
+      /^\[nsq-ts\] threads that accept and serve clients in \[0,64\].*0 chooses: 1 with --workers=0, else a CPU count \/ 8, at least 1$/,
     );
     const names = [...help.matchAll(/^ {2}-(\S+)/gm)].map((m) => m[1]!);
     assert.deepEqual(names, [...flagNames()].sort());

@@ -96,7 +96,7 @@ export const NSQD_FLAGS: readonly NsqdFlag[] = [
   { name: 'enable-experiment', kind: 'string-array', key: 'enableExperiments', cfg: 'enable_experiment', inactive: true, usage: 'enable experimental feature (may be given multiple times) (valid options: topology-aware-consumption)' },
   // nsq-ts only
   { name: 'workers', kind: 'int', key: 'workers', usage: '[nsq-ts] shard worker threads in [0,64]; 0 runs one shard inline on the main thread', defaultRule: 'half the available CPUs - 1, at least 1' },
-  { name: 'io-threads', kind: 'int', key: 'ioThreads', usage: '[nsq-ts] threads that accept and serve TCP clients in [0,64], the main thread among them (HTTP stays on the main thread); 0 chooses: 1 with --workers=0, else a CPU count / 8, at least 1' },
+  { name: 'io-threads', kind: 'int', key: 'ioThreads', usage: '[nsq-ts] threads that accept and serve clients in [0,64], the main thread among them (HTTP too with --http-server=node; uWebSockets.js and HTTPS stay on the main thread); 0 chooses: 1 with --workers=0, else a CPU count / 8, at least 1' },
   { name: 'sync-publish', kind: 'bool', key: 'syncPublish', usage: '[nsq-ts] durable publish: PUB/MPUB/DPUB are answered OK only once their messages are on disk and fsynced (group commit: one fsync per batch of publishes). Off by default, as in nsqd' },
   { name: 'http-server', kind: 'string', key: 'httpServer', choices: HTTP_SERVER_CHOICES, usage: "[nsq-ts] HTTP server for the HTTP API: auto (uWebSockets.js when its native build loads, else node:http), uws or node" },
   { name: 'metrics', kind: 'bool', key: 'metrics', usage: '[nsq-ts] serve Prometheus metrics at GET /metrics on the HTTP address (false: 404 there, as nsqd)' },
