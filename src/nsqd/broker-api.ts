@@ -48,6 +48,12 @@ export interface ApiHost {
   startDrain(why: string): void | Promise<void>;
 }
 
+/** nsqd's health from the shards whose last disk write failed: "OK", or "NOK - <the first error>" */
+export function healthText(unhealthy: ReadonlyMap<number, string>): string {
+  for (const e of unhealthy.values()) return `NOK - ${e}`;
+  return 'OK';
+}
+
 const REFUSED_DRAINING: ApiResult = { status: 503, message: DRAINING };
 
 function asResult(r: ControlResponse): ApiResult {

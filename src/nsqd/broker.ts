@@ -21,7 +21,7 @@ import { ConnectionTable } from './acceptor/table.js';
 import { TlsUpgrader } from './acceptor/tls.js';
 import { websocketRoute } from './acceptor/ws-connection.js';
 import { type AuthClient, authClientFromOptions } from './auth/query.js';
-import { LocalBrokerApi } from './broker-api.js';
+import { healthText, LocalBrokerApi } from './broker-api.js';
 import { NSQD_VERSION } from './contract/constants.js';
 import { ioThreadOf, type ShardLink } from './contract/shard.js';
 import { watchGc } from './contract/stats.js';
@@ -91,7 +91,7 @@ export class Broker {
     this.log = log;
     let links: readonly ShardLink[];
     const shards = Math.max(1, options.workers);
-    this.ioThreads = options.workers === 0 ? 1 : resolveIoThreads(options);
+    this.ioThreads = resolveIoThreads(options);
     const broker = this;
     this.registrar = new Registrar({
       options,
@@ -198,8 +198,7 @@ export class Broker {
 
   /** nsqd's health: "OK", or "NOK - <error>" while a shard's last disk write failed */
   health(): string {
-    for (const e of this.unhealthy.values()) return `NOK - ${e}`;
-    return 'OK';
+    return healthText(this.unhealthy);
   }
 
   /** a control-plane request to shard `index` */
@@ -322,7 +321,6 @@ export class Broker {
           setLookupd: (addrs) => this.api.setLookupdTcpAddresses(addrs),
           startDrain: (why) => this.startDrain(why),
         },
-        control: (i, req) => this.control(i, req),
       },
       this.ioThreads,
     );

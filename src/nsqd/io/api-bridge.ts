@@ -11,7 +11,7 @@
 import type { Logger } from '../../log.js';
 import type { ClientEntry } from '../acceptor/client-stats.js';
 import type { ConnectionTable } from '../acceptor/table.js';
-import type { ApiHost } from '../broker-api.js';
+import { type ApiHost, healthText } from '../broker-api.js';
 import type { Options } from '../options/options.js';
 import type { ControlRequest, ControlResponse } from '../queue/admin.js';
 import type { WorkerLink } from '../shard/worker-link.js';
@@ -142,8 +142,7 @@ export class ApiBridge implements ApiHost {
     return this.ask({ op: 'clients' });
   }
   health(): string {
-    for (const e of this.unhealthy.values()) return `NOK - ${e}`;
-    return 'OK';
+    return healthText(this.unhealthy);
   }
   persistMetadata(): Promise<void> {
     return this.ask({ op: 'persistMetadata' });

@@ -29,42 +29,51 @@ export interface ListenerCopy {
   close(): void;
 }
 
-/** `count` new descriptors of `server`'s listening socket */
-export function listenerCopies(server: Server, count: number): Promise<ListenerCopy[]> {
-  const handle = (server as unknown as { _handle: RawHandle | null })._handle;
-  if (handle === null) return Promise.reject(new Error('the listener is not listening'));
+/**
+ * `count` new descriptors of each server's listening socket (one child for them all):
+ * result[k][i] is server k's i-th copy
+ */
+export function listenerCopies(servers: readonly Server[], count: number): Promise<ListenerCopy[][]> {
+  const handles = servers.map((s) => (s as unknown as { _handle: RawHandle | null })._handle);
+  if (handles.some((h) => h === null)) return Promise.reject(new Error('a listener is not listening'));
+  const copies: ListenerCopy[][] = servers.map(() => []);
+  const all = (): ListenerCopy[] => copies.flat();
+  const expected = servers.length * count;
+  if (expected === 0) return Promise.resolve(copies);
   return new Promise((resolve, reject) => {
-    const fds: ListenerCopy[] = [];
     const child = fork(ECHO_URL, [], {
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       // the child needs none of the parent's flags (--cpu-prof, --inspect, ...)
       execArgv: process.execArgv.filter((a) => a === '--no-addons'),
     });
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      for (const c of all()) c.close();
+      reject(err);
+    };
     const timer = setTimeout(() => {
       child.kill();
-      for (const c of fds) c.close();
-      reject(new Error(`copying the listening socket took over ${COPY_TIMEOUT_MS / 1000} s`));
+      fail(new Error(`copying the listening sockets took over ${COPY_TIMEOUT_MS / 1000} s`));
     }, COPY_TIMEOUT_MS);
-    child.on('message', (_msg, copy) => {
+    child.on('message', (msg: { server: number }, copy) => {
       const h = copy as RawHandle | undefined;
       if (h === undefined || !(h.fd >= 0)) return;
-      fds.push({ fd: h.fd, close: () => h.close() });
-      if (fds.length === count) {
+      copies[msg.server]?.push({ fd: h.fd, close: () => h.close() });
+      if (all().length === expected) {
         clearTimeout(timer);
-        resolve(fds);
+        resolve(copies);
       }
     });
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
+    child.on('error', fail);
     child.on('exit', (code) => {
-      if (fds.length === count) return;
-      clearTimeout(timer);
-      reject(
-        new Error(`the process copying the listening socket exited (${code}) with ${fds.length} of ${count}`),
+      const got = all().length;
+      if (got === expected) return;
+      fail(
+        new Error(`the process copying the listening sockets exited (${code}) with ${got} of ${expected}`),
       );
     });
-    child.send({ count }, handle as never);
+    handles.forEach((h, server) => {
+      child.send({ server, count, servers: servers.length }, h as never);
+    });
   });
 }

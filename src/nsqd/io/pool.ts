@@ -13,7 +13,7 @@ import type { Logger } from '../../log.js';
 import type { TcpListener } from '../../net/tcp-listener.js';
 import type { ClientEntry } from '../acceptor/client-stats.js';
 import type { Options } from '../options/options.js';
-import type { ControlRequest, ControlResponse } from '../queue/admin.js';
+import type { ControlRequest } from '../queue/admin.js';
 import type { ShardHost, ShardRings, ShardWatcher } from '../shard/host.js';
 import { type ApiCall, type ApiServer, type NodeFacts, serveApiCall } from './api-bridge.js';
 import type { IoHttp } from './http.js';
@@ -61,10 +61,8 @@ export interface IoPoolHost {
   facts(): NodeFacts;
   /** shards whose last disk write failed, with the error */
   unhealthy(): [number, string][];
-  /** what the io threads' HTTP API asks of the main thread */
+  /** what the io threads' HTTP API asks of the main thread (and its control plane, for the pool too) */
   readonly api: ApiServer;
-  /** a control-plane request to shard `index` */
-  control(index: number, req: ControlRequest): Promise<ControlResponse>;
 }
 
 /** one io thread's descriptors: TCP, and HTTP where node:http serves it */
@@ -103,12 +101,10 @@ export class IoPool implements ShardWatcher {
 
   /** `n` io threads' descriptors */
   private async copies(n: number): Promise<Copies[]> {
-    const server = this.h.http?.nodeServer;
-    const [tcp, http] = await Promise.all([
-      listenerCopies(this.h.listener.listening, n),
-      server === undefined ? null : listenerCopies(server, n),
-    ]);
-    return tcp.map((t, i) => ({ tcp: t, http: http?.[i] ?? null }));
+    const http = this.h.http?.nodeServer;
+    const servers = http === undefined ? [this.h.listener.listening] : [this.h.listener.listening, http];
+    const [tcp, httpCopies] = await listenerCopies(servers, n);
+    return tcp!.map((t, i) => ({ tcp: t, http: httpCopies?.[i] ?? null }));
   }
 
   /** how an io thread serves HTTP: where node:http serves it on the main thread, on a copy of its socket */
@@ -184,7 +180,7 @@ export class IoPool implements ShardWatcher {
     this.h.log.error(`io thread ${slot.index} failed: ${err.stack ?? err.message}; restarting it`);
     void slot.worker.terminate();
     const req: ControlRequest = { op: 'ioThreadLost', io: slot.index };
-    for (let i = 0; i < this.h.host.links.length; i++) void this.h.control(i, req).catch(() => {});
+    for (let i = 0; i < this.h.host.links.length; i++) void this.h.api.control(i, req).catch(() => {});
     // a thread that fails as it starts is restarted after a pause, not in a tight loop
     this.restart(slot.index, performance.now() - slot.startedAt < RESTART_PAUSE_MS ? RESTART_PAUSE_MS : 0);
   }

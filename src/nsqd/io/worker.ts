@@ -86,7 +86,6 @@ function link(index: number, rings: ShardRings, healthy: boolean): WorkerLink {
   );
   l.healthy = healthy;
   l.preAckBlocked = preAckBlocked;
-  l.publishBeforeOk = true;
   void pumpLink(l);
   return l;
 }

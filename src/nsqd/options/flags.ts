@@ -185,8 +185,8 @@ export function resolveIoThreads(
   o: Pick<Options, 'ioThreads' | 'workers'>,
   cores = os.availableParallelism(),
 ): number {
-  if (o.ioThreads > 0) return o.ioThreads;
-  return o.workers === 0 ? 1 : Math.max(1, Math.floor(cores / 8));
+  if (o.workers === 0) return 1;
+  return o.ioThreads > 0 ? o.ioThreads : Math.max(1, Math.floor(cores / 8));
 }
 
 /** nsqd's defaults (host-dependent ones computed from this machine). Durations in ms. */

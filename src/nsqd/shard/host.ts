@@ -137,7 +137,6 @@ export class ShardHost {
       order,
     );
     link.preAckBlocked = this.preAckBlocked;
-    link.publishBeforeOk = this.ioThreads > 1;
     const slot: Slot = { worker, link, rings: { inbound, outbound, order }, pending: new Map() };
     worker.on('message', (msg: ShardMessage) => {
       if (msg.type === 'control') {

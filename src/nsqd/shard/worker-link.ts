@@ -48,14 +48,7 @@ export class WorkerLink implements ShardLink {
   healthy = true;
   /** beyond nsqd: a reject-new max depth may refuse a publish, so OK is the shard's to say */
   preAckBlocked = false;
-  /**
-   * With several io threads: a publish answered OK at once is in the shard's ring before the OK
-   * leaves (acceptor/flush-queue.ts), so whatever the client does after the OK on another thread
-   * (a control request, which cannot flush this ring; a publish on another connection, which the
-   * shard then reads after this one) finds it there. With one io thread the main thread flushes
-   * its rings itself before any control request, and every connection shares them.
-   */
-  publishBeforeOk = false;
+  /** publishes the ring before this round's responses are written */
   private readonly beforeOk: Flushable = { flushScheduled: false, flush: () => this.flushRing() };
 
   /**
@@ -218,7 +211,11 @@ export class WorkerLink implements ShardLink {
     for (let i = 0; i < pad; i++) w.u8(0);
     w.bytes(buf, start, end);
     this.done();
-    if (conn === PREACKED && this.publishBeforeOk) scheduleFlush(this.beforeOk, true);
+    // with several io threads a publish answered OK at once is in the ring before the OK leaves
+    // (acceptor/flush-queue.ts), so whatever the client does after the OK on another thread (a
+    // control request, which cannot flush this ring; a command on another connection, taken after
+    // this batch) finds it there; one io thread flushes its rings itself before a control request
+    if (conn === PREACKED && this.order !== null) scheduleFlush(this.beforeOk, true);
     return true;
   }
 
