@@ -50,7 +50,11 @@ async function drainConsumers(consumers: WireClient[], total: number): Promise<S
 }
 
 async function stats(b: TestBroker): Promise<{
-  topics: { topic_name: string; depth: number; channels: { clients: { client_id: string }[] }[] }[];
+  topics: {
+    topic_name: string;
+    depth: number;
+    channels: { client_count: number; clients: { client_id: string }[] }[];
+  }[];
   producers: { client_id: string }[] | null;
 }> {
   const r = await fetch(`http://127.0.0.1:${b.broker.httpPort}/stats?format=json&include_clients=true`);
@@ -153,7 +157,15 @@ describe(`--io-threads=${IO_THREADS}`, () => {
       const alive = consumers.filter((c) => !c.closed);
       assert.equal(consumers.length - alive.length, counts[victim]);
       assert.ok(alive.length > 0);
-      // no message goes to a consumer of the dead thread: every one reaches a live consumer
+      // the shards forget the dead thread's consumers (asked as the thread is found dead)
+      const forgotten = Date.now() + 5000;
+      for (;;) {
+        const t = (await stats(b)).topics.find((x) => x.topic_name === topic)!;
+        if (t.channels[0]!.client_count === alive.length) break;
+        assert.ok(Date.now() < forgotten, 'the dead io thread’s consumers leave /stats');
+        await sleep(10);
+      }
+      // from then on no message goes to a consumer of the dead thread: every one reaches a live consumer
       const p = await WireClient.connect(b.port);
       p.mpub(
         topic,
